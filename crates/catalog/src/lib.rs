@@ -258,8 +258,10 @@ impl Catalog {
             return Some(set);
         }
         let act = act.to_ascii_lowercase();
+        let act_pat = wildcard::Pattern::new(&act);
+        let svc_pat = wildcard::Pattern::new(svc);
         for s in &self.services {
-            if !wildcard::matches_ignore_case(svc, s.prefix) {
+            if !svc_pat.is_match_ignore_case(s.prefix) {
                 continue;
             }
             if act == "*" {
@@ -270,7 +272,7 @@ impl Catalog {
                 if self
                     .lower_names
                     .get(id as usize)
-                    .is_some_and(|n| wildcard::matches(&act, n))
+                    .is_some_and(|n| act_pat.is_match(n))
                 {
                     set.insert(id);
                 }

@@ -5,16 +5,85 @@
 //! caller chooses. The matcher is iterative with a single backtrack point, which is linear in
 //! practice and never recursive, so hostile patterns such as `*a*a*a*a*b` cannot blow the stack.
 
+/// One element of a compiled pattern: a literal byte, `*` or `?`.
+///
+/// Policy variables can produce literal `*` and `?` (`${*}`, `${?}`), so a pattern is a list of
+/// tokens rather than a string: a literal asterisk is `Lit(b'*')`, never `Star`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tok {
+    Lit(u8),
+    Star,
+    One,
+}
+
+/// A compiled IAM wildcard pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Pattern {
+    toks: Vec<Tok>,
+}
+
+impl Pattern {
+    /// Compiles a pattern in which every `*` and `?` is a wildcard.
+    pub fn new(pattern: &str) -> Self {
+        let toks = pattern
+            .bytes()
+            .map(|b| match b {
+                b'*' => Tok::Star,
+                b'?' => Tok::One,
+                b => Tok::Lit(b),
+            })
+            .collect();
+        Pattern { toks }
+    }
+
+    /// A pattern built token by token (used by policy-variable substitution).
+    pub fn from_toks(toks: Vec<Tok>) -> Self {
+        Pattern { toks }
+    }
+
+    pub fn push_literal(&mut self, s: &str) {
+        self.toks.extend(s.bytes().map(Tok::Lit));
+    }
+
+    pub fn toks(&self) -> &[Tok] {
+        &self.toks
+    }
+
+    pub fn push(&mut self, t: Tok) {
+        self.toks.push(t);
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        matches_toks(&self.toks, text.as_bytes(), |a, b| a == b)
+    }
+
+    pub fn is_match_ignore_case(&self, text: &str) -> bool {
+        matches_toks(&self.toks, text.as_bytes(), |a, b| a.eq_ignore_ascii_case(&b))
+    }
+
+    /// The pattern as text; literal wildcards come back as `*`/`?` (for display only).
+    pub fn to_text(&self) -> String {
+        let bytes: Vec<u8> = self
+            .toks
+            .iter()
+            .map(|t| match t {
+                Tok::Lit(b) => *b,
+                Tok::Star => b'*',
+                Tok::One => b'?',
+            })
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
 /// Does `text` match `pattern` (case-sensitive)?
 pub fn matches(pattern: &str, text: &str) -> bool {
-    matches_by(pattern.as_bytes(), text.as_bytes(), |a, b| a == b)
+    Pattern::new(pattern).is_match(text)
 }
 
 /// Does `text` match `pattern`, ignoring ASCII case?
 pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
-    matches_by(pattern.as_bytes(), text.as_bytes(), |a, b| {
-        a.eq_ignore_ascii_case(&b)
-    })
+    Pattern::new(pattern).is_match_ignore_case(text)
 }
 
 /// True when the string contains an IAM wildcard.
@@ -23,23 +92,23 @@ pub fn has_wildcard(s: &str) -> bool {
 }
 
 // Works on bytes; `?` must match one *character*, so a multi-byte UTF-8 sequence is consumed whole.
-fn matches_by(p: &[u8], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
+fn matches_toks(p: &[Tok], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     // Position after the last `*` in the pattern and the text position it is trying.
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
         match p.get(pi) {
-            Some(b'*') => {
+            Some(Tok::Star) => {
                 star = Some((pi + 1, ti));
                 pi += 1;
                 continue;
             }
-            Some(b'?') => {
+            Some(Tok::One) => {
                 pi += 1;
                 ti += char_len(t, ti);
                 continue;
             }
-            Some(&c) if t.get(ti).is_some_and(|&x| eq(c, x)) => {
+            Some(&Tok::Lit(c)) if t.get(ti).is_some_and(|&x| eq(c, x)) => {
                 pi += 1;
                 ti += 1;
                 continue;
@@ -56,7 +125,7 @@ fn matches_by(p: &[u8], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
             None => return false,
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == Tok::Star))
 }
 
 fn char_len(t: &[u8], i: usize) -> usize {
@@ -107,6 +176,10 @@ mod tests {
         assert!(matches("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaab"));
         assert!(!matches("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaa"));
         assert!(has_wildcard("s3:*") && !has_wildcard("s3:GetObject"));
+        // a literal asterisk from ${*} matches only an asterisk
+        let mut lit = Pattern::new("a");
+        lit.push_literal("*");
+        assert!(lit.is_match("a*") && !lit.is_match("ab"));
     }
 
     proptest! {
