@@ -1,0 +1,164 @@
+//! Effective permissions: what a role can do after denies, NotAction/NotResource, boundary, SCPs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use rolecall_catalog::catalog;
+use rolecall_policy::effective::PrincipalPolicies;
+use rolecall_policy::*;
+
+fn p(name: &str, kind: PolicyKind, json: &str) -> Policy {
+    parse_policy(name, kind, json).unwrap()
+}
+
+fn id(a: &str) -> u32 {
+    catalog().lookup(a).unwrap_or_else(|| panic!("{a} not in catalogue"))
+}
+
+fn eff(identity: &[&Policy], boundary: Option<&Policy>, scps: Vec<Vec<&Policy>>) -> EffectivePermissions {
+    let mut an = Analyzer::new(catalog());
+    an.effective(&PrincipalPolicies { identity: identity.to_vec(), boundary, scp_levels: scps })
+}
+
+#[test]
+fn admin_allows_everything_everywhere() {
+    let admin = p("admin", PolicyKind::Identity, r#"{"Statement":{"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let e = eff(&[&admin], None, vec![]);
+    assert_eq!(e.allowed.len(), catalog().len());
+    let g = e.allowed_everywhere(id("iam:PassRole")).unwrap();
+    assert_eq!(g.source.statement, "All");
+    assert_eq!(g.source.policy, "admin");
+}
+
+#[test]
+fn not_action_means_every_other_catalogue_action() {
+    let pol = p("na", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}"#);
+    let e = eff(&[&pol], None, vec![]);
+    assert!(!e.is_allowed(id("iam:CreateUser")));
+    assert!(!e.is_allowed(id("organizations:LeaveOrganization")));
+    assert!(e.is_allowed(id("s3:GetObject")));
+    assert!(e.is_allowed(id("ec2:RunInstances")));
+    let iam = catalog().service("iam").unwrap().actions.len();
+    let orgs = catalog().service("organizations").unwrap().actions.len();
+    assert_eq!(e.allowed.len(), catalog().len() - iam - orgs);
+    assert!(e.grants[0].not_action);
+}
+
+#[test]
+fn unconditional_deny_removes_and_scoped_deny_carves_out() {
+    let pol = p(
+        "mixed",
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:*","dynamodb:*"],"Resource":"*"},
+            {"Sid":"NoDynamo","Effect":"Deny","Action":"dynamodb:*","Resource":"*"},
+            {"Sid":"NoSecretBucket","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}"#,
+    );
+    let e = eff(&[&pol], None, vec![]);
+    assert!(!e.is_allowed(id("dynamodb:GetItem")));
+    let get = id("s3:GetObject");
+    assert!(e.is_allowed(get), "a deny on one bucket leaves the action granted elsewhere");
+    assert!(e.allowed_everywhere(get).is_none());
+    let g = e.unscoped_grant(get).unwrap();
+    assert!(g.has_exception_for(get));
+    assert_eq!(g.exceptions[0].source.statement, "NoSecretBucket");
+    assert!(e.allowed_everywhere(id("s3:PutObject")).is_some());
+}
+
+#[test]
+fn deny_with_not_resource_and_conditions() {
+    let pol = p(
+        "p",
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::mine/*"},
+            {"Effect":"Allow","Action":"sqs:*","Resource":"*"},
+            {"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::mine/*"},
+            {"Sid":"OnlyTls","Effect":"Deny","Action":"sqs:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+    );
+    let e = eff(&[&pol], None, vec![]);
+    // The NotResource deny does not touch the grant on mine/*.
+    assert!(e.is_allowed(id("s3:GetObject")));
+    let g = e.grants_for(id("s3:GetObject")).next().unwrap();
+    assert!(g.exceptions.is_empty(), "{:?}", g.exceptions);
+    // The conditional deny stays attached as a conditional exception.
+    let q = e.grants_for(id("sqs:SendMessage")).next().unwrap();
+    assert!(q.exceptions.iter().any(|x| x.conditional && x.source.statement == "OnlyTls"));
+}
+
+#[test]
+fn boundary_intersects_actions_and_resources() {
+    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}}"#);
+    let b = p(
+        "boundary",
+        PolicyKind::Boundary,
+        r#"{"Statement":[{"Sid":"Reads","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::data/*"}]}"#,
+    );
+    let e = eff(&[&pol], Some(&b), vec![]);
+    assert!(!e.is_allowed(id("iam:CreateUser")));
+    assert!(!e.is_allowed(id("s3:PutObject")));
+    let get = id("s3:GetObject");
+    assert!(e.is_allowed(get));
+    let g = e.grants_for(get).next().unwrap();
+    assert_eq!(g.resources.include, vec!["arn:aws:s3:::data/*".to_string()]);
+    assert_eq!(g.limited_by[0].statement, "Reads");
+    assert!(e.unscoped_grant(get).is_none());
+}
+
+#[test]
+fn scp_levels_each_cap_and_deny() {
+    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let root = p("FullAWSAccess", PolicyKind::Scp, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let ou = p(
+        "ou",
+        PolicyKind::Scp,
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:*","lambda:*","iam:*"],"Resource":"*"},
+            {"Effect":"Deny","Action":["iam:CreateUser","iam:CreateAccessKey"],"Resource":"*"},
+            {"Sid":"Regions","Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#,
+    );
+    let e = eff(&[&pol], None, vec![vec![&root], vec![&ou]]);
+    assert!(!e.is_allowed(id("ec2:RunInstances")), "no Allow at the OU level");
+    assert!(!e.is_allowed(id("iam:CreateUser")), "denied by the SCP");
+    assert!(e.is_allowed(id("iam:PassRole")));
+    let g = e.grants_for(id("s3:GetObject")).next().unwrap();
+    assert!(g.exceptions.iter().any(|x| x.conditional && x.source.statement == "Regions"));
+    assert!(e.allowed_everywhere(id("s3:GetObject")).is_none());
+    assert!(e.allowed_everywhere(id("iam:PassRole")).is_some());
+}
+
+#[test]
+fn conditional_grants_are_kept_and_marked() {
+    let pol = p(
+        "vpc",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}}}"#,
+    );
+    let e = eff(&[&pol], None, vec![]);
+    let a = id("secretsmanager:GetSecretValue");
+    assert!(e.is_allowed(a));
+    assert!(e.allowed_everywhere(a).is_none());
+    let g = e.unscoped_grant(a).unwrap();
+    assert!(g.is_conditional());
+    let json = serde_json::to_value(g).unwrap();
+    assert_eq!(json["conditions"][0], "StringEquals aws:SourceVpc [vpc-1]");
+}
+
+#[test]
+fn unknown_actions_are_reported_not_dropped() {
+    let pol = p(
+        "typo",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObjekt","nosuchservice:*","s3:GetObject"],"Resource":"*"}}"#,
+    );
+    let e = eff(&[&pol], None, vec![]);
+    let names: Vec<_> = e.unknown_actions.iter().map(|u| (u.action.as_str(), u.reason)).collect();
+    assert_eq!(names, vec![("s3:GetObjekt", "not in the catalogue"), ("nosuchservice:*", "matches no action")]);
+    assert!(e.is_allowed(id("s3:GetObject")));
+}
+
+#[test]
+fn boundary_without_allow_leaves_nothing() {
+    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let b = p("b", PolicyKind::Boundary, r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#);
+    let e = eff(&[&pol], Some(&b), vec![]);
+    assert!(e.allowed.is_empty());
+    assert!(e.grants.is_empty());
+}
