@@ -18,7 +18,10 @@ impl std::fmt::Debug for ActionSet {
 impl ActionSet {
     /// An empty set over a catalogue of `universe` actions.
     pub fn empty(universe: usize) -> Self {
-        ActionSet { words: vec![0; universe.div_ceil(64)], universe: universe as u32 }
+        ActionSet {
+            words: vec![0; universe.div_ceil(64)],
+            universe: universe as u32,
+        }
     }
 
     /// Every action of the catalogue.
@@ -65,7 +68,9 @@ impl ActionSet {
     }
 
     pub fn contains(&self, id: ActionId) -> bool {
-        self.words.get((id / 64) as usize).is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+        self.words
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
     }
 
     pub fn len(&self) -> usize {
@@ -119,7 +124,10 @@ impl ActionSet {
     }
 
     pub fn is_subset(&self, other: &ActionSet) -> bool {
-        self.words.iter().zip(&other.words).all(|(a, b)| a & !b == 0)
+        self.words
+            .iter()
+            .zip(&other.words)
+            .all(|(a, b)| a & !b == 0)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = ActionId> + '_ {

@@ -51,7 +51,15 @@ impl ManagedPolicies {
             if let (Some(name), Some(path), Some(default_version), Some(document)) =
                 (f.next(), f.next(), f.next(), f.next())
             {
-                by_name.insert(name, ManagedPolicy { name, path, default_version, document });
+                by_name.insert(
+                    name,
+                    ManagedPolicy {
+                        name,
+                        path,
+                        default_version,
+                        document,
+                    },
+                );
             }
         }
         ManagedPolicies { source, by_name }
@@ -93,12 +101,19 @@ mod tests {
         let m = ManagedPolicies::get();
         assert!(m.len() > 1000);
         assert!(m.source.contains("moto=="));
-        let admin = m.by_arn("arn:aws:iam::aws:policy/AdministratorAccess").unwrap();
+        let admin = m
+            .by_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .unwrap();
         assert!(admin.document.contains("\"*\""));
         let lambda = m
             .by_arn("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
             .unwrap();
-        assert_eq!(lambda.arn(), "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        assert!(m.by_arn("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none());
+        assert_eq!(
+            lambda.arn(),
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        );
+        assert!(m
+            .by_arn("arn:aws:iam::123456789012:policy/AdministratorAccess")
+            .is_none());
     }
 }

@@ -58,7 +58,9 @@ impl Pattern {
     }
 
     pub fn is_match_ignore_case(&self, text: &str) -> bool {
-        matches_toks(&self.toks, text.as_bytes(), |a, b| a.eq_ignore_ascii_case(&b))
+        matches_toks(&self.toks, text.as_bytes(), |a, b| {
+            a.eq_ignore_ascii_case(&b)
+        })
     }
 
     /// The pattern as text; literal wildcards come back as `*`/`?` (for display only).
@@ -125,7 +127,8 @@ fn matches_toks(p: &[Tok], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
             None => return false,
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == Tok::Star))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == Tok::Star))
 }
 
 fn char_len(t: &[u8], i: usize) -> usize {
@@ -147,11 +150,17 @@ mod tests {
         match (p.first(), t.first()) {
             (None, None) => true,
             (None, Some(_)) => false,
-            (Some('*'), _) => reference(&p[1..], t, ci) || (!t.is_empty() && reference(p, &t[1..], ci)),
+            (Some('*'), _) => {
+                reference(&p[1..], t, ci) || (!t.is_empty() && reference(p, &t[1..], ci))
+            }
             (Some(_), None) => false,
             (Some('?'), Some(_)) => reference(&p[1..], &t[1..], ci),
             (Some(a), Some(b)) => {
-                let same = if ci { a.eq_ignore_ascii_case(b) } else { a == b };
+                let same = if ci {
+                    a.eq_ignore_ascii_case(b)
+                } else {
+                    a == b
+                };
                 same && reference(&p[1..], &t[1..], ci)
             }
         }

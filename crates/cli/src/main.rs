@@ -1,1 +1,53 @@
-fn main() {}
+//! `rolecall`: audit AWS Lambda execution roles.
+//!
+//! Exit codes: 0 success, 1 findings at or above `--fail-on` (scan), 2 error.
+
+mod effective_cmd;
+mod expand_cmd;
+mod simulate_cmd;
+mod sources;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "rolecall",
+    version,
+    about = "Audit AWS Lambda execution roles: what each function's role can really do, and what to fix first."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan an estate (the demo Organization or AWS CLI exports) and report what each role can do.
+    Scan(effective_cmd::ScanArgs),
+    /// Effective permissions of every role (or one role): what it is allowed after denies,
+    /// NotAction/NotResource, its permission boundary and the SCPs of its account.
+    Effective(effective_cmd::EffectiveArgs),
+    /// List the actions an IAM action pattern matches (`s3:Get*`, `iam:*Policy*`), with access levels.
+    Expand(expand_cmd::ExpandArgs),
+    /// Evaluate one request against policies as AWS would: allow, explicit_deny or implicit_deny,
+    /// with the statements that decided. Prints JSON; exits 0 whatever the decision.
+    Simulate(simulate_cmd::SimulateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(a) => effective_cmd::scan(a),
+        Command::Effective(a) => effective_cmd::run(a),
+        Command::Expand(a) => expand_cmd::run(a),
+        Command::Simulate(a) => simulate_cmd::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -63,14 +63,23 @@ impl<'a> PolicyValues<'a> {
     fn new(c: &'a Condition, ctx: &Context, version: PolicyVersion) -> Self {
         let substitutes = matches!(
             c.operator.comparison,
-            Comparison::StringEquals | Comparison::StringEqualsIgnoreCase | Comparison::StringLike | Comparison::ArnLike
+            Comparison::StringEquals
+                | Comparison::StringEqualsIgnoreCase
+                | Comparison::StringLike
+                | Comparison::ArnLike
         );
         let substituted = if substitutes {
-            c.values.iter().map(|v| substitute(v, ctx, version)).collect()
+            c.values
+                .iter()
+                .map(|v| substitute(v, ctx, version))
+                .collect()
         } else {
             Vec::new()
         };
-        PolicyValues { raw: &c.values, substituted }
+        PolicyValues {
+            raw: &c.values,
+            substituted,
+        }
     }
 
     fn any_match(&self, cmp: Comparison, request: &str) -> bool {
@@ -80,15 +89,36 @@ impl<'a> PolicyValues<'a> {
             StringEqualsIgnoreCase => self.subst().any(|p| equals_literal(p, request, true)),
             StringLike => self.subst().any(|p| p.is_match(request)),
             ArnLike => self.subst().any(|p| arn_like(p, request)),
-            NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => {
-                let Ok(r) = request.trim().parse::<f64>() else { return false };
-                self.raw.iter().filter_map(|p| p.trim().parse::<f64>().ok()).any(|p| compare(cmp, r, p))
+            NumericEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => {
+                let Ok(r) = request.trim().parse::<f64>() else {
+                    return false;
+                };
+                self.raw
+                    .iter()
+                    .filter_map(|p| p.trim().parse::<f64>().ok())
+                    .any(|p| compare(cmp, r, p))
             }
-            DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
-                let Some(r) = parse_date(request) else { return false };
-                self.raw.iter().filter_map(|p| parse_date(p)).any(|p| compare(cmp, r, p))
+            DateEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => {
+                let Some(r) = parse_date(request) else {
+                    return false;
+                };
+                self.raw
+                    .iter()
+                    .filter_map(|p| parse_date(p))
+                    .any(|p| compare(cmp, r, p))
             }
-            Bool => self.raw.iter().any(|p| p.eq_ignore_ascii_case(request.trim())),
+            Bool => self
+                .raw
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(request.trim())),
             BinaryEquals => {
                 let r = decode_b64(request);
                 self.raw.iter().any(|p| match (&r, decode_b64(p)) {
@@ -97,7 +127,9 @@ impl<'a> PolicyValues<'a> {
                 })
             }
             IpAddress => {
-                let Ok(ip) = request.trim().parse::<IpAddr>() else { return false };
+                let Ok(ip) = request.trim().parse::<IpAddr>() else {
+                    return false;
+                };
                 self.raw.iter().any(|p| cidr_contains(p, ip))
             }
             Null => false,
@@ -210,14 +242,18 @@ pub fn parse_date(s: &str) -> Option<f64> {
         return Some(d.and_utc().timestamp() as f64);
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp() as f64);
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp() as f64);
     }
     None
 }
 
 fn decode_b64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 /// `203.0.113.0/24`, `2001:db8::/32` or a bare address.
@@ -227,16 +263,26 @@ pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
         Some((a, b)) => (a, b.parse::<u32>().ok()),
         None => (cidr, None),
     };
-    let Ok(net) = addr.parse::<IpAddr>() else { return false };
+    let Ok(net) = addr.parse::<IpAddr>() else {
+        return false;
+    };
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(i)) => {
             let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(n) & mask == u32::from(i) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(i)) => {
             let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             u128::from(n) & mask == u128::from(i) & mask
         }
         _ => false,

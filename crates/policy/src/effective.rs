@@ -27,7 +27,11 @@ pub struct StatementRef {
 
 impl StatementRef {
     pub fn new(p: &Policy, s: &Statement) -> Self {
-        StatementRef { policy: p.name.clone(), statement: s.label(), policy_type: p.kind }
+        StatementRef {
+            policy: p.name.clone(),
+            statement: s.label(),
+            policy_type: p.kind,
+        }
     }
 }
 
@@ -42,14 +46,23 @@ pub struct ResourceScope {
 
 impl ResourceScope {
     pub fn all() -> Self {
-        ResourceScope { include: vec!["*".into()], exclude: vec![] }
+        ResourceScope {
+            include: vec!["*".into()],
+            exclude: vec![],
+        }
     }
 
     pub fn from_match(m: Option<&ResourceMatch>) -> Self {
         match m {
             None => Self::all(),
-            Some(ResourceMatch::Resource(v)) => ResourceScope { include: v.clone(), exclude: vec![] },
-            Some(ResourceMatch::NotResource(v)) => ResourceScope { include: vec!["*".into()], exclude: v.clone() },
+            Some(ResourceMatch::Resource(v)) => ResourceScope {
+                include: v.clone(),
+                exclude: vec![],
+            },
+            Some(ResourceMatch::NotResource(v)) => ResourceScope {
+                include: vec!["*".into()],
+                exclude: v.clone(),
+            },
         }
     }
 
@@ -92,7 +105,13 @@ impl ResourceScope {
             return None;
         }
         let mut exclude = self.exclude.clone();
-        exclude.extend(other.exclude.iter().filter(|e| !self.exclude.contains(e)).cloned());
+        exclude.extend(
+            other
+                .exclude
+                .iter()
+                .filter(|e| !self.exclude.contains(e))
+                .cloned(),
+        );
         // A grant entirely inside an exclusion is gone.
         include.retain(|p| !exclude.iter().any(|e| wildcard::matches(e, p)));
         if include.is_empty() {
@@ -104,7 +123,10 @@ impl ResourceScope {
     /// Does a deny with scope `self` cover every resource of `grant`?
     pub fn covers(&self, grant: &ResourceScope) -> bool {
         let inner_ok = grant.include.iter().all(|p| {
-            let included = self.include.iter().any(|q| q == "*" || wildcard::matches(q, p));
+            let included = self
+                .include
+                .iter()
+                .any(|q| q == "*" || wildcard::matches(q, p));
             let excluded = self.exclude.iter().any(|n| overlaps(n, p));
             included && !excluded
         });
@@ -118,7 +140,9 @@ impl ResourceScope {
 }
 
 fn overlaps(a: &str, b: &str) -> bool {
-    wildcard::matches(a, b) || wildcard::matches(b, a) || (wildcard::has_wildcard(a) && wildcard::has_wildcard(b))
+    wildcard::matches(a, b)
+        || wildcard::matches(b, a)
+        || (wildcard::has_wildcard(a) && wildcard::has_wildcard(b))
 }
 
 /// A deny that does not remove the grant outright: it applies to some resources, or only when
@@ -171,6 +195,13 @@ impl Grant {
     pub fn has_exception_for(&self, id: ActionId) -> bool {
         self.exceptions.iter().any(|e| e.actions.contains(id))
     }
+
+    /// Is the action denied, whatever the request's conditions, on some of the grant's resources?
+    pub fn has_unconditional_exception_for(&self, id: ActionId) -> bool {
+        self.exceptions
+            .iter()
+            .any(|e| !e.conditional && e.actions.contains(id))
+    }
 }
 
 /// An action named in a policy that the catalogue does not know.
@@ -201,11 +232,26 @@ impl EffectivePermissions {
         self.grants.iter().filter(move |g| g.actions.contains(id))
     }
 
-    /// The grant, if any, that allows the action on every resource, with no condition and no deny
-    /// exception: the action is plainly allowed everywhere.
+    /// The grant, if any, that allows the action on every resource with no condition of its own
+    /// and no unconditional deny carving resources out. Conditional denies (an SCP's region
+    /// guardrail, say) stay listed on the grant but do not make it narrower: outside their
+    /// condition the action is allowed everywhere.
     pub fn allowed_everywhere(&self, id: ActionId) -> Option<&Grant> {
-        self.grants_for(id)
-            .find(|g| g.resources.is_all() && !g.is_conditional() && !g.has_exception_for(id))
+        self.grants_for(id).find(|g| {
+            g.resources.is_all() && !g.is_conditional() && !g.has_unconditional_exception_for(id)
+        })
+    }
+
+    /// A grant that is administrator access in all but name: unconditional, on every resource,
+    /// covering at least 99% of the catalogue (SCP denies of a few actions do not change that).
+    pub fn admin_grant(&self) -> Option<&Grant> {
+        let universe = self.allowed.universe();
+        self.grants.iter().find(|g| {
+            g.resources.is_all()
+                && !g.is_conditional()
+                && g.actions.len() * 100 >= universe * 99
+                && !g.exceptions.iter().any(|e| !e.conditional)
+        })
     }
 
     /// The strongest grant of the action on unscoped resources (`*`): unconditional before
@@ -213,7 +259,13 @@ impl EffectivePermissions {
     pub fn unscoped_grant(&self, id: ActionId) -> Option<&Grant> {
         let mut best: Option<&Grant> = None;
         for g in self.grants_for(id).filter(|g| g.resources.is_unscoped()) {
-            let rank = |g: &Grant| (g.is_conditional() as u8, g.has_exception_for(id) as u8, !g.resources.exclude.is_empty() as u8);
+            let rank = |g: &Grant| {
+                (
+                    g.is_conditional() as u8,
+                    g.has_unconditional_exception_for(id) as u8,
+                    !g.resources.exclude.is_empty() as u8,
+                )
+            };
             if best.is_none_or(|b| rank(g) < rank(b)) {
                 best = Some(g);
             }
@@ -226,7 +278,10 @@ impl EffectivePermissions {
         let mut out: BTreeMap<String, BTreeMap<AccessLevel, usize>> = BTreeMap::new();
         for id in self.allowed.iter() {
             if let (Some(s), Some(l)) = (catalog.service_of(id), catalog.access_level(id)) {
-                *out.entry(s.prefix.to_string()).or_default().entry(l).or_default() += 1;
+                *out.entry(s.prefix.to_string())
+                    .or_default()
+                    .entry(l)
+                    .or_default() += 1;
             }
         }
         out
@@ -265,7 +320,11 @@ pub struct Analyzer<'c> {
 
 impl<'c> Analyzer<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Analyzer { catalog, patterns: HashMap::new(), statements: HashMap::new() }
+        Analyzer {
+            catalog,
+            patterns: HashMap::new(),
+            statements: HashMap::new(),
+        }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -278,7 +337,11 @@ impl<'c> Analyzer<'c> {
         if let Some(s) = self.patterns.get(&key) {
             return s.clone();
         }
-        let set = Arc::new(self.catalog.expand(&key).unwrap_or_else(|| ActionSet::empty(self.catalog.len())));
+        let set = Arc::new(
+            self.catalog
+                .expand(&key)
+                .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
+        );
         self.patterns.insert(key, set.clone());
         set
     }
@@ -311,8 +374,16 @@ impl<'c> Analyzer<'c> {
                     continue;
                 }
                 if self.pattern_actions(a).is_empty() {
-                    let reason = if wildcard::has_wildcard(a) { "matches no action" } else { "not in the catalogue" };
-                    out.push(UnknownAction { source: StatementRef::new(p, s), action: a.clone(), reason });
+                    let reason = if wildcard::has_wildcard(a) {
+                        "matches no action"
+                    } else {
+                        "not in the catalogue"
+                    };
+                    out.push(UnknownAction {
+                        source: StatementRef::new(p, s),
+                        action: a.clone(),
+                        reason,
+                    });
                 }
             }
         }
@@ -371,7 +442,12 @@ impl<'c> Analyzer<'c> {
         }
         // Explicit denies from every policy.
         let mut denies: Vec<Expanded<'_>> = Vec::new();
-        for p in input.identity.iter().chain(input.boundary.iter()).chain(input.scp_levels.iter().flatten()) {
+        for p in input
+            .identity
+            .iter()
+            .chain(input.boundary.iter())
+            .chain(input.scp_levels.iter().flatten())
+        {
             denies.extend(self.expand(p, Effect::Deny));
         }
         for g in &mut grants {
@@ -384,7 +460,11 @@ impl<'c> Analyzer<'c> {
         for g in &grants {
             allowed.union_with(&g.actions);
         }
-        EffectivePermissions { grants, unknown_actions, allowed }
+        EffectivePermissions {
+            grants,
+            unknown_actions,
+            allowed,
+        }
     }
 }
 
@@ -401,7 +481,9 @@ fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
             if !g.actions.intersects(&c.actions) {
                 continue;
             }
-            let Some(resources) = g.resources.intersect(&c.resources) else { continue };
+            let Some(resources) = g.resources.intersect(&c.resources) else {
+                continue;
+            };
             let actions = if c.actions.is_superset_of(&g.actions) {
                 g.actions.clone()
             } else {

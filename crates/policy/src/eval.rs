@@ -101,15 +101,26 @@ pub fn statement_applies(s: &Statement, version: PolicyVersion, req: &Request) -
 }
 
 pub fn action_matches(m: &ActionMatch, action: &str) -> bool {
-    let any = m.patterns().iter().any(|p| wildcard::matches_ignore_case(p, action));
+    let any = m
+        .patterns()
+        .iter()
+        .any(|p| wildcard::matches_ignore_case(p, action));
     any != m.is_not()
 }
 
-pub fn resource_matches(m: &ResourceMatch, resource: &str, ctx: &Context, version: PolicyVersion) -> bool {
-    let any = m.patterns().iter().any(|p| match condition::substitute(p, ctx, version) {
-        Some(pat) => pat.is_match(resource),
-        None => false,
-    });
+pub fn resource_matches(
+    m: &ResourceMatch,
+    resource: &str,
+    ctx: &Context,
+    version: PolicyVersion,
+) -> bool {
+    let any = m
+        .patterns()
+        .iter()
+        .any(|p| match condition::substitute(p, ctx, version) {
+            Some(pat) => pat.is_match(resource),
+            None => false,
+        });
     any != m.is_not()
 }
 
@@ -122,20 +133,33 @@ pub fn principal_match(p: &Principals, caller: Option<&str>) -> Option<Principal
         return Some(PrincipalMatch::Direct);
     }
     let caller = caller?;
-    if p.service.iter().chain(&p.federated).chain(&p.canonical_user).any(|s| s == caller) {
+    if p.service
+        .iter()
+        .chain(&p.federated)
+        .chain(&p.canonical_user)
+        .any(|s| s == caller)
+    {
         return Some(PrincipalMatch::Direct);
     }
     let c = PrincipalArn::parse(caller)?;
     let mut best = None;
     for a in &p.aws {
         let m = if a == caller {
-            if c.is_session { Some(PrincipalMatch::Direct) } else if c.is_root { Some(PrincipalMatch::Account) } else { Some(PrincipalMatch::Entity) }
+            if c.is_session {
+                Some(PrincipalMatch::Direct)
+            } else if c.is_root {
+                Some(PrincipalMatch::Account)
+            } else {
+                Some(PrincipalMatch::Entity)
+            }
         } else if a == &c.account || *a == format!("arn:{}:iam::{}:root", c.partition, c.account) {
             Some(PrincipalMatch::Account)
         } else if let Some(role) = &c.role_name {
             // A policy naming the role ARN matches the role's sessions too.
             PrincipalArn::parse(a)
-                .filter(|p| !p.is_session && p.account == c.account && p.role_name.as_deref() == Some(role))
+                .filter(|p| {
+                    !p.is_session && p.account == c.account && p.role_name.as_deref() == Some(role)
+                })
                 .map(|_| PrincipalMatch::Entity)
         } else {
             None
@@ -159,16 +183,28 @@ impl PrincipalArn {
     /// Accepts role, user, root and assumed-role session ARNs, and bare account ids.
     pub fn parse(s: &str) -> Option<PrincipalArn> {
         if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-            return Some(PrincipalArn { partition: "aws".into(), account: s.into(), role_name: None, is_session: false, is_root: true });
+            return Some(PrincipalArn {
+                partition: "aws".into(),
+                account: s.into(),
+                role_name: None,
+                is_session: false,
+                is_root: true,
+            });
         }
         let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let [arn, partition, service, _region, account, resource] = parts.as_slice() else { return None };
+        let [arn, partition, service, _region, account, resource] = parts.as_slice() else {
+            return None;
+        };
         if *arn != "arn" {
             return None;
         }
         let (role_name, is_session, is_root) = match *service {
             "iam" if *resource == "root" => (None, false, true),
-            "iam" if resource.starts_with("role/") => (resource.rsplit('/').next().map(str::to_string), false, false),
+            "iam" if resource.starts_with("role/") => (
+                resource.rsplit('/').next().map(str::to_string),
+                false,
+                false,
+            ),
             "sts" if resource.starts_with("assumed-role/") => {
                 let mut it = resource.splitn(3, '/');
                 it.next();
@@ -177,7 +213,13 @@ impl PrincipalArn {
             "iam" | "sts" => (None, false, false),
             _ => return None,
         };
-        Some(PrincipalArn { partition: partition.to_string(), account: account.to_string(), role_name, is_session, is_root })
+        Some(PrincipalArn {
+            partition: partition.to_string(),
+            account: account.to_string(),
+            role_name,
+            is_session,
+            is_root,
+        })
     }
 }
 
@@ -187,7 +229,12 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 fn matched(p: &Policy, s: &Statement) -> Matched {
-    Matched { policy: p.name.clone(), statement: s.label(), effect: s.effect, policy_type: p.kind }
+    Matched {
+        policy: p.name.clone(),
+        statement: s.label(),
+        effect: s.effect,
+        policy_type: p.kind,
+    }
 }
 
 /// Evaluates one request against a set of policies.
@@ -219,20 +266,37 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
     // 1. explicit deny anywhere
     let denies: Vec<Matched> = all.iter().flat_map(|p| applying(p, Effect::Deny)).collect();
     if !denies.is_empty() {
-        let reason = format!("explicit Deny in {}", denies.iter().map(|m| format!("{} ({})", m.policy, m.statement)).collect::<Vec<_>>().join(", "));
-        return Response { decision: Decision::ExplicitDeny, matched: denies, reasons: vec![reason] };
+        let reason = format!(
+            "explicit Deny in {}",
+            denies
+                .iter()
+                .map(|m| format!("{} ({})", m.policy, m.statement))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Response {
+            decision: Decision::ExplicitDeny,
+            matched: denies,
+            reasons: vec![reason],
+        };
     }
     let mut allows = Vec::new();
     let mut reasons = Vec::new();
     // 2. every SCP level must allow
     for (i, level) in set.scp_levels.iter().enumerate() {
-        let level_allows: Vec<Matched> = level.iter().flat_map(|p| applying(p, Effect::Allow)).collect();
+        let level_allows: Vec<Matched> = level
+            .iter()
+            .flat_map(|p| applying(p, Effect::Allow))
+            .collect();
         if level_allows.is_empty() {
             let names: Vec<&str> = level.iter().map(|p| p.name.as_str()).collect();
             return Response {
                 decision: Decision::ImplicitDeny,
                 matched: vec![],
-                reasons: vec![format!("no Allow in the SCPs of hierarchy level {i} ({})", names.join(", "))],
+                reasons: vec![format!(
+                    "no Allow in the SCPs of hierarchy level {i} ({})",
+                    names.join(", ")
+                )],
             };
         }
         allows.extend(level_allows);
@@ -242,17 +306,28 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
     }
     let boundary_allows: Option<Vec<Matched>> = set.boundary.map(|b| applying(b, Effect::Allow));
     let boundary_ok = boundary_allows.as_ref().is_none_or(|v| !v.is_empty());
-    let identity_allows: Vec<Matched> = set.identity.iter().flat_map(|p| applying(p, Effect::Allow)).collect();
+    let identity_allows: Vec<Matched> = set
+        .identity
+        .iter()
+        .flat_map(|p| applying(p, Effect::Allow))
+        .collect();
 
     // 3. resource-based policy
-    let cross_account = match (req.principal.as_deref().and_then(PrincipalArn::parse), arn_account(&req.resource)) {
+    let cross_account = match (
+        req.principal.as_deref().and_then(PrincipalArn::parse),
+        arn_account(&req.resource),
+    ) {
         (Some(p), Some(acct)) => p.account != acct,
         _ => false,
     };
     if let Some(rp) = set.resource_policy {
         let mut best: Option<PrincipalMatch> = None;
         let mut rp_allows = Vec::new();
-        for s in rp.statements.iter().filter(|s| s.effect == Effect::Allow && statement_applies(s, rp.version, req)) {
+        for s in rp
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && statement_applies(s, rp.version, req))
+        {
             let how = match (&s.principal, &s.not_principal) {
                 (Some(p), _) => principal_match(p, req.principal.as_deref()),
                 (None, Some(_)) => Some(PrincipalMatch::Direct),
@@ -274,21 +349,36 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
                 allows.extend(identity_allows);
                 allows.extend(boundary_allows.unwrap_or_default());
                 reasons.push("cross-account request allowed by both the resource policy and the caller's identity policies".into());
-                return Response { decision: Decision::Allow, matched: allows, reasons };
+                return Response {
+                    decision: Decision::Allow,
+                    matched: allows,
+                    reasons,
+                };
             }
             match best {
                 Some(PrincipalMatch::Direct) => {
                     allows.extend(rp_allows);
                     reasons.push("the resource policy allows this principal directly".into());
-                    return Response { decision: Decision::Allow, matched: allows, reasons };
+                    return Response {
+                        decision: Decision::Allow,
+                        matched: allows,
+                        reasons,
+                    };
                 }
                 Some(PrincipalMatch::Entity) if boundary_ok => {
                     allows.extend(rp_allows);
                     allows.extend(boundary_allows.unwrap_or_default());
                     reasons.push("the resource policy allows the role ARN, and the permission boundary (if any) allows".into());
-                    return Response { decision: Decision::Allow, matched: allows, reasons };
+                    return Response {
+                        decision: Decision::Allow,
+                        matched: allows,
+                        reasons,
+                    };
                 }
-                _ => reasons.push("the resource policy names only the account: the identity policies decide".into()),
+                _ => reasons.push(
+                    "the resource policy names only the account: the identity policies decide"
+                        .into(),
+                ),
             }
         }
     }
@@ -307,7 +397,11 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
         } else {
             "no identity-based policy allows the action"
         };
-        return Response { decision: Decision::ImplicitDeny, matched: vec![], reasons: vec![why.into()] };
+        return Response {
+            decision: Decision::ImplicitDeny,
+            matched: vec![],
+            reasons: vec![why.into()],
+        };
     }
     if cross_account && set.resource_policy.is_none() {
         return Response {
@@ -322,5 +416,9 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
         reasons.push("the permission boundary allows".into());
     }
     reasons.push("an identity-based policy allows".into());
-    Response { decision: Decision::Allow, matched: allows, reasons }
+    Response {
+        decision: Decision::Allow,
+        matched: allows,
+        reasons,
+    }
 }

@@ -7,7 +7,15 @@
 //!   AWS's documented evaluation logic decides it, with the statements that decided.
 //! - [`effective`]: every action a role is allowed, with resources, conditions and the granting
 //!   statement, after denies, boundary and SCPs; the input of every rule.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod condition;
 pub mod effective;
@@ -36,7 +44,10 @@ impl Context {
 
     /// Adds a value; a key given twice becomes multi-valued.
     pub fn insert(&mut self, key: &str, value: &str) {
-        self.values.entry(key.to_ascii_lowercase()).or_default().push(value.to_string());
+        self.values
+            .entry(key.to_ascii_lowercase())
+            .or_default()
+            .push(value.to_string());
     }
 
     pub fn get(&self, key: &str) -> Option<&Vec<String>> {

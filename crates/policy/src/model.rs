@@ -225,6 +225,12 @@ impl Operator {
         if comparison == Null && (if_exists || qualifier.is_some()) {
             return None;
         }
-        Some(Operator { name: name.to_string(), comparison, negated, if_exists, qualifier })
+        Some(Operator {
+            name: name.to_string(),
+            comparison,
+            negated,
+            if_exists,
+            qualifier,
+        })
     }
 }

@@ -63,12 +63,18 @@ pub fn parse_policy(name: &str, kind: PolicyKind, text: &str) -> Result<Policy, 
 
 /// Parses an already-decoded JSON value. A JSON string is taken as document text (IAM exports
 /// sometimes nest the document as an encoded string).
-pub fn parse_policy_value(name: &str, kind: PolicyKind, value: &Value) -> Result<Policy, PolicyError> {
+pub fn parse_policy_value(
+    name: &str,
+    kind: PolicyKind,
+    value: &Value,
+) -> Result<Policy, PolicyError> {
     if let Value::String(s) = value {
         return parse_policy(name, kind, s);
     }
     let p = Parser { policy: name };
-    let obj = value.as_object().ok_or_else(|| p.err("(document)", "a policy document must be a JSON object"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| p.err("(document)", "a policy document must be a JSON object"))?;
     let mut version = PolicyVersion::V2008;
     let mut id = None;
     let mut statements = None;
@@ -97,7 +103,13 @@ pub fn parse_policy_value(name: &str, kind: PolicyKind, value: &Value) -> Result
         .enumerate()
         .map(|(i, s)| p.statement(i, s, kind))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Policy { name: name.to_string(), kind, version, id, statements })
+    Ok(Policy {
+        name: name.to_string(),
+        kind,
+        version,
+        id,
+        statements,
+    })
 }
 
 struct Parser<'a> {
@@ -106,11 +118,17 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, path: &str, message: impl Into<String>) -> PolicyError {
-        PolicyError { policy: self.policy.to_string(), path: path.to_string(), message: message.into() }
+        PolicyError {
+            policy: self.policy.to_string(),
+            path: path.to_string(),
+            message: message.into(),
+        }
     }
 
     fn string(&self, v: &Value, path: &str) -> Result<String, PolicyError> {
-        v.as_str().map(str::to_string).ok_or_else(|| self.err(path, "must be a string"))
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| self.err(path, "must be a string"))
     }
 
     /// A string or a list of strings.
@@ -126,10 +144,17 @@ impl Parser<'_> {
         }
     }
 
-    fn statement(&self, index: usize, v: &Value, kind: PolicyKind) -> Result<Statement, PolicyError> {
+    fn statement(
+        &self,
+        index: usize,
+        v: &Value,
+        kind: PolicyKind,
+    ) -> Result<Statement, PolicyError> {
         let base = format!("Statement[{index}]");
         let at = |field: &str| format!("{base}.{field}");
-        let obj = v.as_object().ok_or_else(|| self.err(&base, "a statement must be a JSON object"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| self.err(&base, "a statement must be a JSON object"))?;
         let mut sid = None;
         let mut effect = None;
         let mut principal = None;
@@ -151,22 +176,34 @@ impl Parser<'_> {
                 "NotPrincipal" => not_principal = Some(self.principals(val, &at("NotPrincipal"))?),
                 "Action" | "NotAction" => {
                     if action.is_some() {
-                        return Err(self.err(&at(k), "a statement has either Action or NotAction, not both"));
+                        return Err(self.err(
+                            &at(k),
+                            "a statement has either Action or NotAction, not both",
+                        ));
                     }
                     let list = self.strings(val, &at(k))?;
                     for (i, a) in list.iter().enumerate() {
                         if !valid_action_pattern(a) {
                             return Err(self.err(
                                 &format!("{}[{i}]", at(k)),
-                                format!("{a:?} is not an action (expected \"service:Action\" or \"*\")"),
+                                format!(
+                                    "{a:?} is not an action (expected \"service:Action\" or \"*\")"
+                                ),
                             ));
                         }
                     }
-                    action = Some(if k == "Action" { ActionMatch::Action(list) } else { ActionMatch::NotAction(list) });
+                    action = Some(if k == "Action" {
+                        ActionMatch::Action(list)
+                    } else {
+                        ActionMatch::NotAction(list)
+                    });
                 }
                 "Resource" | "NotResource" => {
                     if resource.is_some() {
-                        return Err(self.err(&at(k), "a statement has either Resource or NotResource, not both"));
+                        return Err(self.err(
+                            &at(k),
+                            "a statement has either Resource or NotResource, not both",
+                        ));
                     }
                     let list = self.strings(val, &at(k))?;
                     resource = Some(if k == "Resource" {
@@ -180,16 +217,26 @@ impl Parser<'_> {
             }
         }
         let effect = effect.ok_or_else(|| self.err(&at("Effect"), "missing"))?;
-        let action = action.ok_or_else(|| self.err(&at("Action"), "missing (Action or NotAction)"))?;
+        let action =
+            action.ok_or_else(|| self.err(&at("Action"), "missing (Action or NotAction)"))?;
         if principal.is_some() && not_principal.is_some() {
-            return Err(self.err(&at("NotPrincipal"), "a statement has either Principal or NotPrincipal, not both"));
+            return Err(self.err(
+                &at("NotPrincipal"),
+                "a statement has either Principal or NotPrincipal, not both",
+            ));
         }
         let has_principal = principal.is_some() || not_principal.is_some();
         match kind {
             PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Scp => {
                 if has_principal {
-                    let f = if principal.is_some() { "Principal" } else { "NotPrincipal" };
-                    return Err(self.err(&at(f), format!("not allowed in a {} policy", kind.as_str())));
+                    let f = if principal.is_some() {
+                        "Principal"
+                    } else {
+                        "NotPrincipal"
+                    };
+                    return Err(
+                        self.err(&at(f), format!("not allowed in a {} policy", kind.as_str()))
+                    );
                 }
                 if resource.is_none() {
                     return Err(self.err(&at("Resource"), "missing (Resource or NotResource)"));
@@ -201,7 +248,16 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(Statement { index, sid, effect, principal, not_principal, action, resource, conditions })
+        Ok(Statement {
+            index,
+            sid,
+            effect,
+            principal,
+            not_principal,
+            action,
+            resource,
+            conditions,
+        })
     }
 
     fn principals(&self, v: &Value, path: &str) -> Result<Principals, PolicyError> {
@@ -216,7 +272,12 @@ impl Parser<'_> {
                         "Service" => p.service = list,
                         "Federated" => p.federated = list,
                         "CanonicalUser" => p.canonical_user = list,
-                        _ => return Err(self.err(&format!("{path}.{k}"), "unknown principal type (AWS, Service, Federated or CanonicalUser)")),
+                        _ => {
+                            return Err(self.err(
+                                &format!("{path}.{k}"),
+                                "unknown principal type (AWS, Service, Federated or CanonicalUser)",
+                            ))
+                        }
                     }
                 }
             }
@@ -226,7 +287,9 @@ impl Parser<'_> {
     }
 
     fn conditions(&self, v: &Value, path: &str) -> Result<Vec<Condition>, PolicyError> {
-        let obj: &Map<String, Value> = v.as_object().ok_or_else(|| self.err(path, "must be an object of operators"))?;
+        let obj: &Map<String, Value> = v
+            .as_object()
+            .ok_or_else(|| self.err(path, "must be an object of operators"))?;
         let mut out = Vec::new();
         for (op_name, block) in obj {
             let op_path = format!("{path}.{op_name}");
@@ -246,11 +309,17 @@ impl Parser<'_> {
                     other => vec![self.scalar(other, &key_path)?],
                 };
                 if operator.comparison == Comparison::Null
-                    && values.iter().any(|v| !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false"))
+                    && values.iter().any(|v| {
+                        !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false")
+                    })
                 {
                     return Err(self.err(&key_path, "Null takes \"true\" or \"false\""));
                 }
-                out.push(Condition { operator: operator.clone(), key: key.clone(), values });
+                out.push(Condition {
+                    operator: operator.clone(),
+                    key: key.clone(),
+                    values,
+                });
             }
         }
         Ok(out)
@@ -261,7 +330,10 @@ impl Parser<'_> {
             Value::String(s) => Ok(s.clone()),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            _ => Err(self.err(path, "condition values must be strings, numbers or booleans")),
+            _ => Err(self.err(
+                path,
+                "condition values must be strings, numbers or booleans",
+            )),
         }
     }
 }
@@ -274,8 +346,12 @@ fn valid_action_pattern(a: &str) -> bool {
         Some((svc, act)) => {
             !svc.is_empty()
                 && !act.is_empty()
-                && svc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*' || b == b'?')
-                && act.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?' || b == b'-' || b == b'_')
+                && svc
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*' || b == b'?')
+                && act.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || b == b'*' || b == b'?' || b == b'-' || b == b'_'
+                })
         }
         None => false,
     }
@@ -297,7 +373,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.statements.len(), 1);
-        assert_eq!(p.statements[0].action, ActionMatch::Action(vec!["s3:GetObject".into()]));
+        assert_eq!(
+            p.statements[0].action,
+            ActionMatch::Action(vec!["s3:GetObject".into()])
+        );
         assert_eq!(p.version, PolicyVersion::V2012);
     }
 
@@ -319,19 +398,41 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.path, "Statement[2].Condition.StringEquals");
         assert_eq!(e.policy, "p.json");
-        assert!(e.to_string().contains("Statement[2].Condition.StringEquals"));
+        assert!(e
+            .to_string()
+            .contains("Statement[2].Condition.StringEquals"));
 
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.path, "Statement[0].Effect");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":"*","NotAction":"s3:*","Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","NotAction":"s3:*","Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.path, "Statement[0].NotAction");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":["s3:Get*","nonsense"],"Resource":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:Get*","nonsense"],"Resource":"*"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.path, "Statement[0].Action[1]");
         let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#).unwrap_err();
         assert_eq!(e.path, "Statement[0].Condition.StringEqualz");
-        let e = parse(PolicyKind::Identity, r#"{"Statement":[{"Effect":"Allow","Action":"*"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Identity,
+            r#"{"Statement":[{"Effect":"Allow","Action":"*"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.path, "Statement[0].Resource");
-        let e = parse(PolicyKind::Trust, r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#).unwrap_err();
+        let e = parse(
+            PolicyKind::Trust,
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.path, "Statement[0].Principal");
         let e = parse(PolicyKind::Identity, "[1,2]").unwrap_err();
         assert_eq!(e.path, "(document)");

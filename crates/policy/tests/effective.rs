@@ -1,5 +1,10 @@
 //! Effective permissions: what a role can do after denies, NotAction/NotResource, boundary, SCPs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use rolecall_catalog::catalog;
 use rolecall_policy::effective::PrincipalPolicies;
@@ -10,27 +15,73 @@ fn p(name: &str, kind: PolicyKind, json: &str) -> Policy {
 }
 
 fn id(a: &str) -> u32 {
-    catalog().lookup(a).unwrap_or_else(|| panic!("{a} not in catalogue"))
+    catalog()
+        .lookup(a)
+        .unwrap_or_else(|| panic!("{a} not in catalogue"))
 }
 
-fn eff(identity: &[&Policy], boundary: Option<&Policy>, scps: Vec<Vec<&Policy>>) -> EffectivePermissions {
+fn eff(
+    identity: &[&Policy],
+    boundary: Option<&Policy>,
+    scps: Vec<Vec<&Policy>>,
+) -> EffectivePermissions {
     let mut an = Analyzer::new(catalog());
-    an.effective(&PrincipalPolicies { identity: identity.to_vec(), boundary, scp_levels: scps })
+    an.effective(&PrincipalPolicies {
+        identity: identity.to_vec(),
+        boundary,
+        scp_levels: scps,
+    })
 }
 
 #[test]
 fn admin_allows_everything_everywhere() {
-    let admin = p("admin", PolicyKind::Identity, r#"{"Statement":{"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let admin = p(
+        "admin",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
     let e = eff(&[&admin], None, vec![]);
     assert_eq!(e.allowed.len(), catalog().len());
     let g = e.allowed_everywhere(id("iam:PassRole")).unwrap();
     assert_eq!(g.source.statement, "All");
     assert_eq!(g.source.policy, "admin");
+    assert!(e.admin_grant().is_some());
+}
+
+#[test]
+fn admin_stays_admin_under_guardrail_scps_but_not_under_a_boundary() {
+    let admin = p(
+        "admin",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let scp = p(
+        "guardrails",
+        PolicyKind::Scp,
+        r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"},
+            {"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#,
+    );
+    let e = eff(&[&admin], None, vec![vec![&scp]]);
+    assert!(!e.is_allowed(id("organizations:LeaveOrganization")));
+    assert!(e.admin_grant().is_some());
+    let b = p(
+        "b",
+        PolicyKind::Boundary,
+        r#"{"Statement":{"Effect":"Allow","Action":["s3:Get*","logs:*"],"Resource":"*"}}"#,
+    );
+    let capped = eff(&[&admin], Some(&b), vec![vec![&scp]]);
+    assert!(capped.admin_grant().is_none());
+    assert!(!capped.is_allowed(id("iam:PassRole")));
 }
 
 #[test]
 fn not_action_means_every_other_catalogue_action() {
-    let pol = p("na", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}"#);
+    let pol = p(
+        "na",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}"#,
+    );
     let e = eff(&[&pol], None, vec![]);
     assert!(!e.is_allowed(id("iam:CreateUser")));
     assert!(!e.is_allowed(id("organizations:LeaveOrganization")));
@@ -55,7 +106,10 @@ fn unconditional_deny_removes_and_scoped_deny_carves_out() {
     let e = eff(&[&pol], None, vec![]);
     assert!(!e.is_allowed(id("dynamodb:GetItem")));
     let get = id("s3:GetObject");
-    assert!(e.is_allowed(get), "a deny on one bucket leaves the action granted elsewhere");
+    assert!(
+        e.is_allowed(get),
+        "a deny on one bucket leaves the action granted elsewhere"
+    );
     assert!(e.allowed_everywhere(get).is_none());
     let g = e.unscoped_grant(get).unwrap();
     assert!(g.has_exception_for(get));
@@ -81,12 +135,19 @@ fn deny_with_not_resource_and_conditions() {
     assert!(g.exceptions.is_empty(), "{:?}", g.exceptions);
     // The conditional deny stays attached as a conditional exception.
     let q = e.grants_for(id("sqs:SendMessage")).next().unwrap();
-    assert!(q.exceptions.iter().any(|x| x.conditional && x.source.statement == "OnlyTls"));
+    assert!(q
+        .exceptions
+        .iter()
+        .any(|x| x.conditional && x.source.statement == "OnlyTls"));
 }
 
 #[test]
 fn boundary_intersects_actions_and_resources() {
-    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}}"#);
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}}"#,
+    );
     let b = p(
         "boundary",
         PolicyKind::Boundary,
@@ -105,8 +166,16 @@ fn boundary_intersects_actions_and_resources() {
 
 #[test]
 fn scp_levels_each_cap_and_deny() {
-    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
-    let root = p("FullAWSAccess", PolicyKind::Scp, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let root = p(
+        "FullAWSAccess",
+        PolicyKind::Scp,
+        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
     let ou = p(
         "ou",
         PolicyKind::Scp,
@@ -115,13 +184,24 @@ fn scp_levels_each_cap_and_deny() {
             {"Sid":"Regions","Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#,
     );
     let e = eff(&[&pol], None, vec![vec![&root], vec![&ou]]);
-    assert!(!e.is_allowed(id("ec2:RunInstances")), "no Allow at the OU level");
+    assert!(
+        !e.is_allowed(id("ec2:RunInstances")),
+        "no Allow at the OU level"
+    );
     assert!(!e.is_allowed(id("iam:CreateUser")), "denied by the SCP");
     assert!(e.is_allowed(id("iam:PassRole")));
     let g = e.grants_for(id("s3:GetObject")).next().unwrap();
-    assert!(g.exceptions.iter().any(|x| x.conditional && x.source.statement == "Regions"));
-    assert!(e.allowed_everywhere(id("s3:GetObject")).is_none());
+    assert!(g
+        .exceptions
+        .iter()
+        .any(|x| x.conditional && x.source.statement == "Regions"));
+    // A conditional deny (the region guardrail) is listed but does not narrow the grant.
+    assert!(e.allowed_everywhere(id("s3:GetObject")).is_some());
     assert!(e.allowed_everywhere(id("iam:PassRole")).is_some());
+    assert!(
+        e.admin_grant().is_none(),
+        "three services are not administrator access"
+    );
 }
 
 #[test]
@@ -149,15 +229,33 @@ fn unknown_actions_are_reported_not_dropped() {
         r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObjekt","nosuchservice:*","s3:GetObject"],"Resource":"*"}}"#,
     );
     let e = eff(&[&pol], None, vec![]);
-    let names: Vec<_> = e.unknown_actions.iter().map(|u| (u.action.as_str(), u.reason)).collect();
-    assert_eq!(names, vec![("s3:GetObjekt", "not in the catalogue"), ("nosuchservice:*", "matches no action")]);
+    let names: Vec<_> = e
+        .unknown_actions
+        .iter()
+        .map(|u| (u.action.as_str(), u.reason))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("s3:GetObjekt", "not in the catalogue"),
+            ("nosuchservice:*", "matches no action")
+        ]
+    );
     assert!(e.is_allowed(id("s3:GetObject")));
 }
 
 #[test]
 fn boundary_without_allow_leaves_nothing() {
-    let pol = p("id", PolicyKind::Identity, r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
-    let b = p("b", PolicyKind::Boundary, r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#);
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let b = p(
+        "b",
+        PolicyKind::Boundary,
+        r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#,
+    );
     let e = eff(&[&pol], Some(&b), vec![]);
     assert!(e.allowed.is_empty());
     assert!(e.grants.is_empty());

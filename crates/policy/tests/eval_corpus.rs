@@ -1,6 +1,11 @@
 //! Runs every case of `data/eval-cases.json`: policies, a request, the expected decision and a
 //! sentence naming the rule of AWS's evaluation logic the case shows.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use rolecall_policy::*;
 use serde_json::Value;
@@ -18,7 +23,10 @@ fn evaluation_corpus() {
     for case in &cases {
         let name = case["name"].as_str().unwrap();
         let why = case["why"].as_str().unwrap();
-        assert!(!why.is_empty(), "{name}: every case says which rule it shows");
+        assert!(
+            !why.is_empty(),
+            "{name}: every case says which rule it shows"
+        );
         let p = &case["policies"];
         let identity: Vec<Policy> = p["identity"]
             .as_array()
@@ -27,7 +35,9 @@ fn evaluation_corpus() {
             .enumerate()
             .map(|(i, d)| policy(format!("identity-{i}"), PolicyKind::Identity, d))
             .collect();
-        let boundary = p.get("boundary").map(|d| policy("boundary".into(), PolicyKind::Boundary, d));
+        let boundary = p
+            .get("boundary")
+            .map(|d| policy("boundary".into(), PolicyKind::Boundary, d));
         let scps: Vec<Vec<Policy>> = p
             .get("scps")
             .map(|levels| {
@@ -47,7 +57,9 @@ fn evaluation_corpus() {
                     .collect()
             })
             .unwrap_or_default();
-        let resource = p.get("resource").map(|d| policy("resource".into(), PolicyKind::Resource, d));
+        let resource = p
+            .get("resource")
+            .map(|d| policy("resource".into(), PolicyKind::Resource, d));
         let set = PolicySet {
             identity: identity.iter().collect(),
             boundary: boundary.as_ref(),
@@ -70,20 +82,34 @@ fn evaluation_corpus() {
         let resp = evaluate(&set, &req);
         let got = serde_json::to_value(resp.decision).unwrap();
         if got != case["expected"] {
-            failures.push(format!("{name}: expected {}, got {got} ({why}); reasons: {:?}", case["expected"], resp.reasons));
+            failures.push(format!(
+                "{name}: expected {}, got {got} ({why}); reasons: {:?}",
+                case["expected"], resp.reasons
+            ));
             continue;
         }
         if let Some(m) = case.get("expected_matched") {
             for sid in m.as_array().unwrap() {
                 let sid = sid.as_str().unwrap();
                 if !resp.matched.iter().any(|x| x.statement == sid) {
-                    failures.push(format!("{name}: statement {sid} should be cited, got {:?}", resp.matched));
+                    failures.push(format!(
+                        "{name}: statement {sid} should be cited, got {:?}",
+                        resp.matched
+                    ));
                 }
             }
         }
         if resp.decision != Decision::ImplicitDeny && resp.matched.is_empty() {
-            failures.push(format!("{name}: a decision other than implicit deny must cite statements"));
+            failures.push(format!(
+                "{name}: a decision other than implicit deny must cite statements"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -1,0 +1,68 @@
+//! One pass over the inventory: for each role, its parsed policies, the problems met on the way,
+//! its effective permissions and the functions that use it.
+
+use rolecall_catalog::Catalog;
+use rolecall_inventory::{Inventory, PolicyStore, ResolvedRole, Role};
+use rolecall_policy::{Analyzer, EffectivePermissions};
+use std::collections::HashMap;
+
+pub struct RoleAnalysis<'i> {
+    pub role: &'i Role,
+    pub resolved: ResolvedRole,
+    pub effective: EffectivePermissions,
+    /// Indexes into `inventory.functions`.
+    pub functions: Vec<usize>,
+}
+
+pub struct Analysis<'i> {
+    pub inventory: &'i Inventory,
+    pub roles: Vec<RoleAnalysis<'i>>,
+    /// Functions whose role is not in the inventory (indexes into `inventory.functions`).
+    pub functions_without_role: Vec<usize>,
+}
+
+/// `(account, role name)`: how functions find their role (Lambda keeps the ARN as configured,
+/// which may lack the role's path).
+fn role_key(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let account = parts.nth(4)?.to_string();
+    let name = parts
+        .next()?
+        .strip_prefix("role/")?
+        .rsplit('/')
+        .next()?
+        .to_string();
+    Some((account, name))
+}
+
+pub fn analyze<'i>(inventory: &'i Inventory, catalog: &Catalog) -> Analysis<'i> {
+    let mut store = PolicyStore::new(inventory);
+    let mut analyzer = Analyzer::new(catalog);
+    let mut by_role: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, f) in inventory.functions.iter().enumerate() {
+        if let Some(k) = role_key(&f.role_arn) {
+            by_role.entry(k).or_default().push(i);
+        }
+    }
+    let mut roles = Vec::with_capacity(inventory.roles.len());
+    for role in &inventory.roles {
+        let resolved = store.resolve(role);
+        let effective = analyzer.effective(&resolved.principal_policies());
+        let functions = role_key(&role.arn)
+            .and_then(|k| by_role.remove(&k))
+            .unwrap_or_default();
+        roles.push(RoleAnalysis {
+            role,
+            resolved,
+            effective,
+            functions,
+        });
+    }
+    let mut functions_without_role: Vec<usize> = by_role.into_values().flatten().collect();
+    functions_without_role.sort_unstable();
+    Analysis {
+        inventory,
+        roles,
+        functions_without_role,
+    }
+}

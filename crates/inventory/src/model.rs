@@ -1,0 +1,234 @@
+//! The inventory: everything rolecall knows about an estate, as plain data. Every source (live
+//! collection, AWS CLI exports, IaC templates, the demo, test fixtures) produces this, and every
+//! rule reads only this. Documented in `docs/inventory.md`; `schema_version` changes when a field
+//! changes meaning or disappears (new optional fields do not change it).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Inventory {
+    pub schema_version: u32,
+    /// Where the data came from: `aws`, `aws-cli-export`, `demo`, `iac`, `fixture`.
+    #[serde(default)]
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<Function>,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Customer managed policies (AWS managed ones resolve from the embedded catalogue when absent).
+    #[serde(default)]
+    pub managed_policies: Vec<ManagedPolicy>,
+    /// What could not be collected: one entry per failed account/region/API.
+    #[serde(default)]
+    pub coverage: Vec<CoverageEntry>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Account {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// SCPs that apply to the account, one level per node of its path (root, OUs, account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scp_levels: Vec<ScpLevel>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ScpLevel {
+    /// Root, OU or account id.
+    pub target: String,
+    #[serde(default)]
+    pub name: String,
+    pub policies: Vec<NamedDocument>,
+}
+
+/// A policy document with a name; the document is kept as JSON (or as the text AWS returned) so
+/// that a malformed one still travels and is reported, not lost.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct NamedDocument {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    pub document: Value,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Function {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    pub role_arn: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<FunctionUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FunctionUrl {
+    /// `NONE` (public) or `AWS_IAM`.
+    pub auth_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Trigger {
+    /// `sqs`, `kinesis`, `dynamodb`, `kafka`, `apigateway-rest`, `apigateway-http`, `s3`, `sns`, `events`, ...
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Role {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    #[serde(default = "root_path")]
+    pub path: String,
+    pub trust_policy: Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_policies: Vec<NamedDocument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_policy_arns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<LastUsed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<String>,
+}
+
+fn root_path() -> String {
+    "/".into()
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LastUsed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    /// The default version's document.
+    pub document: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_version: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CoverageEntry {
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub api: String,
+    pub error: String,
+}
+
+impl Inventory {
+    pub fn new(source: &str) -> Self {
+        Inventory {
+            schema_version: SCHEMA_VERSION,
+            source: source.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Sorts every list into a stable order (by ARN or id) and removes duplicates, so that
+    /// snapshots and reports are deterministic whatever order the sources answered in.
+    pub fn normalize(&mut self) {
+        self.accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        self.accounts.dedup_by(|a, b| a.id == b.id);
+        self.regions.sort();
+        self.regions.dedup();
+        self.functions.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.functions.dedup_by(|a, b| a.arn == b.arn);
+        self.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.roles.dedup_by(|a, b| a.arn == b.arn);
+        self.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.managed_policies.dedup_by(|a, b| a.arn == b.arn);
+        self.coverage.sort();
+        self.coverage.dedup();
+    }
+
+    /// Adds another inventory's contents (several `--input` files make one inventory).
+    pub fn merge(&mut self, other: Inventory) {
+        self.accounts.extend(other.accounts);
+        self.regions.extend(other.regions);
+        self.functions.extend(other.functions);
+        self.roles.extend(other.roles);
+        self.managed_policies.extend(other.managed_policies);
+        self.coverage.extend(other.coverage);
+        if self.collected_at.is_none() {
+            self.collected_at = other.collected_at;
+        }
+        self.normalize();
+    }
+
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn)
+    }
+
+    /// Functions whose execution role is `role_arn`.
+    pub fn functions_of<'a>(
+        &'a self,
+        role_arn: &'a str,
+    ) -> impl Iterator<Item = &'a Function> + 'a {
+        self.functions
+            .iter()
+            .filter(move |f| same_role(&f.role_arn, role_arn))
+    }
+}
+
+/// Role ARNs compare without the path: Lambda keeps the ARN as configured, IAM reports it with
+/// the path, and the role name is unique per account.
+pub fn same_role(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let key = |s: &str| -> Option<(String, String)> {
+        let mut parts = s.splitn(6, ':');
+        let (_, _, _, _, account, resource) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+        Some((account.to_string(), name.to_string()))
+    };
+    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+}
