@@ -90,8 +90,8 @@ pub fn run(a: SimulateArgs) -> Result<ExitCode> {
     };
     let resp = evaluate(&set, &req);
     let mut out = serde_json::to_value(&resp)?;
-    if catalog().lookup(&a.action).is_none() {
-        out["warnings"] = json!([format!(
+    if let (None, Some(o)) = (catalog().lookup(&a.action), out.as_object_mut()) {
+        o.insert("warnings".into(), json!([format!(
             "{} is not in the action catalogue ({})",
             a.action,
             catalog().source

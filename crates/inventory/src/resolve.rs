@@ -78,13 +78,15 @@ impl ResolvedRole {
 }
 
 type Parsed = Result<Arc<Policy>, PolicyError>;
+/// An account's SCP levels, and the SCP documents that did not parse.
+type ScpResolution = (Vec<Vec<Arc<Policy>>>, Vec<PolicyError>);
 
 /// Parses and caches the managed policies and SCPs of one inventory.
 pub struct PolicyStore<'i> {
     inventory: &'i Inventory,
     managed: HashMap<&'i str, usize>,
     parsed_managed: HashMap<String, Option<Parsed>>,
-    scps: HashMap<String, (Vec<Vec<Arc<Policy>>>, Vec<PolicyError>)>,
+    scps: HashMap<String, ScpResolution>,
 }
 
 impl<'i> PolicyStore<'i> {
@@ -125,7 +127,7 @@ impl<'i> PolicyStore<'i> {
         parsed
     }
 
-    fn scp_levels(&mut self, account: &str) -> (Vec<Vec<Arc<Policy>>>, Vec<PolicyError>) {
+    fn scp_levels(&mut self, account: &str) -> ScpResolution {
         if let Some(v) = self.scps.get(account) {
             return v.clone();
         }

@@ -8,6 +8,7 @@
 //!    - naming the role session (or `*`): `allow`, whatever the identity policies and boundary say;
 //!    - naming the role ARN: `allow` unless the permission boundary fails to allow it;
 //!    - naming the account: only delegates; identity policies must allow.
+//!
 //!    Across accounts, the resource policy and the identity side must both allow.
 //! 4. A permission boundary that does not allow the request: `implicit_deny`.
 //! 5. An identity-based `Allow`: `allow`; otherwise `implicit_deny`.
