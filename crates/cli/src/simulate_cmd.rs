@@ -91,11 +91,14 @@ pub fn run(a: SimulateArgs) -> Result<ExitCode> {
     let resp = evaluate(&set, &req);
     let mut out = serde_json::to_value(&resp)?;
     if let (None, Some(o)) = (catalog().lookup(&a.action), out.as_object_mut()) {
-        o.insert("warnings".into(), json!([format!(
-            "{} is not in the action catalogue ({})",
-            a.action,
-            catalog().source
-        )]);
+        o.insert(
+            "warnings".into(),
+            json!([format!(
+                "{} is not in the action catalogue ({})",
+                a.action,
+                catalog().source
+            )]),
+        );
     }
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(ExitCode::SUCCESS)
