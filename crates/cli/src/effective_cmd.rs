@@ -118,13 +118,12 @@ fn level_counts(r: &RoleAnalysis, cat: &Catalog) -> [usize; 5] {
 
 fn grant_json(g: &Grant, cat: &Catalog, full: bool) -> Value {
     let mut v = serde_json::to_value(g).unwrap_or(Value::Null);
-    v["action_count"] = json!(g.actions.len());
-    if full {
-        v["actions"] = json!(g
-            .actions
-            .iter()
-            .map(|i| cat.full_name(i))
-            .collect::<Vec<_>>());
+    if let Some(o) = v.as_object_mut() {
+        o.insert("action_count".into(), json!(g.actions.len()));
+        if full {
+            let names: Vec<String> = g.actions.iter().map(|i| cat.full_name(i)).collect();
+            o.insert("actions".into(), json!(names));
+        }
     }
     v
 }
