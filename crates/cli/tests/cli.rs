@@ -1,0 +1,301 @@
+//! The `rolecall` binary end to end: arguments, output shapes, exit codes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn rolecall(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolecall-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn expand_json_lists_actions_with_access_levels() {
+    let o = rolecall(&["expand", "s3:get*", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(rows.len() > 50);
+    assert!(rows
+        .iter()
+        .all(|r| r["action"].as_str().unwrap().starts_with("s3:Get")));
+    assert!(rows
+        .iter()
+        .any(|r| r["action"] == "s3:GetObject" && r["access_level"] == "Read"));
+
+    let o = rolecall(&["expand", "iam:*Policy*", "iam:PassRole"]);
+    let text = stdout(&o);
+    assert!(text.contains("iam:PutRolePolicy") && text.contains("Permissions management"));
+    assert!(text.contains("iam:PassRole"));
+}
+
+#[test]
+fn expand_reports_unknown_and_rejects_malformed() {
+    let o = rolecall(&["expand", "s3:GetObjekt"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("matches no action"));
+    let o = rolecall(&["expand", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nonsense"));
+}
+
+#[test]
+fn simulate_decisions_and_cited_statements() {
+    let pol = tmp(
+        "identity.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadData","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"},
+            {"Sid":"NoSecrets","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::data/secret/*"}]}"#,
+    );
+    let p = pol.to_str().unwrap();
+    let run = |resource: &str| -> Value {
+        let o = rolecall(&[
+            "simulate",
+            "--policy",
+            p,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            resource,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let v = run("arn:aws:s3:::data/report.csv");
+    assert_eq!(v["decision"], "allow");
+    assert_eq!(v["matched"][0]["statement"], "ReadData");
+    assert_eq!(v["matched"][0]["effect"], "Allow");
+    assert_eq!(v["matched"][0]["policy"], p);
+    let v = run("arn:aws:s3:::data/secret/key");
+    assert_eq!(v["decision"], "explicit_deny");
+    assert_eq!(v["matched"][0]["statement"], "NoSecrets");
+    let v = run("arn:aws:s3:::elsewhere/x");
+    assert_eq!(v["decision"], "implicit_deny");
+    assert_eq!(v["matched"], serde_json::json!([]));
+}
+
+#[test]
+fn simulate_boundary_scp_resource_policy_and_context() {
+    let admin = tmp(
+        "admin.json",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let boundary = tmp(
+        "boundary.json",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+    );
+    let scp = tmp(
+        "scp.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Sid":"Tags","Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["forbidden"]}}}]}"#,
+    );
+    let (a, b, s) = (
+        admin.to_str().unwrap(),
+        boundary.to_str().unwrap(),
+        scp.to_str().unwrap(),
+    );
+    let sim = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "simulate",
+            "--policy",
+            a,
+            "--boundary",
+            b,
+            "--scp",
+            s,
+            "--resource",
+            "arn:aws:s3:::b/k",
+        ];
+        args.extend_from_slice(extra);
+        let o = rolecall(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    assert_eq!(
+        sim(&["--action", "ec2:RunInstances"])["decision"],
+        "implicit_deny"
+    );
+    assert_eq!(sim(&["--action", "s3:PutObject"])["decision"], "allow");
+    // a repeated --context key is multi-valued
+    let v = sim(&[
+        "--action",
+        "s3:PutObject",
+        "--context",
+        "aws:TagKeys=team",
+        "--context",
+        "aws:TagKeys=forbidden",
+    ]);
+    assert_eq!(v["decision"], "explicit_deny");
+    assert_eq!(v["matched"][0]["statement"], "Tags");
+    assert_eq!(
+        sim(&["--action", "s3:PutObject", "--context", "aws:TagKeys=team"])["decision"],
+        "allow"
+    );
+
+    let rp = tmp(
+        "bucket.json",
+        r#"{"Version":"2012-10-17","Statement":{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#,
+    );
+    let o = rolecall(&[
+        "simulate",
+        "--resource-policy",
+        rp.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::b/k",
+        "--principal",
+        "arn:aws:iam::123456789012:role/nobody",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["decision"], "allow");
+    assert_eq!(v["matched"][0]["statement"], "Public");
+}
+
+#[test]
+fn simulate_bad_input_exits_2_with_a_clear_message() {
+    let o = rolecall(&[
+        "simulate",
+        "--policy",
+        "/no/such/file.json",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/file.json"));
+
+    let bad = tmp(
+        "bad.json",
+        r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":["x"]}}]}"#,
+    );
+    let o = rolecall(&[
+        "simulate",
+        "--policy",
+        bad.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.json") && e.contains("Statement[2].Condition.StringEquals"),
+        "{e}"
+    );
+
+    let ok = tmp(
+        "ok.json",
+        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let o = rolecall(&[
+        "simulate",
+        "--policy",
+        ok.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+        "--context",
+        "novalue",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("KEY=VALUE"));
+
+    let o = rolecall(&[
+        "simulate",
+        "--policy",
+        ok.to_str().unwrap(),
+        "--action",
+        "s3:GetObjekt",
+        "--resource",
+        "*",
+    ]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("not in the action catalogue"));
+}
+
+#[test]
+fn demo_scan_and_effective_permissions() {
+    let o = rolecall(&["scan", "--demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let admin_line = text
+        .lines()
+        .find(|l| l.contains("legacy-etl-runner-role"))
+        .unwrap();
+    assert!(admin_line.contains("ADMIN"));
+    // capped by its boundary: AdministratorAccess attached, but not admin in effect
+    let capped = text
+        .lines()
+        .find(|l| l.contains("lambda-payments-reconciler-role"))
+        .unwrap();
+    assert!(!capped.contains("ADMIN"), "{capped}");
+
+    let o = rolecall(&[
+        "effective",
+        "--demo",
+        "--role",
+        "lambda-security-break-glass-role",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["roles"][0]["allowed_actions"], 0,
+        "the SCP denies what the role grants"
+    );
+
+    let o = rolecall(&[
+        "effective",
+        "--demo",
+        "--role",
+        "lambda-payments-card-vault-reader-role",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let g = &v["roles"][0]["grants"][0];
+    assert_eq!(
+        g["actions"],
+        serde_json::json!(["secretsmanager:GetSecretValue"])
+    );
+    assert_eq!(
+        g["conditions"][0],
+        "StringEquals aws:SourceVpc [vpc-0a1b2c3d]"
+    );
+    assert_eq!(g["source"]["statement"], "SecretsFromVpcOnly");
+
+    let o = rolecall(&["effective", "--demo", "--role", "no-such-role"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rolecall(&["scan"]);
+    assert_eq!(o.status.code(), Some(2));
+}
