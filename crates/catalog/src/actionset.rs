@@ -113,6 +113,32 @@ impl ActionSet {
         s
     }
 
+    /// `|self ∩ other|` without allocating.
+    pub fn intersection_len(&self, other: &ActionSet) -> usize {
+        self.words.iter().zip(&other.words).map(|(a, b)| (a & b).count_ones() as usize).sum()
+    }
+
+    /// How many members fall in `range` (a service's actions are one contiguous range).
+    pub fn count_in_range(&self, range: std::ops::Range<u32>) -> usize {
+        if range.start >= range.end {
+            return 0;
+        }
+        let (first, last) = ((range.start / 64) as usize, ((range.end - 1) / 64) as usize);
+        let mut n = 0;
+        for (i, w) in self.words.iter().enumerate().take(last + 1).skip(first) {
+            let mut m = u64::MAX;
+            if i == first {
+                m &= u64::MAX << (range.start % 64);
+            }
+            if i == last {
+                let hi = (range.end - 1) % 64;
+                m &= if hi == 63 { u64::MAX } else { (1u64 << (hi + 1)) - 1 };
+            }
+            n += (w & m).count_ones() as usize;
+        }
+        n
+    }
+
     pub fn intersects(&self, other: &ActionSet) -> bool {
         self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
     }
@@ -174,5 +200,11 @@ mod tests {
         assert_eq!(d, c);
         a.remove(64);
         assert_eq!(a.len(), 2);
+        let full = ActionSet::full(200);
+        for (lo, hi) in [(0u32, 200u32), (3, 64), (63, 65), (64, 128), (70, 71), (5, 5), (128, 200)] {
+            assert_eq!(full.count_in_range(lo..hi), (hi - lo) as usize, "{lo}..{hi}");
+        }
+        assert_eq!(c.count_in_range(0..65), 64);
+        assert_eq!(full.intersection_len(&c), 127);
     }
 }

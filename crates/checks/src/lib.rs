@@ -12,4 +12,4 @@
 
 pub mod analysis;
 
-pub use analysis::{analyze, Analysis, RoleAnalysis};
+pub use analysis::{analyze, for_each_role, Analysis, RoleAnalysis};

@@ -2,7 +2,7 @@ use crate::sources::SourceArgs;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use rolecall_catalog::{catalog, AccessLevel, Catalog};
-use rolecall_checks::{analyze, RoleAnalysis};
+use rolecall_checks::{for_each_role, RoleAnalysis};
 use rolecall_inventory::Inventory;
 use rolecall_policy::Grant;
 use serde_json::{json, Value};
@@ -47,73 +47,54 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
 pub fn run(a: EffectiveArgs) -> Result<ExitCode> {
     let inv = a.source.load()?;
     let cat = catalog();
-    let analysis = analyze(&inv, cat);
-    let selected: Vec<&RoleAnalysis> = match &a.role {
-        Some(want) => {
-            let v: Vec<_> = analysis
-                .roles
-                .iter()
-                .filter(|r| &r.role.arn == want || &r.role.name == want)
-                .collect();
-            if v.is_empty() {
-                bail!("no role {want:?} in the inventory");
-            }
-            v
-        }
-        None => analysis.roles.iter().collect(),
-    };
+    let wanted = |r: &rolecall_inventory::Role| a.role.as_ref().is_none_or(|w| &r.arn == w || &r.name == w);
+    if !inv.roles.iter().any(wanted) {
+        bail!("no role {:?} in the inventory", a.role.as_deref().unwrap_or("(any)"));
+    }
     let detail = a.role.is_some();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match a.format {
-        Format::Json => {
-            let rows: Vec<Value> = selected
-                .iter()
-                .map(|r| role_json(r, &inv, cat, detail))
-                .collect();
-            serde_json::to_writer_pretty(
-                &mut out,
-                &json!({"source": inv.source, "catalog": cat.source, "roles": rows}),
-            )?;
-            writeln!(out)?;
+    let (mut roles, mut problems, mut unknown) = (0usize, 0usize, 0usize);
+    let mut io_result: std::io::Result<()> = Ok(());
+    if a.format == Format::Json {
+        write!(out, "{{\"source\": {}, \"catalog\": {}, \"roles\": [", json!(inv.source), json!(cat.source))?;
+    }
+    for_each_role(&inv, cat, |r| {
+        if io_result.is_err() || !wanted(r.role) {
+            return;
         }
-        Format::Table => {
-            for r in &selected {
-                write_role(&mut out, r, &inv, cat, detail)?;
+        io_result = (|| -> std::io::Result<()> {
+            match a.format {
+                Format::Json => {
+                    if roles > 0 {
+                        write!(out, ",")?;
+                    }
+                    writeln!(out)?;
+                    serde_json::to_writer_pretty(&mut out, &role_json(&r, &inv, cat, detail))?;
+                }
+                Format::Table => write_role(&mut out, &r, &inv, cat, detail)?,
             }
-            let problems: usize = selected.iter().map(|r| r.resolved.problems.len()).sum();
-            let unknown: usize = selected
-                .iter()
-                .map(|r| r.effective.unknown_actions.len())
-                .sum();
-            writeln!(
-                out,
-                "\n{} roles, {} functions; {} policy problems, {} unknown actions (source: {})",
-                selected.len(),
-                inv.functions.len(),
-                problems,
-                unknown,
-                inv.source
-            )?;
-        }
+            Ok(())
+        })();
+        roles += 1;
+        problems += r.resolved.problems.len();
+        unknown += r.effective.unknown_actions.len();
+    });
+    io_result?;
+    match a.format {
+        Format::Json => writeln!(out, "\n]}}")?,
+        Format::Table => writeln!(
+            out,
+            "\n{roles} roles, {} functions; {problems} policy problems, {unknown} unknown actions (source: {})",
+            inv.functions.len(),
+            inv.source
+        )?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn level_counts(r: &RoleAnalysis, cat: &Catalog) -> [usize; 5] {
-    let mut c = [0usize; 5];
-    for id in r.effective.allowed.iter() {
-        if let Some(l) = cat.access_level(id) {
-            if let Some(slot) = AccessLevel::ALL
-                .iter()
-                .position(|x| *x == l)
-                .and_then(|i| c.get_mut(i))
-            {
-                *slot += 1;
-            }
-        }
-    }
-    c
+    cat.count_by_level(&r.effective.allowed)
 }
 
 fn grant_json(g: &Grant, cat: &Catalog, full: bool) -> Value {
@@ -141,7 +122,7 @@ fn role_json(r: &RoleAnalysis, inv: &Inventory, cat: &Catalog, full: bool) -> Va
         "functions": r.functions.iter().filter_map(|&i| inv.functions.get(i)).map(|f| &f.arn).collect::<Vec<_>>(),
         "permissions_boundary": r.role.permissions_boundary_arn,
         "allowed_actions": r.effective.allowed.len(),
-        "services": r.effective.by_service(cat).len(),
+        "services": r.effective.service_count(cat),
         "by_access_level": by_level,
         "grants": r.effective.grants.iter().map(|g| grant_json(g, cat, full)).collect::<Vec<_>>(),
         "unknown_actions": r.effective.unknown_actions,
@@ -155,7 +136,7 @@ fn write_role(
     inv: &Inventory,
     cat: &Catalog,
     detail: bool,
-) -> Result<()> {
+) -> std::io::Result<()> {
     let e = &r.effective;
     let admin = e.admin_grant().is_some();
     let [l, rd, w, p, t] = level_counts(r, cat);
@@ -165,7 +146,7 @@ fn write_role(
         r.role.arn,
         r.functions.len(),
         e.allowed.len(),
-        e.by_service(cat).len(),
+        e.service_count(cat),
         if admin { "  ADMIN" } else { "" }
     )?;
     if detail {

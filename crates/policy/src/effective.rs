@@ -14,7 +14,8 @@
 use crate::model::*;
 use rolecall_catalog::{wildcard, AccessLevel, ActionId, ActionSet, Catalog};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Names a statement: policy name, Sid or index, and what kind of policy it is in.
@@ -276,15 +277,20 @@ impl EffectivePermissions {
     /// Allowed actions counted by service and access level.
     pub fn by_service(&self, catalog: &Catalog) -> BTreeMap<String, BTreeMap<AccessLevel, usize>> {
         let mut out: BTreeMap<String, BTreeMap<AccessLevel, usize>> = BTreeMap::new();
-        for id in self.allowed.iter() {
-            if let (Some(s), Some(l)) = (catalog.service_of(id), catalog.access_level(id)) {
-                *out.entry(s.prefix.to_string())
-                    .or_default()
-                    .entry(l)
-                    .or_default() += 1;
+        for (svc, _) in catalog.count_by_service(&self.allowed) {
+            let e = out.entry(svc.prefix.to_string()).or_default();
+            for id in svc.actions.clone().filter(|&i| self.allowed.contains(i)) {
+                if let Some(l) = catalog.access_level(id) {
+                    *e.entry(l).or_default() += 1;
+                }
             }
         }
         out
+    }
+
+    /// How many services the principal can call at least one action of.
+    pub fn service_count(&self, catalog: &Catalog) -> usize {
+        catalog.count_by_service(&self.allowed).count()
     }
 }
 
@@ -311,20 +317,23 @@ impl Expanded<'_> {
     }
 }
 
-/// Computes effective permissions, caching action expansions across principals.
+/// A statement's `Action`/`NotAction` expanded, with the patterns the catalogue does not know.
+struct StatementActions {
+    actions: Arc<ActionSet>,
+    unknown: Vec<(String, &'static str)>,
+}
+
+/// Computes effective permissions, caching action expansions across principals: a statement
+/// shared by many roles (a managed policy's) is expanded once.
 pub struct Analyzer<'c> {
     catalog: &'c Catalog,
-    patterns: HashMap<String, Arc<ActionSet>>,
-    statements: HashMap<String, Arc<ActionSet>>,
+    patterns: FxHashMap<String, Arc<ActionSet>>,
+    statements: FxHashMap<String, Arc<StatementActions>>,
 }
 
 impl<'c> Analyzer<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Analyzer {
-            catalog,
-            patterns: HashMap::new(),
-            statements: HashMap::new(),
-        }
+        Analyzer { catalog, patterns: FxHashMap::default(), statements: FxHashMap::default() }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -333,23 +342,26 @@ impl<'c> Analyzer<'c> {
 
     /// The catalogue actions one pattern matches (cached).
     pub fn pattern_actions(&mut self, pattern: &str) -> Arc<ActionSet> {
-        let key = pattern.to_ascii_lowercase();
-        if let Some(s) = self.patterns.get(&key) {
+        let lower;
+        let key = if pattern.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = pattern.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            pattern
+        };
+        if let Some(s) = self.patterns.get(key) {
             return s.clone();
         }
-        let set = Arc::new(
-            self.catalog
-                .expand(&key)
-                .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
-        );
-        self.patterns.insert(key, set.clone());
+        let set = Arc::new(self.catalog.expand(key).unwrap_or_else(|| ActionSet::empty(self.catalog.len())));
+        self.patterns.insert(key.to_string(), set.clone());
         set
     }
 
-    /// The actions a statement's `Action`/`NotAction` covers (cached per pattern list).
-    pub fn statement_actions(&mut self, m: &ActionMatch) -> Arc<ActionSet> {
-        let mut key = String::from(if m.is_not() { "N" } else { "A" });
-        for p in m.patterns() {
+    fn statement(&mut self, m: &ActionMatch) -> Arc<StatementActions> {
+        let pats = m.patterns();
+        let mut key = String::with_capacity(2 + pats.iter().map(|p| p.len() + 1).sum::<usize>());
+        key.push(if m.is_not() { 'N' } else { 'A' });
+        for p in pats {
             key.push('\n');
             key.push_str(p);
         }
@@ -357,34 +369,33 @@ impl<'c> Analyzer<'c> {
             return s.clone();
         }
         let mut set = ActionSet::empty(self.catalog.len());
-        for p in m.patterns() {
-            set.union_with(&self.pattern_actions(p));
+        let mut unknown = Vec::new();
+        for p in pats {
+            let e = self.pattern_actions(p);
+            if p != "*" && e.is_empty() {
+                let reason = if wildcard::has_wildcard(p) { "matches no action" } else { "not in the catalogue" };
+                unknown.push((p.clone(), reason));
+            }
+            set.union_with(&e);
         }
-        let set = Arc::new(if m.is_not() { set.complement() } else { set });
-        self.statements.insert(key, set.clone());
-        set
+        let actions = Arc::new(if m.is_not() { set.complement() } else { set });
+        let sa = Arc::new(StatementActions { actions, unknown });
+        self.statements.insert(key, sa.clone());
+        sa
+    }
+
+    /// The actions a statement's `Action`/`NotAction` covers (cached per pattern list).
+    pub fn statement_actions(&mut self, m: &ActionMatch) -> Arc<ActionSet> {
+        self.statement(m).actions.clone()
     }
 
     /// Actions named in the policy that the catalogue does not know.
     pub fn unknown_actions(&mut self, p: &Policy) -> Vec<UnknownAction> {
         let mut out = Vec::new();
         for s in &p.statements {
-            for a in s.action.patterns() {
-                if a == "*" {
-                    continue;
-                }
-                if self.pattern_actions(a).is_empty() {
-                    let reason = if wildcard::has_wildcard(a) {
-                        "matches no action"
-                    } else {
-                        "not in the catalogue"
-                    };
-                    out.push(UnknownAction {
-                        source: StatementRef::new(p, s),
-                        action: a.clone(),
-                        reason,
-                    });
-                }
+            let sa = self.statement(&s.action);
+            for (action, reason) in &sa.unknown {
+                out.push(UnknownAction { source: StatementRef::new(p, s), action: action.clone(), reason });
             }
         }
         out
@@ -396,7 +407,7 @@ impl<'c> Analyzer<'c> {
             .filter(|s| s.effect == effect)
             .map(|s| Expanded {
                 stmt: s,
-                actions: self.statement_actions(&s.action),
+                actions: self.statement(&s.action).actions.clone(),
                 resources: ResourceScope::from_match(s.resource.as_ref()),
                 source: StatementRef::new(p, s),
             })
@@ -408,18 +419,21 @@ impl<'c> Analyzer<'c> {
         let mut unknown_actions = Vec::new();
         let mut grants = Vec::new();
         for p in &input.identity {
-            unknown_actions.extend(self.unknown_actions(p));
-            for e in self.expand(p, Effect::Allow) {
-                if e.actions.is_empty() {
+            for s in &p.statements {
+                let sa = self.statement(&s.action);
+                for (action, reason) in &sa.unknown {
+                    unknown_actions.push(UnknownAction { source: StatementRef::new(p, s), action: action.clone(), reason });
+                }
+                if s.effect != Effect::Allow || sa.actions.is_empty() {
                     continue;
                 }
                 grants.push(Grant {
-                    actions: e.actions,
-                    not_action: e.stmt.action.is_not(),
-                    not_resource: e.stmt.resource.as_ref().is_some_and(|r| r.is_not()),
-                    resources: e.resources,
-                    conditions: e.stmt.conditions.clone(),
-                    source: e.source,
+                    actions: sa.actions.clone(),
+                    not_action: s.action.is_not(),
+                    not_resource: s.resource.as_ref().is_some_and(|r| r.is_not()),
+                    resources: ResourceScope::from_match(s.resource.as_ref()),
+                    conditions: s.conditions.clone(),
+                    source: StatementRef::new(p, s),
                     limited_by: vec![],
                     exceptions: vec![],
                 });
