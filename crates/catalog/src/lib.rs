@@ -233,7 +233,10 @@ impl Catalog {
     }
 
     /// Members of `set` counted per service (services with none are left out).
-    pub fn count_by_service<'a>(&'a self, set: &'a ActionSet) -> impl Iterator<Item = (&'a Service, usize)> + 'a {
+    pub fn count_by_service<'a>(
+        &'a self,
+        set: &'a ActionSet,
+    ) -> impl Iterator<Item = (&'a Service, usize)> + 'a {
         self.services
             .iter()
             .map(|s| (s, set.count_in_range(s.actions.clone())))
@@ -379,7 +382,10 @@ mod tests {
         assert_eq!(cat.count_by_level(&full).iter().sum::<usize>(), cat.len());
         assert_eq!(cat.count_by_service(&full).count(), cat.services.len());
         let s3 = cat.expand("s3:*").unwrap();
-        let by: Vec<_> = cat.count_by_service(&s3).map(|(s, n)| (s.prefix, n)).collect();
+        let by: Vec<_> = cat
+            .count_by_service(&s3)
+            .map(|(s, n)| (s.prefix, n))
+            .collect();
         assert_eq!(by, vec![("s3", s3.len())]);
     }
 

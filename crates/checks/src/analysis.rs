@@ -38,7 +38,11 @@ fn role_key(arn: &str) -> Option<(String, String)> {
 /// Analyses every role and hands each to `f` as soon as it is done, so memory holds one role's
 /// effective permissions at a time whatever the size of the estate. Returns the functions whose
 /// role is not in the inventory.
-pub fn for_each_role<'i>(inventory: &'i Inventory, catalog: &Catalog, mut f: impl FnMut(RoleAnalysis<'i>)) -> Vec<usize> {
+pub fn for_each_role<'i>(
+    inventory: &'i Inventory,
+    catalog: &Catalog,
+    mut f: impl FnMut(RoleAnalysis<'i>),
+) -> Vec<usize> {
     let mut store = PolicyStore::new(inventory);
     let mut analyzer = Analyzer::new(catalog);
     let mut by_role: HashMap<(String, String), Vec<usize>> = HashMap::new();
@@ -50,8 +54,15 @@ pub fn for_each_role<'i>(inventory: &'i Inventory, catalog: &Catalog, mut f: imp
     for role in &inventory.roles {
         let resolved = store.resolve(role);
         let effective = analyzer.effective(&resolved.principal_policies());
-        let functions = role_key(&role.arn).and_then(|k| by_role.remove(&k)).unwrap_or_default();
-        f(RoleAnalysis { role, resolved, effective, functions });
+        let functions = role_key(&role.arn)
+            .and_then(|k| by_role.remove(&k))
+            .unwrap_or_default();
+        f(RoleAnalysis {
+            role,
+            resolved,
+            effective,
+            functions,
+        });
     }
     let mut without: Vec<usize> = by_role.into_values().flatten().collect();
     without.sort_unstable();
@@ -62,5 +73,9 @@ pub fn for_each_role<'i>(inventory: &'i Inventory, catalog: &Catalog, mut f: imp
 pub fn analyze<'i>(inventory: &'i Inventory, catalog: &Catalog) -> Analysis<'i> {
     let mut roles = Vec::with_capacity(inventory.roles.len());
     let functions_without_role = for_each_role(inventory, catalog, |r| roles.push(r));
-    Analysis { inventory, roles, functions_without_role }
+    Analysis {
+        inventory,
+        roles,
+        functions_without_role,
+    }
 }

@@ -47,16 +47,25 @@ pub fn scan(a: ScanArgs) -> Result<ExitCode> {
 pub fn run(a: EffectiveArgs) -> Result<ExitCode> {
     let inv = a.source.load()?;
     let cat = catalog();
-    let wanted = |r: &rolecall_inventory::Role| a.role.as_ref().is_none_or(|w| &r.arn == w || &r.name == w);
+    let wanted =
+        |r: &rolecall_inventory::Role| a.role.as_ref().is_none_or(|w| &r.arn == w || &r.name == w);
     if !inv.roles.iter().any(wanted) {
-        bail!("no role {:?} in the inventory", a.role.as_deref().unwrap_or("(any)"));
+        bail!(
+            "no role {:?} in the inventory",
+            a.role.as_deref().unwrap_or("(any)")
+        );
     }
     let detail = a.role.is_some();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut roles, mut problems, mut unknown) = (0usize, 0usize, 0usize);
     let mut io_result: std::io::Result<()> = Ok(());
     if a.format == Format::Json {
-        write!(out, "{{\"source\": {}, \"catalog\": {}, \"roles\": [", json!(inv.source), json!(cat.source))?;
+        write!(
+            out,
+            "{{\"source\": {}, \"catalog\": {}, \"roles\": [",
+            json!(inv.source),
+            json!(cat.source)
+        )?;
     }
     for_each_role(&inv, cat, |r| {
         if io_result.is_err() || !wanted(r.role) {

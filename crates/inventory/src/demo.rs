@@ -16,11 +16,11 @@ pub const VENDOR: &str = "999988887777";
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
-fn doc(statements: Value) -> Value {
-    json!({"Version": "2012-10-17", "Statement": statements})
+fn doc(statements: Value) -> Document {
+    Document::from_value(&json!({"Version": "2012-10-17", "Statement": statements}))
 }
 
-fn lambda_trust() -> Value {
+fn lambda_trust() -> Document {
     doc(
         json!([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
     )
@@ -48,7 +48,7 @@ impl Builder {
         &mut self,
         account: &str,
         name: &str,
-        inline: Vec<(&str, Value)>,
+        inline: Vec<(&str, Document)>,
         managed: &[&str],
         boundary: Option<&str>,
     ) -> String {
@@ -1067,7 +1067,7 @@ pub fn demo_inventory() -> Inventory {
     // LR901 unknown-action (a typo) and LR902 invalid-policy (a document that does not parse).
     let r = b.role(DATA, "lambda-analytics-export-csv-role", vec![
         ("export", doc(json!([{"Sid": "ReadExports", "Effect": "Allow", "Action": ["s3:GetObjekt", "s3:ListBucket"], "Resource": ["arn:aws:s3:::acme-exports", "arn:aws:s3:::acme-exports/*"]}]))),
-        ("hand-edited", json!({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "sns:Publish", "Resource": "*"}]})),
+        ("hand-edited", json!({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "sns:Publish", "Resource": "*"}]}).into()),
     ], &[], Some(&boundary_data));
     if let Some(role) = b.role_mut(&r) {
         role.tags = tags("data-platform", "prod", "internal");

@@ -3,7 +3,8 @@
 //! Account and region come from the ARNs. Errors name the file and the field.
 
 use crate::model::*;
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -54,23 +55,25 @@ pub fn load_file(path: &Path) -> Result<Inventory, InputError> {
         file: path.into(),
         source,
     })?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| InputError::Json {
-        file: path.into(),
-        message: e.to_string(),
-    })?;
-    from_value(path, value)
+    from_text(path, &text)
 }
 
-/// Decides the format from the top-level keys.
-pub fn from_value(path: &Path, value: Value) -> Result<Inventory, InputError> {
+/// Decides the format from the top-level keys. The top level is read shallowly (each value stays
+/// unparsed text borrowed from the file), so a large export is never held twice as a JSON tree.
+pub fn from_text(path: &Path, text: &str) -> Result<Inventory, InputError> {
     let f = Fields { file: path };
-    let Some(obj) = value.as_object() else {
-        return Err(InputError::UnknownFormat { file: path.into() });
+    let json_err = |e: serde_json::Error| InputError::Json {
+        file: path.into(),
+        message: e.to_string(),
     };
-    if let Some(v) = obj.get("schema_version") {
-        let found = v
-            .as_u64()
-            .ok_or_else(|| f.err("schema_version", "must be a number"))?;
+    let top: BTreeMap<&str, &RawValue> = match serde_json::from_str(text) {
+        Ok(t) => t,
+        Err(e) if e.is_data() => return Err(InputError::UnknownFormat { file: path.into() }),
+        Err(e) => return Err(json_err(e)),
+    };
+    if let Some(v) = top.get("schema_version") {
+        let found: u64 = serde_json::from_str(v.get())
+            .map_err(|_| f.err("schema_version", "must be a number"))?;
         if found > u64::from(SCHEMA_VERSION) {
             return Err(InputError::NewerSchema {
                 file: path.into(),
@@ -79,16 +82,16 @@ pub fn from_value(path: &Path, value: Value) -> Result<Inventory, InputError> {
             });
         }
         let mut inv: Inventory =
-            serde_json::from_value(value).map_err(|e| f.err("(snapshot)", &e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| f.err("(snapshot)", &e.to_string()))?;
         inv.normalize();
         return Ok(inv);
     }
-    if obj.contains_key("RoleDetailList")
-        || obj.contains_key("Policies") && obj.contains_key("UserDetailList")
+    if top.contains_key("RoleDetailList")
+        || (top.contains_key("Policies") && top.contains_key("UserDetailList"))
     {
-        return authorization_details(&f, obj);
+        return authorization_details(&f, &top);
     }
-    if let Some(funcs) = obj.get("Functions") {
+    if let Some(funcs) = top.get("Functions") {
         return list_functions(&f, funcs);
     }
     Err(InputError::UnknownFormat { file: path.into() })
@@ -107,23 +110,29 @@ impl Fields<'_> {
         }
     }
 
-    fn str(&self, v: &Value, key: &str, at: &str) -> Result<String, InputError> {
-        v.get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| self.err(&format!("{at}.{key}"), "missing or not a string"))
-    }
-
-    fn opt(&self, v: &Value, key: &str) -> Option<String> {
-        v.get(key).and_then(Value::as_str).map(str::to_string)
-    }
-
-    fn list<'v>(&self, v: &'v Value, key: &str, at: &str) -> Result<&'v [Value], InputError> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(&[]),
-            Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(self.err(&format!("{at}.{key}"), "must be a list")),
+    /// Elements of a list, each still unparsed (None or null: empty).
+    fn list<'t>(
+        &self,
+        v: Option<&&'t RawValue>,
+        at: &str,
+    ) -> Result<Vec<&'t RawValue>, InputError> {
+        match v {
+            None => Ok(Vec::new()),
+            Some(raw) => {
+                let items: Option<Vec<&RawValue>> = serde_json::from_str(raw.get())
+                    .map_err(|e| self.err(at, &format!("must be a list ({e})")))?;
+                Ok(items.unwrap_or_default())
+            }
         }
+    }
+
+    /// One element, typed; a type error names the element.
+    fn item<'t, T: Deserialize<'t>>(&self, raw: &'t RawValue, at: &str) -> Result<T, InputError> {
+        serde_json::from_str(raw.get()).map_err(|e| self.err(at, &e.to_string()))
+    }
+
+    fn required<T>(&self, v: Option<T>, at: &str) -> Result<T, InputError> {
+        v.ok_or_else(|| self.err(at, "missing"))
     }
 }
 
@@ -132,96 +141,155 @@ pub fn arn_part(arn: &str, index: usize) -> Option<&str> {
     arn.splitn(6, ':').nth(index).filter(|s| !s.is_empty())
 }
 
-fn tags(f: &Fields<'_>, v: &Value, at: &str) -> Result<BTreeMap<String, String>, InputError> {
-    let mut out = BTreeMap::new();
-    match v.get("Tags") {
-        None | Some(Value::Null) => {}
-        // list-functions: {"Tags": {"k": "v"}}
-        Some(Value::Object(m)) => {
-            for (k, val) in m {
-                out.insert(k.clone(), val.as_str().unwrap_or_default().to_string());
-            }
-        }
-        Some(Value::Array(a)) => {
-            for (i, t) in a.iter().enumerate() {
-                let here = format!("{at}.Tags[{i}]");
-                out.insert(
-                    f.str(t, "Key", &here)?,
-                    f.opt(t, "Value").unwrap_or_default(),
-                );
-            }
-        }
-        Some(_) => {
-            return Err(f.err(
-                &format!("{at}.Tags"),
-                "must be a list of {Key, Value} or an object",
-            ))
-        }
-    }
-    Ok(out)
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireTag {
+    key: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireInline {
+    policy_name: Option<String>,
+    policy_document: Option<Document>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireAttached {
+    policy_arn: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireBoundary {
+    permissions_boundary_arn: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireLastUsed {
+    last_used_date: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireRole {
+    arn: Option<String>,
+    role_name: Option<String>,
+    path: Option<String>,
+    assume_role_policy_document: Option<Document>,
+    role_policy_list: Option<Vec<WireInline>>,
+    attached_managed_policies: Option<Vec<WireAttached>>,
+    permissions_boundary: Option<WireBoundary>,
+    tags: Option<Vec<WireTag>>,
+    role_last_used: Option<WireLastUsed>,
+    create_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireVersion {
+    document: Option<Document>,
+    version_id: Option<String>,
+    is_default_version: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WirePolicy {
+    arn: Option<String>,
+    policy_name: Option<String>,
+    default_version_id: Option<String>,
+    policy_version_list: Option<Vec<WireVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireFunction {
+    function_name: Option<String>,
+    function_arn: Option<String>,
+    runtime: Option<String>,
+    role: Option<String>,
+    last_modified: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
 }
 
 fn authorization_details(
     f: &Fields<'_>,
-    obj: &serde_json::Map<String, Value>,
+    top: &BTreeMap<&str, &RawValue>,
 ) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
-    let root = Value::Object(obj.clone());
-    for (i, r) in f.list(&root, "RoleDetailList", "")?.iter().enumerate() {
+    for (i, raw) in f
+        .list(top.get("RoleDetailList"), "RoleDetailList")?
+        .into_iter()
+        .enumerate()
+    {
         let at = format!("RoleDetailList[{i}]");
-        let arn = f.str(r, "Arn", &at)?;
+        let r: WireRole = f.item(raw, &at)?;
+        let arn = f.required(r.arn, &format!("{at}.Arn"))?;
         let account = arn_part(&arn, 4)
             .ok_or_else(|| f.err(&format!("{at}.Arn"), "not an ARN with an account"))?
             .to_string();
         let mut inline = Vec::new();
-        for (j, p) in f.list(r, "RolePolicyList", &at)?.iter().enumerate() {
+        for (j, p) in r
+            .role_policy_list
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
             let here = format!("{at}.RolePolicyList[{j}]");
             inline.push(NamedDocument {
-                name: f.str(p, "PolicyName", &here)?,
+                name: f.required(p.policy_name, &format!("{here}.PolicyName"))?,
                 arn: None,
-                document: p
-                    .get("PolicyDocument")
-                    .cloned()
-                    .ok_or_else(|| f.err(&format!("{here}.PolicyDocument"), "missing"))?,
+                document: f.required(p.policy_document, &format!("{here}.PolicyDocument"))?,
             });
         }
         let mut managed = Vec::new();
-        for (j, p) in f
-            .list(r, "AttachedManagedPolicies", &at)?
-            .iter()
+        for (j, p) in r
+            .attached_managed_policies
+            .unwrap_or_default()
+            .into_iter()
             .enumerate()
         {
-            managed.push(f.str(
-                p,
-                "PolicyArn",
-                &format!("{at}.AttachedManagedPolicies[{j}]"),
+            managed.push(f.required(
+                p.policy_arn,
+                &format!("{at}.AttachedManagedPolicies[{j}].PolicyArn"),
             )?);
         }
-        let boundary = r
-            .get("PermissionsBoundary")
-            .and_then(|b| f.opt(b, "PermissionsBoundaryArn"));
-        let last_used = r.get("RoleLastUsed").and_then(|u| {
-            let lu = LastUsed {
-                date: f.opt(u, "LastUsedDate"),
-                region: f.opt(u, "Region"),
-            };
-            (lu.date.is_some() || lu.region.is_some()).then_some(lu)
-        });
+        let mut tags = BTreeMap::new();
+        for (j, t) in r.tags.unwrap_or_default().into_iter().enumerate() {
+            tags.insert(
+                f.required(t.key, &format!("{at}.Tags[{j}].Key"))?,
+                t.value.unwrap_or_default(),
+            );
+        }
+        let last_used = r
+            .role_last_used
+            .map(|u| LastUsed {
+                date: u.last_used_date,
+                region: u.region,
+            })
+            .filter(|u| u.date.is_some() || u.region.is_some());
         inv.roles.push(Role {
-            name: f
-                .opt(r, "RoleName")
+            name: r
+                .role_name
                 .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_string()),
-            path: f.opt(r, "Path").unwrap_or_else(|| "/".into()),
-            trust_policy: r
-                .get("AssumeRolePolicyDocument")
-                .cloned()
-                .ok_or_else(|| f.err(&format!("{at}.AssumeRolePolicyDocument"), "missing"))?,
+            path: r.path.unwrap_or_else(|| "/".into()),
+            trust_policy: f.required(
+                r.assume_role_policy_document,
+                &format!("{at}.AssumeRolePolicyDocument"),
+            )?,
             inline_policies: inline,
             managed_policy_arns: managed,
-            permissions_boundary_arn: boundary,
-            tags: tags(f, r, &at)?,
+            permissions_boundary_arn: r
+                .permissions_boundary
+                .and_then(|b| b.permissions_boundary_arn),
+            tags,
             last_used,
-            create_date: f.opt(r, "CreateDate"),
+            create_date: r.create_date,
             account: account.clone(),
             arn,
         });
@@ -232,32 +300,39 @@ fn authorization_details(
             });
         }
     }
-    for (i, p) in f.list(&root, "Policies", "")?.iter().enumerate() {
+    for (i, raw) in f
+        .list(top.get("Policies"), "Policies")?
+        .into_iter()
+        .enumerate()
+    {
         let at = format!("Policies[{i}]");
-        let arn = f.str(p, "Arn", &at)?;
-        let default_version = f.opt(p, "DefaultVersionId");
-        let versions = f.list(p, "PolicyVersionList", &at)?;
-        let default = versions
+        let p: WirePolicy = f.item(raw, &at)?;
+        let arn = f.required(p.arn, &format!("{at}.Arn"))?;
+        let mut versions = p.policy_version_list.unwrap_or_default();
+        let pick = versions
             .iter()
-            .find(|v| v.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
+            .position(|v| v.is_default_version == Some(true))
             .or_else(|| {
                 versions
                     .iter()
-                    .find(|v| f.opt(v, "VersionId") == default_version)
+                    .position(|v| v.version_id.is_some() && v.version_id == p.default_version_id)
             })
-            .or(versions.first());
-        let Some(doc) = default.and_then(|v| v.get("Document")) else {
+            .or(if versions.is_empty() { None } else { Some(0) });
+        let Some(doc) = pick
+            .map(|k| versions.swap_remove(k))
+            .and_then(|v| v.document)
+        else {
             return Err(f.err(
                 &format!("{at}.PolicyVersionList"),
                 "no default version with a Document",
             ));
         };
         inv.managed_policies.push(ManagedPolicy {
-            name: f
-                .opt(p, "PolicyName")
+            name: p
+                .policy_name
                 .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_string()),
-            document: doc.clone(),
-            default_version,
+            document: doc,
+            default_version: p.default_version_id,
             arn,
         });
     }
@@ -265,14 +340,12 @@ fn authorization_details(
     Ok(inv)
 }
 
-fn list_functions(f: &Fields<'_>, funcs: &Value) -> Result<Inventory, InputError> {
+fn list_functions(f: &Fields<'_>, funcs: &RawValue) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
-    let list = funcs
-        .as_array()
-        .ok_or_else(|| f.err("Functions", "must be a list"))?;
-    for (i, x) in list.iter().enumerate() {
+    for (i, raw) in f.list(Some(&funcs), "Functions")?.into_iter().enumerate() {
         let at = format!("Functions[{i}]");
-        let arn = f.str(x, "FunctionArn", &at)?;
+        let x: WireFunction = f.item(raw, &at)?;
+        let arn = f.required(x.function_arn, &format!("{at}.FunctionArn"))?;
         let (Some(region), Some(account)) = (arn_part(&arn, 3), arn_part(&arn, 4)) else {
             return Err(f.err(
                 &format!("{at}.FunctionArn"),
@@ -281,11 +354,11 @@ fn list_functions(f: &Fields<'_>, funcs: &Value) -> Result<Inventory, InputError
         };
         let (region, account) = (region.to_string(), account.to_string());
         inv.functions.push(Function {
-            name: f.str(x, "FunctionName", &at)?,
-            runtime: f.opt(x, "Runtime"),
-            role_arn: f.str(x, "Role", &at)?,
-            tags: tags(f, x, &at)?,
-            last_modified: f.opt(x, "LastModified"),
+            name: f.required(x.function_name, &format!("{at}.FunctionName"))?,
+            runtime: x.runtime,
+            role_arn: f.required(x.role, &format!("{at}.Role"))?,
+            tags: x.tags.unwrap_or_default(),
+            last_modified: x.last_modified,
             account: account.clone(),
             region: region.clone(),
             arn,

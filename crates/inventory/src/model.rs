@@ -3,9 +3,98 @@
 //! rule reads only this. Documented in `docs/inventory.md`; `schema_version` changes when a field
 //! changes meaning or disappears (new optional fields do not change it).
 
-use serde::{Deserialize, Serialize};
+use rolecall_policy::{parse_policy, parse_policy_value, Policy, PolicyError, PolicyKind};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// A policy document exactly as the source gave it: JSON text, kept verbatim (a JSON object, or a
+/// JSON string holding URL-encoded JSON as IAM's API returns it). Held as text rather than as a
+/// parsed tree: a fraction of the memory, and a malformed document still travels to be reported.
+#[derive(Clone, Debug)]
+pub struct Document(Box<RawValue>);
+
+impl Document {
+    pub fn from_value(v: &Value) -> Self {
+        match serde_json::value::to_raw_value(v) {
+            Ok(raw) => Document(raw),
+            // Serialising a Value cannot fail; keep an empty object rather than panic.
+            Err(_) => Document(Self::empty_raw()),
+        }
+    }
+
+    fn empty_raw() -> Box<RawValue> {
+        RawValue::from_string("{}".into())
+            .unwrap_or_else(|_| serde_json::value::to_raw_value(&Value::Null).unwrap_or_default())
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Parses the document into the policy model.
+    pub fn parse(&self, name: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let t = self.text().trim_start();
+        if t.starts_with('"') {
+            match serde_json::from_str::<String>(t) {
+                Ok(inner) => parse_policy(name, kind, &inner),
+                Err(e) => Err(PolicyError {
+                    policy: name.into(),
+                    path: "(document)".into(),
+                    message: e.to_string(),
+                }),
+            }
+        } else if t.starts_with('{') {
+            parse_policy(name, kind, t)
+        } else {
+            match serde_json::from_str::<Value>(t) {
+                Ok(v) => parse_policy_value(name, kind, &v),
+                Err(e) => Err(PolicyError {
+                    policy: name.into(),
+                    path: "(document)".into(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+
+    /// The document as a JSON value (for reports that show it).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl From<Value> for Document {
+    fn from(v: Value) -> Self {
+        Document::from_value(&v)
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(d).map(Document)
+    }
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document(Self::empty_raw())
+    }
+}
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -59,7 +148,7 @@ pub struct NamedDocument {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
-    pub document: Value,
+    pub document: Document,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -76,7 +165,7 @@ pub struct Function {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<FunctionUrl>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_policy: Option<Value>,
+    pub resource_policy: Option<Document>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,7 +195,7 @@ pub struct Role {
     pub account: String,
     #[serde(default = "root_path")]
     pub path: String,
-    pub trust_policy: Value,
+    pub trust_policy: Document,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inline_policies: Vec<NamedDocument>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,7 +227,7 @@ pub struct ManagedPolicy {
     pub arn: String,
     pub name: String,
     /// The default version's document.
-    pub document: Value,
+    pub document: Document,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_version: Option<String>,
 }

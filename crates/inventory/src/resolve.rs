@@ -6,7 +6,7 @@
 use crate::model::{Inventory, NamedDocument, Role};
 use rolecall_catalog::ManagedPolicies;
 use rolecall_policy::effective::PrincipalPolicies;
-use rolecall_policy::{parse_policy_value, Policy, PolicyError, PolicyKind};
+use rolecall_policy::{Policy, PolicyError, PolicyKind};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -117,7 +117,7 @@ impl<'i> PolicyStore<'i> {
             .get(arn)
             .and_then(|&i| self.inventory.managed_policies.get(i))
         {
-            Some(parse_policy_value(&m.arn, kind, &m.document).map(Arc::new))
+            Some(m.document.parse(&m.arn, kind).map(Arc::new))
         } else {
             ManagedPolicies::get()
                 .by_arn(arn)
@@ -178,11 +178,10 @@ impl<'i> PolicyStore<'i> {
                 }),
             }
         }
-        match parse_policy_value(
-            &format!("{} trust policy", role.name),
-            PolicyKind::Trust,
-            &role.trust_policy,
-        ) {
+        match role
+            .trust_policy
+            .parse(&format!("{} trust policy", role.name), PolicyKind::Trust)
+        {
             Ok(p) => out.trust = Some(Arc::new(p)),
             Err(e) => out.problems.push(Problem::invalid(&role.arn, e)),
         }
@@ -195,5 +194,5 @@ impl<'i> PolicyStore<'i> {
 }
 
 fn parse_doc(d: &NamedDocument, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    parse_policy_value(&d.name, kind, &d.document)
+    d.document.parse(&d.name, kind)
 }

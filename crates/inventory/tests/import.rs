@@ -116,7 +116,7 @@ fn a_malformed_document_is_a_problem_not_a_failure() {
     inv.roles[1].inline_policies.push(NamedDocument {
         name: "broken".into(),
         arn: None,
-        document: serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": "x"}}]}),
+        document: serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": "x"}}]}).into(),
     });
     inv.roles[1]
         .managed_policy_arns

@@ -13,8 +13,8 @@
 
 use crate::model::*;
 use rolecall_catalog::{wildcard, AccessLevel, ActionId, ActionSet, Catalog};
-use serde::Serialize;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -333,7 +333,11 @@ pub struct Analyzer<'c> {
 
 impl<'c> Analyzer<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
-        Analyzer { catalog, patterns: FxHashMap::default(), statements: FxHashMap::default() }
+        Analyzer {
+            catalog,
+            patterns: FxHashMap::default(),
+            statements: FxHashMap::default(),
+        }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -352,7 +356,11 @@ impl<'c> Analyzer<'c> {
         if let Some(s) = self.patterns.get(key) {
             return s.clone();
         }
-        let set = Arc::new(self.catalog.expand(key).unwrap_or_else(|| ActionSet::empty(self.catalog.len())));
+        let set = Arc::new(
+            self.catalog
+                .expand(key)
+                .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
+        );
         self.patterns.insert(key.to_string(), set.clone());
         set
     }
@@ -373,7 +381,11 @@ impl<'c> Analyzer<'c> {
         for p in pats {
             let e = self.pattern_actions(p);
             if p != "*" && e.is_empty() {
-                let reason = if wildcard::has_wildcard(p) { "matches no action" } else { "not in the catalogue" };
+                let reason = if wildcard::has_wildcard(p) {
+                    "matches no action"
+                } else {
+                    "not in the catalogue"
+                };
                 unknown.push((p.clone(), reason));
             }
             set.union_with(&e);
@@ -395,7 +407,11 @@ impl<'c> Analyzer<'c> {
         for s in &p.statements {
             let sa = self.statement(&s.action);
             for (action, reason) in &sa.unknown {
-                out.push(UnknownAction { source: StatementRef::new(p, s), action: action.clone(), reason });
+                out.push(UnknownAction {
+                    source: StatementRef::new(p, s),
+                    action: action.clone(),
+                    reason,
+                });
             }
         }
         out
@@ -422,7 +438,11 @@ impl<'c> Analyzer<'c> {
             for s in &p.statements {
                 let sa = self.statement(&s.action);
                 for (action, reason) in &sa.unknown {
-                    unknown_actions.push(UnknownAction { source: StatementRef::new(p, s), action: action.clone(), reason });
+                    unknown_actions.push(UnknownAction {
+                        source: StatementRef::new(p, s),
+                        action: action.clone(),
+                        reason,
+                    });
                 }
                 if s.effect != Effect::Allow || sa.actions.is_empty() {
                     continue;
