@@ -224,7 +224,11 @@ mod tests {
                 "{lo}..{hi}"
             );
         }
-        assert_eq!(c.count_in_range(0..65), 63, "0 and 64 are not in the complement");
+        assert_eq!(
+            c.count_in_range(0..65),
+            63,
+            "0 and 64 are not in the complement"
+        );
         assert_eq!(full.intersection_len(&c), 127);
     }
 }

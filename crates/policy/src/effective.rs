@@ -317,6 +317,9 @@ impl Expanded<'_> {
     }
 }
 
+/// Entries each expansion cache holds before it starts again (each entry is a ~2.8 KB bitset).
+const CACHE_LIMIT: usize = 4096;
+
 /// A statement's `Action`/`NotAction` expanded, with the patterns the catalogue does not know.
 struct StatementActions {
     actions: Arc<ActionSet>,
@@ -379,8 +382,21 @@ impl<'c> Analyzer<'c> {
         let mut set = ActionSet::empty(self.catalog.len());
         let mut unknown = Vec::new();
         for p in pats {
-            let e = self.pattern_actions(p);
-            if p != "*" && e.is_empty() {
+            if p == "*" {
+                set.fill();
+                continue;
+            }
+            let known = if wildcard::has_wildcard(p) {
+                let e = self.pattern_actions(p);
+                set.union_with(&e);
+                !e.is_empty()
+            } else if let Some(id) = self.catalog.lookup(p) {
+                set.insert(id);
+                true
+            } else {
+                false
+            };
+            if !known {
                 let reason = if wildcard::has_wildcard(p) {
                     "matches no action"
                 } else {
@@ -388,10 +404,14 @@ impl<'c> Analyzer<'c> {
                 };
                 unknown.push((p.clone(), reason));
             }
-            set.union_with(&e);
         }
         let actions = Arc::new(if m.is_not() { set.complement() } else { set });
         let sa = Arc::new(StatementActions { actions, unknown });
+        if self.statements.len() >= CACHE_LIMIT {
+            // Inline statements are mostly unique: keep memory bounded on huge estates; shared
+            // (managed-policy) statements come straight back.
+            self.statements.clear();
+        }
         self.statements.insert(key, sa.clone());
         sa
     }
