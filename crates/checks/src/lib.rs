@@ -1,5 +1,6 @@
-//! From an inventory to conclusions. [`analysis`] resolves every role's policies and computes its
-//! effective permissions once; the rules read that.
+//! From an inventory to conclusions: [`analysis`] resolves every role's policies and computes its
+//! effective permissions once; the rules in [`rules`] read that and emit [`Finding`]s; [`scan`]
+//! runs them all, applies the configuration and ranks the result by [`risk`].
 #![cfg_attr(
     test,
     allow(
@@ -11,5 +12,15 @@
 )]
 
 pub mod analysis;
+pub mod config;
+pub mod context;
+pub mod finding;
+pub mod risk;
+pub mod rules;
+pub mod scan;
 
 pub use analysis::{analyze, for_each_role, Analysis, RoleAnalysis};
+pub use config::{Config, ConfigError};
+pub use finding::{Evidence, Finding, Severity};
+pub use rules::{find_rule, Rule, RULES};
+pub use scan::{scan, ScanResult};

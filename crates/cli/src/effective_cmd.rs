@@ -27,23 +27,6 @@ pub struct EffectiveArgs {
     format: Format,
 }
 
-#[derive(Args)]
-pub struct ScanArgs {
-    #[command(flatten)]
-    source: SourceArgs,
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
-}
-
-/// Until the rule catalogue lands, a scan reports the effective permissions of every role.
-pub fn scan(a: ScanArgs) -> Result<ExitCode> {
-    run(EffectiveArgs {
-        source: a.source,
-        role: None,
-        format: a.format,
-    })
-}
-
 pub fn run(a: EffectiveArgs) -> Result<ExitCode> {
     let inv = a.source.load()?;
     let cat = catalog();

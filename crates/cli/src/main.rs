@@ -4,8 +4,11 @@
 
 mod effective_cmd;
 mod expand_cmd;
+mod rules_cmd;
+mod scan_cmd;
 mod simulate_cmd;
 mod sources;
+mod table;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,8 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an estate (the demo Organization or AWS CLI exports) and report what each role can do.
-    Scan(effective_cmd::ScanArgs),
+    /// Scan an estate (the demo Organization, snapshots or AWS CLI exports): findings ranked by risk.
+    Scan(scan_cmd::ScanArgs),
     /// Effective permissions of every role (or one role): what it is allowed after denies,
     /// NotAction/NotResource, its permission boundary and the SCPs of its account.
     Effective(effective_cmd::EffectiveArgs),
@@ -33,15 +36,21 @@ enum Command {
     /// Evaluate one request against policies as AWS would: allow, explicit_deny or implicit_deny,
     /// with the statements that decided. Prints JSON; exits 0 whatever the decision.
     Simulate(simulate_cmd::SimulateArgs),
+    /// List every rule.
+    Rules(rules_cmd::RulesArgs),
+    /// Print a rule's documentation: what it does, why it matters, an example, the fix.
+    Explain(rules_cmd::ExplainArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(a) => effective_cmd::scan(a),
+        Command::Scan(a) => scan_cmd::run(a),
         Command::Effective(a) => effective_cmd::run(a),
         Command::Expand(a) => expand_cmd::run(a),
         Command::Simulate(a) => simulate_cmd::run(a),
+        Command::Rules(a) => rules_cmd::rules(a),
+        Command::Explain(a) => rules_cmd::explain(a),
     };
     match result {
         Ok(code) => code,

@@ -244,8 +244,8 @@ fn simulate_bad_input_exits_2_with_a_clear_message() {
 }
 
 #[test]
-fn demo_scan_and_effective_permissions() {
-    let o = rolecall(&["scan", "--demo"]);
+fn demo_effective_permissions() {
+    let o = rolecall(&["effective", "--demo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let admin_line = text
@@ -296,6 +296,184 @@ fn demo_scan_and_effective_permissions() {
 
     let o = rolecall(&["effective", "--demo", "--role", "no-such-role"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = rolecall(&["scan"]);
+}
+
+#[test]
+fn demo_scan_table_and_exit_codes() {
+    let o = rolecall(&["scan", "--demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("60 functions, 58 roles"), "{text}");
+    assert!(text.contains("Coverage: complete"));
+    assert!(text.contains("Remediation queue"));
+    let first = text
+        .lines()
+        .skip_while(|l| !l.starts_with("RISK"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        first.contains("critical") && first.contains("LR101"),
+        "the riskiest first: {first}"
+    );
+    assert!(!text.contains("\x1b["), "no colour when not a terminal");
+
+    assert_eq!(
+        rolecall(&["scan", "--demo", "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        rolecall(&["scan", "--demo", "--fail-on", "low"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let clean = tmp(
+        "clean.json",
+        include_str!("../../checks/tests/rules/lr101_pass_scoped.json"),
+    );
+    assert_eq!(
+        rolecall(&[
+            "scan",
+            "--input",
+            clean.to_str().unwrap(),
+            "--fail-on",
+            "medium"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        rolecall(&[
+            "scan",
+            "--input",
+            clean.to_str().unwrap(),
+            "--fail-on",
+            "low"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(rolecall(&["scan"]).status.code(), Some(2));
+}
+
+#[test]
+fn demo_scan_json_has_the_documented_shape() {
+    let o = rolecall(&["scan", "--demo", "--format", "json"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in [
+        "schema_version",
+        "coverage",
+        "summary",
+        "functions",
+        "roles",
+        "findings",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["schema_version"], 1);
+    let f = &v["findings"][0];
+    for key in [
+        "id",
+        "code",
+        "name",
+        "severity",
+        "title",
+        "account",
+        "region",
+        "resource_arn",
+        "function_arns",
+        "evidence",
+        "remediation",
+        "references",
+        "risk_score",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}");
+    }
+    let fun = &v["functions"][0];
+    for key in ["score", "permission", "blast_radius", "exposure", "data"] {
+        assert!(fun["risk"].get(key).is_some(), "risk lacks {key}");
+    }
+    assert!(v["summary"]["by_severity"]["critical"].as_u64().unwrap() > 0);
+    assert!(v["summary"]["by_code"]["LR201"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn outputs_go_to_files_atomically_and_bad_pairs_are_refused() {
+    let dir = std::env::temp_dir().join(format!("rolecall-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("r.json");
+    let table = dir.join("r.txt");
+    let o = rolecall(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        json.to_str().unwrap(),
+        "--format",
+        "table",
+        "--output",
+        table.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(v["findings"].as_array().unwrap().len() > 50);
+    assert!(std::fs::read_to_string(&table)
+        .unwrap()
+        .contains("Remediation queue"));
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
+    let o = rolecall(&["scan", "--demo", "--format", "json", "--format", "table"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("standard output"));
+}
+
+#[test]
+fn rules_explain_and_config_errors() {
+    let o = rolecall(&["rules"]);
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 27);
+    assert!(text.contains("LR201  privilege-escalation"));
+    let o = rolecall(&["explain", "LR201"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("## Why is this bad?") && text.contains("PassRole"));
+    assert!(rolecall(&["explain", "privilege-escalation"])
+        .status
+        .success());
+    assert_eq!(rolecall(&["explain", "LR999"]).status.code(), Some(2));
+
+    let bad = tmp("rolecall.toml", "[thresholds]\ndormant_days = \"ninety\"\n");
+    let o = rolecall(&["scan", "--demo", "--config", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("rolecall.toml: line 2"), "{e}");
+}
+
+#[test]
+fn hostile_strings_stay_data_in_the_table() {
+    let mut inv: Value = serde_json::from_str(include_str!(
+        "../../checks/tests/rules/lr306_fail_generated_name.json"
+    ))
+    .unwrap();
+    let evil = "evil\u{1b}[31m<script>alert(1)</script>\nrole";
+    inv["roles"][0]["name"] = Value::String(evil.into());
+    let p = tmp("evil.json", &inv.to_string());
+    let o = rolecall(&["scan", "--input", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        !text.contains('\u{1b}'),
+        "control characters are not passed to the terminal"
+    );
+    assert!(text.contains("<script>"), "the name is shown as text");
 }

@@ -167,6 +167,8 @@ pub struct Grant {
     #[serde(serialize_with = "ser_conditions")]
     pub conditions: Vec<Condition>,
     pub source: StatementRef,
+    /// The statement's `Action`/`NotAction` patterns as written.
+    pub action_patterns: Arc<[String]>,
     /// The statement used `NotAction`.
     pub not_action: bool,
     /// The statement used `NotResource`.
@@ -469,6 +471,7 @@ impl<'c> Analyzer<'c> {
                 }
                 grants.push(Grant {
                     actions: sa.actions.clone(),
+                    action_patterns: s.action.patterns().into(),
                     not_action: s.action.is_not(),
                     not_resource: s.resource.as_ref().is_some_and(|r| r.is_not()),
                     resources: ResourceScope::from_match(s.resource.as_ref()),
@@ -552,6 +555,7 @@ fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
                 resources,
                 conditions,
                 source: g.source.clone(),
+                action_patterns: g.action_patterns.clone(),
                 not_action: g.not_action,
                 not_resource: g.not_resource,
                 limited_by,

@@ -89,7 +89,7 @@ pub fn parse_policy_value(
             }
             "Id" => id = Some(p.string(v, "Id")?),
             "Statement" => statements = Some(v),
-            other => return Err(p.err(other, "unknown policy element")),
+            other => return Err(p.err(&field_name(other), "unknown policy element")),
         }
     }
     let statements = statements.ok_or_else(|| p.err("Statement", "missing"))?;
@@ -213,7 +213,7 @@ impl Parser<'_> {
                     });
                 }
                 "Condition" => conditions = self.conditions(val, &at("Condition"))?,
-                other => return Err(self.err(&at(other), "unknown statement element")),
+                other => return Err(self.err(&at(&field_name(other)), "unknown statement element")),
             }
         }
         let effect = effect.ok_or_else(|| self.err(&at("Effect"), "missing"))?;
@@ -338,6 +338,19 @@ impl Parser<'_> {
     }
 }
 
+/// A field name as it appears in an error path: plain names as they are, others quoted
+/// (`""`, `"a.b"`) so the path always names something.
+fn field_name(k: &str) -> String {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':')
+    {
+        k.to_string()
+    } else {
+        format!("{k:?}")
+    }
+}
+
 fn valid_action_pattern(a: &str) -> bool {
     if a == "*" {
         return true;
@@ -434,6 +447,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.path, "Statement[0].Principal");
+        let e = parse(PolicyKind::Identity, r#"{"": "Version"}"#).unwrap_err();
+        assert_eq!(e.path, "\"\"");
         let e = parse(PolicyKind::Identity, "[1,2]").unwrap_err();
         assert_eq!(e.path, "(document)");
         let e = parse(PolicyKind::Identity, "{").unwrap_err();

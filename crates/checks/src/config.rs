@@ -1,0 +1,257 @@
+//! `rolecall.toml`: thresholds, naming pattern, required tags, known accounts, severity
+//! overrides, disabled rules and suppressions. Every field is optional; unknown keys are errors
+//! (a misspelt setting must not silently do nothing). Errors name the file and line.
+
+use crate::finding::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: line {line}: {message}")]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub thresholds: Thresholds,
+    pub naming: Naming,
+    pub tags: Tags,
+    pub accounts: Accounts,
+    pub rules: Rules,
+    pub suppressions: Vec<Suppression>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// A role last used longer ago than this is dormant (LR303).
+    pub dormant_days: i64,
+    /// Functions sharing one role before LR301 rises to medium.
+    pub shared_role_functions: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            dormant_days: 90,
+            shared_role_functions: 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Naming {
+    /// Role name pattern (LR306); `{service}` and `{function}` stand for lowercase words joined by `-`.
+    pub role_pattern: String,
+}
+
+impl Default for Naming {
+    fn default() -> Self {
+        Naming {
+            role_pattern: "lambda-{service}-{function}-role".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tags {
+    /// Tags every function (or its role) must carry (LR307).
+    pub required: Vec<String>,
+    /// The tag that names the owning team (routing, shared-role severity).
+    pub owner: String,
+    /// The tag that states data sensitivity (risk score).
+    pub sensitivity: String,
+}
+
+impl Default for Tags {
+    fn default() -> Self {
+        Tags {
+            required: vec![
+                "team".into(),
+                "environment".into(),
+                "data-sensitivity".into(),
+            ],
+            owner: "team".into(),
+            sensitivity: "data-sensitivity".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Accounts {
+    /// Accounts trusted besides those in the inventory (LR402, LR503).
+    pub known: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// Codes (LR306) or names (role-naming) of rules that do not run.
+    pub disabled: Vec<String>,
+    /// Severity overrides: `LR304 = "info"`.
+    pub severity: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// Rule code or name.
+    pub rule: String,
+    /// Glob (`*`, `?`) over the finding's resource ARN.
+    pub resource: String,
+    /// Why: required.
+    pub reason: String,
+    /// `YYYY-MM-DD`: the suppression stops applying after this day, and says so.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+impl Config {
+    /// `--config FILE`, else `rolecall.toml` in the current directory, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = PathBuf::from("rolecall.toml");
+                if !p.exists() {
+                    return Ok((Config::default(), None));
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            file: path.clone(),
+            source,
+        })?;
+        Ok((Self::parse(&path, &text)?, Some(path)))
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let invalid = |offset: Option<usize>, message: String| ConfigError::Invalid {
+            file: path.into(),
+            line: offset
+                .and_then(|o| text.get(..o))
+                .map(|t| t.matches('\n').count() + 1)
+                .unwrap_or(1),
+            message,
+        };
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
+        // Semantic checks, with the line of the offending text.
+        let line_of = |needle: &str| text.find(needle);
+        for (code, sev) in &cfg.rules.severity {
+            if Severity::parse(sev).is_none() {
+                return Err(invalid(line_of(code), format!("rules.severity.{code}: {sev:?} is not one of critical, high, medium, low, info")));
+            }
+        }
+        for s in &cfg.suppressions {
+            if s.reason.trim().is_empty() {
+                return Err(invalid(
+                    line_of(&s.resource),
+                    format!(
+                        "suppression of {} on {}: a reason is required",
+                        s.rule, s.resource
+                    ),
+                ));
+            }
+            if let Some(e) = &s.expires {
+                if chrono::NaiveDate::parse_from_str(e, "%Y-%m-%d").is_err() {
+                    return Err(invalid(
+                        line_of(e),
+                        format!(
+                            "suppression of {} on {}: expires {e:?} is not YYYY-MM-DD",
+                            s.rule, s.resource
+                        ),
+                    ));
+                }
+            }
+        }
+        if !cfg.naming.role_pattern.contains('{') && cfg.naming.role_pattern.trim().is_empty() {
+            return Err(invalid(
+                line_of("role_pattern"),
+                "naming.role_pattern is empty".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::parse(
+            Path::new("rolecall.toml"),
+            r#"
+[thresholds]
+dormant_days = 30
+
+[rules]
+disabled = ["LR306"]
+severity = { LR304 = "info" }
+
+[[suppressions]]
+rule = "LR303"
+resource = "arn:aws:iam::*:role/legacy-*"
+reason = "decommissioned in Q1"
+expires = "2027-01-31"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.thresholds.dormant_days, 30);
+        assert_eq!(c.thresholds.shared_role_functions, 3);
+        assert_eq!(c.tags.required.len(), 3);
+        assert_eq!(c.suppressions.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = Config::parse(
+            Path::new("rolecall.toml"),
+            "[thresholds]\ndormant_days = 30\ndormant_dayz = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("rolecall.toml: line 3:"), "{e}");
+        let e = Config::parse(
+            Path::new("r.toml"),
+            "\n\n[[suppressions]]\nrule = \"LR303\"\nresource = \"x\"\nreason = \"  \"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("line 5") && e.contains("reason is required"),
+            "{e}"
+        );
+        let e = Config::parse(
+            Path::new("r.toml"),
+            "[rules.severity]\nLR304 = \"severe\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 2") && e.contains("severe"), "{e}");
+        let e = Config::parse(Path::new("r.toml"), "[[suppressions]]\nrule = \"LR303\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"next week\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 5") && e.contains("YYYY-MM-DD"), "{e}");
+        let e = Config::parse(Path::new("r.toml"), "thresholds = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
+    }
+}

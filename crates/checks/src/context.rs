@@ -1,0 +1,121 @@
+//! What every rule may read: the inventory, the catalogue, the configuration, today's date, the
+//! accounts rolecall knows, and on-demand facts about other roles (PassRole targets).
+
+use crate::config::Config;
+use chrono::NaiveDate;
+use rolecall_catalog::Catalog;
+use rolecall_inventory::{Inventory, PolicyStore};
+use rolecall_policy::Analyzer;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+/// How privileged another role is, for "can this role pass a more powerful one?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Privilege {
+    pub admin: bool,
+    /// Permissions-management actions it is allowed.
+    pub permissions_management: usize,
+    pub allowed: usize,
+}
+
+pub struct Ctx<'a> {
+    pub inventory: &'a Inventory,
+    pub catalog: &'a Catalog,
+    pub config: &'a Config,
+    /// The day "now" is for age rules: the snapshot's collection date, else today.
+    pub today: NaiveDate,
+    /// Accounts in the inventory plus `accounts.known` from the configuration.
+    pub known_accounts: HashSet<String>,
+    roles_by_key: HashMap<(String, String), usize>,
+    privilege_cache: RefCell<HashMap<usize, Privilege>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        inventory: &'a Inventory,
+        catalog: &'a Catalog,
+        config: &'a Config,
+        today: NaiveDate,
+    ) -> Self {
+        let mut known_accounts: HashSet<String> =
+            inventory.accounts.iter().map(|a| a.id.clone()).collect();
+        known_accounts.extend(inventory.roles.iter().map(|r| r.account.clone()));
+        known_accounts.extend(config.accounts.known.iter().cloned());
+        let roles_by_key = inventory
+            .roles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| role_key(&r.arn).map(|k| (k, i)))
+            .collect();
+        Ctx {
+            inventory,
+            catalog,
+            config,
+            today,
+            known_accounts,
+            roles_by_key,
+            privilege_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The privilege of the inventory role named by `arn` (None when it is not in the inventory).
+    pub fn role_privilege(&self, arn: &str) -> Option<Privilege> {
+        let idx = *self.roles_by_key.get(&role_key(arn)?)?;
+        if let Some(p) = self.privilege_cache.borrow().get(&idx) {
+            return Some(*p);
+        }
+        let role = self.inventory.roles.get(idx)?;
+        let mut store = PolicyStore::new(self.inventory);
+        let resolved = store.resolve(role);
+        let e = Analyzer::new(self.catalog).effective(&resolved.principal_policies());
+        let pm = self.catalog.count_by_level(&e.allowed)[3];
+        let p = Privilege {
+            admin: e.admin_grant().is_some(),
+            permissions_management: pm,
+            allowed: e.allowed.len(),
+        };
+        self.privilege_cache.borrow_mut().insert(idx, p);
+        Some(p)
+    }
+
+    /// The execution role of a function, when it is in the inventory.
+    pub fn role_of(
+        &self,
+        f: &rolecall_inventory::Function,
+    ) -> Option<&'a rolecall_inventory::Role> {
+        let idx = *self.roles_by_key.get(&role_key(&f.role_arn)?)?;
+        self.inventory.roles.get(idx)
+    }
+
+    /// The inventory role with this ARN (path ignored).
+    pub fn role_of_arn(&self, arn: &str) -> Option<&'a rolecall_inventory::Role> {
+        let idx = *self.roles_by_key.get(&role_key(arn)?)?;
+        self.inventory.roles.get(idx)
+    }
+
+    /// Is the account one rolecall knows (in the inventory or configured)?
+    pub fn is_known_account(&self, id: &str) -> bool {
+        self.known_accounts.contains(id)
+    }
+
+    pub fn tag<'t>(
+        &self,
+        tags: &'t std::collections::BTreeMap<String, String>,
+        key: &str,
+    ) -> Option<&'t str> {
+        tags.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// `(account, role name)` of a role ARN, path ignored.
+pub fn role_key(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let account = parts.nth(4)?.to_string();
+    let name = parts
+        .next()?
+        .strip_prefix("role/")?
+        .rsplit('/')
+        .next()?
+        .to_string();
+    Some((account, name))
+}

@@ -1,0 +1,104 @@
+//! ## What it does
+//! Reports *Write* actions granted on `"Resource": "*"` (creating, changing, stopping and deleting
+//! infrastructure), leaving out the handful every function needs (writing its own logs, traces and
+//! metrics). Destructive actions (`Delete*`, `Terminate*`, `Stop*`, `Disable*`) raise it to high.
+//!
+//! ## Why is this bad?
+//! Unscoped writes let a compromised function change or destroy resources it was never meant to
+//! touch: terminate instances, delete tables, disable alarms.
+//!
+//! ## Example
+//! ```json
+//! {"Effect": "Allow", "Action": ["ec2:TerminateInstances"], "Resource": "*"}
+//! ```
+//!
+//! ## Remediation
+//! Scope write actions to the resources the function manages, or use tag conditions
+//! (`aws:ResourceTag/team`) when the resources are created dynamically.
+//!
+//! ## References
+//! - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html
+
+use super::{grant_evidence, unscoped_groups, Emitter, Rule, RuleMeta};
+use crate::analysis::RoleAnalysis;
+use crate::context::Ctx;
+use crate::finding::Severity;
+use rolecall_catalog::AccessLevel;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        code: "LR205",
+        name: "infrastructure-modification",
+        severity: Severity::Medium,
+        summary: "Write actions on Resource \"*\" (change or destroy infrastructure)",
+        remediation: "Scope write actions to the resources the function manages, or restrict them with aws:ResourceTag conditions.",
+        references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html"],
+        asff_types: &["Effects/Resource Consumption", "Software and Configuration Checks/AWS Security Best Practices"],
+        compliance: &["NIST 800-53 AC-6", "NIST 800-53 CM-5"],
+        needs_live_data: false,
+    },
+    role: Some(check),
+    function: None,
+};
+
+/// Writes every function performs for itself.
+const BENIGN: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "cloudwatch:PutMetricData",
+];
+
+const DESTRUCTIVE: &[&str] = &["Delete", "Terminate", "Stop", "Disable", "Purge", "Remove"];
+
+fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
+    if ra.effective.admin_grant().is_some() {
+        return;
+    }
+    let cat = cx.catalog;
+    let benign: Vec<_> = BENIGN.iter().filter_map(|a| cat.lookup(a)).collect();
+    let writes = ra
+        .effective
+        .allowed
+        .iter()
+        .filter(|a| cat.access_level(*a) == Some(AccessLevel::Write) && !benign.contains(a));
+    let groups = unscoped_groups(ra, writes);
+    if groups.is_empty() {
+        return;
+    }
+    let all: Vec<_> = groups.iter().flat_map(|(_, a)| a.iter().copied()).collect();
+    let destructive = all
+        .iter()
+        .filter(|&&a| {
+            cat.action(a)
+                .is_some_and(|x| DESTRUCTIVE.iter().any(|d| x.name.starts_with(d)))
+        })
+        .count();
+    let mut sev = if destructive > 0 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    if groups.iter().all(|(g, _)| g.is_conditional()) {
+        sev = sev.lowered();
+    }
+    let evidence = groups
+        .iter()
+        .map(|(g, a)| grant_evidence(cat, g, a))
+        .collect();
+    out.role(
+        ra,
+        cx,
+        sev,
+        format!(
+            "{} can modify infrastructure account-wide ({} write actions, {} destructive)",
+            ra.role.name,
+            all.len(),
+            destructive
+        ),
+        evidence,
+        "",
+    );
+}

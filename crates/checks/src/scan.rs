@@ -1,0 +1,573 @@
+//! A whole scan: every rule over every role and function, severity overrides, disabled rules,
+//! suppressions, risk scores, and the ranked result. Pure: the same inventory, catalogue,
+//! configuration and date give the same result.
+
+use crate::analysis::{for_each_role, RoleAnalysis};
+use crate::config::{Config, Suppression};
+use crate::context::Ctx;
+use crate::finding::{Finding, Severity};
+use crate::risk::{score, FunctionFacts, Risk, RoleFacts};
+use crate::rules::{Emitter, Rule, RULES};
+use chrono::NaiveDate;
+use rolecall_catalog::{wildcard, AccessLevel, Catalog};
+use rolecall_inventory::{CoverageEntry, Inventory, Problem};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub const RESULT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanResult {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// The day age-based rules were evaluated against.
+    pub evaluated_on: String,
+    pub catalog: String,
+    pub coverage: Coverage,
+    pub summary: Summary,
+    /// Ranked by risk, highest first.
+    pub functions: Vec<FunctionReport>,
+    pub roles: Vec<RoleReport>,
+    /// The remediation queue: by risk score, then severity, then code and resource.
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<SuppressedFinding>,
+    /// Suppressions that matched nothing, or expired.
+    pub suppression_notes: Vec<String>,
+    /// Rules that did not run (disabled, or needing live data on a template).
+    pub skipped_rules: Vec<String>,
+    /// Managed policies the inventory references but does not hold (and rolecall does not embed).
+    pub missing_policies: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Coverage {
+    pub accounts: usize,
+    pub regions: usize,
+    pub accounts_failed: usize,
+    pub complete: bool,
+    pub failures: Vec<CoverageEntry>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub functions: usize,
+    pub roles: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub by_code: BTreeMap<String, usize>,
+    /// Share of functions whose role no other function uses (0–1).
+    pub unique_role_share: f64,
+    pub roles_with_wildcard_grants: usize,
+    pub average_policies_per_role: f64,
+    pub max_risk_score: u8,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionReport {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    pub role_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_sensitivity: Option<String>,
+    pub exposure: Vec<String>,
+    pub risk: Risk,
+    pub findings: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleReport {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    pub functions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    pub policies: usize,
+    pub allowed_actions: usize,
+    pub services: usize,
+    pub by_access_level: BTreeMap<String, usize>,
+    /// Service prefix → allowed actions in it.
+    pub by_service: BTreeMap<String, usize>,
+    pub admin: bool,
+    pub wildcard_grants: bool,
+    pub risk_score: u8,
+    pub findings: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SuppressedFinding {
+    pub finding: Finding,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> {
+    if config
+        .rules
+        .disabled
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(rule.meta.code) || d == rule.meta.name)
+    {
+        return Err(format!(
+            "{} {} (disabled in the configuration)",
+            rule.meta.code, rule.meta.name
+        ));
+    }
+    if rule.meta.needs_live_data && inv.source == "iac" {
+        return Err(format!(
+            "{} {} (needs live account data)",
+            rule.meta.code, rule.meta.name
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the scan. `today` is the date age rules compare against.
+pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDate) -> ScanResult {
+    let cx = Ctx::new(inv, catalog, config, today);
+    let mut skipped_rules = Vec::new();
+    let rules: Vec<&Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| match enabled(r, config, inv) {
+            Ok(()) => true,
+            Err(why) => {
+                skipped_rules.push(why);
+                false
+            }
+        })
+        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut roles: Vec<RoleReport> = Vec::new();
+    let mut role_facts: HashMap<String, RoleFacts> = HashMap::new();
+    let mut missing = Vec::new();
+    let data_reads: Vec<_> = crate::rules::DATA_READS
+        .iter()
+        .filter_map(|a| catalog.lookup(a))
+        .collect();
+
+    let _ = for_each_role(inv, catalog, |ra| {
+        let start = findings.len();
+        for rule in &rules {
+            if let Some(check) = rule.role {
+                check(
+                    &cx,
+                    &ra,
+                    &mut Emitter {
+                        meta: &rule.meta,
+                        out: &mut findings,
+                    },
+                );
+            }
+        }
+        for p in &ra.resolved.problems {
+            if let Problem::MissingManagedPolicy { policy_arn, .. } = p {
+                missing.push(format!("{}: {policy_arn}", ra.role.arn));
+            }
+        }
+        let mine = findings.get(start..).unwrap_or(&[]);
+        let facts = role_facts_of(&ra, mine, catalog, &data_reads);
+        roles.push(role_report(&ra, mine, catalog, inv));
+        role_facts.insert(ra.role.arn.clone(), facts);
+    });
+    for f in &inv.functions {
+        for rule in &rules {
+            if let Some(check) = rule.function {
+                check(
+                    &cx,
+                    f,
+                    &mut Emitter {
+                        meta: &rule.meta,
+                        out: &mut findings,
+                    },
+                );
+            }
+        }
+    }
+
+    // Severity overrides.
+    for f in &mut findings {
+        if let Some(s) = config
+            .rules
+            .severity
+            .get(&f.code)
+            .or_else(|| config.rules.severity.get(&f.name))
+            .and_then(|s| Severity::parse(s))
+        {
+            f.severity = s;
+        }
+    }
+
+    // Risk per function, then per role, then per finding.
+    let mut functions: Vec<FunctionReport> = inv
+        .functions
+        .iter()
+        .map(|f| {
+            let role = cx
+                .role_of(f)
+                .and_then(|r| role_facts.get(&r.arn))
+                .cloned()
+                .unwrap_or_default();
+            let facts = function_facts(f, &findings, config);
+            let mut exposure = Vec::new();
+            if facts.public_url {
+                exposure.push("public function URL".into());
+            }
+            if facts.public_policy {
+                exposure.push("public resource policy".into());
+            }
+            if facts.api_gateway {
+                exposure.push("API Gateway".into());
+            }
+            if facts.cross_account {
+                exposure.push("cross-account invoke".into());
+            }
+            for t in f
+                .triggers
+                .iter()
+                .filter(|t| !t.kind.starts_with("apigateway"))
+            {
+                exposure.push(format!("{} trigger", t.kind));
+            }
+            FunctionReport {
+                arn: f.arn.clone(),
+                name: f.name.clone(),
+                account: f.account.clone(),
+                region: f.region.clone(),
+                runtime: f.runtime.clone(),
+                role_arn: f.role_arn.clone(),
+                team: cx.tag(&f.tags, &config.tags.owner).map(str::to_string),
+                data_sensitivity: facts.sensitivity.clone(),
+                exposure,
+                risk: score(&role, Some(&facts)),
+                findings: findings
+                    .iter()
+                    .filter(|x| x.function_arns.contains(&f.arn))
+                    .count(),
+            }
+        })
+        .collect();
+    let fn_score: HashMap<&str, u8> = functions
+        .iter()
+        .map(|f| (f.arn.as_str(), f.risk.score))
+        .collect();
+    for r in &mut roles {
+        r.risk_score = r
+            .functions
+            .iter()
+            .filter_map(|a| fn_score.get(a.as_str()).copied())
+            .max()
+            .unwrap_or_else(|| {
+                role_facts
+                    .get(&r.arn)
+                    .map(|rf| score(rf, None).score)
+                    .unwrap_or(0)
+            });
+    }
+    let role_score: HashMap<&str, u8> = roles
+        .iter()
+        .map(|r| (r.arn.as_str(), r.risk_score))
+        .collect();
+    for f in &mut findings {
+        f.risk_score = fn_score
+            .get(f.resource_arn.as_str())
+            .or_else(|| role_score.get(f.resource_arn.as_str()))
+            .copied()
+            .unwrap_or(0);
+    }
+
+    // Suppressions.
+    let (findings, suppressed, suppression_notes) =
+        apply_suppressions(findings, &config.suppressions, today);
+    let mut findings = findings;
+    findings.sort_by(|a, b| {
+        b.risk_score
+            .cmp(&a.risk_score)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.code.cmp(&b.code))
+            .then(a.resource_arn.cmp(&b.resource_arn))
+            .then(a.id.cmp(&b.id))
+    });
+    functions.sort_by(|a, b| b.risk.score.cmp(&a.risk.score).then(a.arn.cmp(&b.arn)));
+    roles.sort_by(|a, b| b.risk_score.cmp(&a.risk_score).then(a.arn.cmp(&b.arn)));
+
+    let mut by_severity: BTreeMap<String, usize> = Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    let mut by_code = BTreeMap::new();
+    for f in &findings {
+        *by_severity.entry(f.severity.as_str().into()).or_default() += 1;
+        *by_code.entry(f.code.clone()).or_default() += 1;
+    }
+    let unique = functions
+        .iter()
+        .filter(|f| {
+            roles
+                .iter()
+                .any(|r| r.arn == f.role_arn && r.functions.len() == 1)
+                || cx.role_of_arn(&f.role_arn).is_none()
+        })
+        .count();
+    let summary = Summary {
+        functions: functions.len(),
+        roles: roles.len(),
+        findings: findings.len(),
+        suppressed: suppressed.len(),
+        by_severity,
+        by_code,
+        unique_role_share: if functions.is_empty() {
+            1.0
+        } else {
+            round2(unique as f64 / functions.len() as f64)
+        },
+        roles_with_wildcard_grants: roles.iter().filter(|r| r.wildcard_grants).count(),
+        average_policies_per_role: if roles.is_empty() {
+            0.0
+        } else {
+            round2(roles.iter().map(|r| r.policies).sum::<usize>() as f64 / roles.len() as f64)
+        },
+        max_risk_score: functions
+            .iter()
+            .map(|f| f.risk.score)
+            .chain(roles.iter().map(|r| r.risk_score))
+            .max()
+            .unwrap_or(0),
+    };
+    let failed_accounts: std::collections::BTreeSet<&str> = inv
+        .coverage
+        .iter()
+        .filter(|c| c.region.is_none())
+        .map(|c| c.account.as_str())
+        .collect();
+    let coverage = Coverage {
+        accounts: inv.accounts.len(),
+        regions: inv.regions.len(),
+        accounts_failed: failed_accounts.len(),
+        complete: inv.coverage.is_empty(),
+        failures: inv.coverage.clone(),
+    };
+    missing.sort();
+    missing.dedup();
+    ScanResult {
+        schema_version: RESULT_SCHEMA_VERSION,
+        tool: Tool {
+            name: "rolecall",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        source: inv.source.clone(),
+        collected_at: inv.collected_at.clone(),
+        evaluated_on: today.to_string(),
+        catalog: catalog.source.to_string(),
+        coverage,
+        summary,
+        functions,
+        roles,
+        findings,
+        suppressed,
+        suppression_notes,
+        skipped_rules,
+        missing_policies: missing,
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Codes whose severity measures what the role is allowed (the risk score's permission component).
+fn is_permission_finding(code: &str) -> bool {
+    code.starts_with("LR1") || code.starts_with("LR2") || code.starts_with("LR4") || code == "LR305"
+}
+
+fn role_facts_of(
+    ra: &RoleAnalysis<'_>,
+    mine: &[Finding],
+    cat: &Catalog,
+    data_reads: &[u32],
+) -> RoleFacts {
+    let worst = mine
+        .iter()
+        .filter(|f| is_permission_finding(&f.code))
+        .max_by_key(|f| f.severity)
+        .map(|f| (f.severity, format!("{} {}", f.code, f.name)));
+    let escalation = mine
+        .iter()
+        .find(|f| (f.code == "LR101" || f.code == "LR201") && f.severity >= Severity::High)
+        .map(|f| f.title.clone());
+    let e = &ra.effective;
+    let unscoped_writes = e
+        .allowed
+        .iter()
+        .filter(|&a| {
+            cat.access_level(a) == Some(AccessLevel::Write)
+                && e.unscoped_grant(a).is_some_and(|g| !g.is_conditional())
+        })
+        .count();
+    let mut reach = (0, 0);
+    for &a in data_reads.iter().filter(|&&a| e.is_allowed(a)) {
+        if e.unscoped_grant(a).is_some() {
+            reach.0 += 1;
+        } else {
+            reach.1 += 1;
+        }
+    }
+    RoleFacts {
+        worst_permission_finding: worst,
+        escalation,
+        services: e.service_count(cat),
+        unscoped_writes,
+        functions: ra.functions.len(),
+        data_reach: reach,
+    }
+}
+
+fn role_report(
+    ra: &RoleAnalysis<'_>,
+    mine: &[Finding],
+    cat: &Catalog,
+    inv: &Inventory,
+) -> RoleReport {
+    let e = &ra.effective;
+    let levels = cat.count_by_level(&e.allowed);
+    let by_access_level = AccessLevel::ALL
+        .iter()
+        .zip(levels)
+        .map(|(l, n)| (l.as_str().to_string(), n))
+        .collect();
+    let by_service = cat
+        .count_by_service(&e.allowed)
+        .map(|(s, n)| (s.prefix.to_string(), n))
+        .collect();
+    let wildcard_grants = e.grants.iter().any(|g| {
+        g.not_action
+            || g.action_patterns
+                .iter()
+                .any(|p| p.ends_with(":*") || p == "*")
+    });
+    RoleReport {
+        arn: ra.role.arn.clone(),
+        name: ra.role.name.clone(),
+        account: ra.role.account.clone(),
+        functions: ra
+            .functions
+            .iter()
+            .filter_map(|&i| inv.functions.get(i))
+            .map(|f| f.arn.clone())
+            .collect(),
+        permissions_boundary: ra.role.permissions_boundary_arn.clone(),
+        policies: ra.role.inline_policies.len() + ra.role.managed_policy_arns.len(),
+        allowed_actions: e.allowed.len(),
+        services: e.service_count(cat),
+        by_access_level,
+        by_service,
+        admin: e.admin_grant().is_some(),
+        wildcard_grants,
+        risk_score: 0,
+        findings: mine.len(),
+    }
+}
+
+fn function_facts(
+    f: &rolecall_inventory::Function,
+    findings: &[Finding],
+    config: &Config,
+) -> FunctionFacts {
+    let has = |code: &str| {
+        findings
+            .iter()
+            .any(|x| x.code == code && x.resource_arn == f.arn)
+    };
+    FunctionFacts {
+        public_url: has("LR501"),
+        public_policy: has("LR502"),
+        api_gateway: f.triggers.iter().any(|t| t.kind.starts_with("apigateway")),
+        cross_account: has("LR503"),
+        event_triggers: f
+            .triggers
+            .iter()
+            .filter(|t| !t.kind.starts_with("apigateway"))
+            .count(),
+        sensitivity: f
+            .tags
+            .get(&config.tags.sensitivity)
+            .cloned()
+            .filter(|s| !s.is_empty()),
+    }
+}
+
+fn apply_suppressions(
+    findings: Vec<Finding>,
+    sups: &[Suppression],
+    today: NaiveDate,
+) -> (Vec<Finding>, Vec<SuppressedFinding>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    let mut used = vec![false; sups.len()];
+    let mut notes = Vec::new();
+    let expired: Vec<bool> = sups
+        .iter()
+        .map(|s| {
+            s.expires
+                .as_deref()
+                .and_then(|e| NaiveDate::parse_from_str(e, "%Y-%m-%d").ok())
+                .is_some_and(|d| d < today)
+        })
+        .collect();
+    for f in findings {
+        let hit = sups.iter().enumerate().find(|(_, s)| {
+            (s.rule.eq_ignore_ascii_case(&f.code) || s.rule == f.name)
+                && wildcard::matches(&s.resource, &f.resource_arn)
+        });
+        match hit {
+            Some((i, s)) => {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+                if expired.get(i).copied().unwrap_or(false) {
+                    kept.push(f);
+                } else {
+                    suppressed.push(SuppressedFinding {
+                        finding: f,
+                        reason: s.reason.clone(),
+                        expires: s.expires.clone(),
+                    });
+                }
+            }
+            None => kept.push(f),
+        }
+    }
+    for (i, s) in sups.iter().enumerate() {
+        if expired.get(i).copied().unwrap_or(false) {
+            notes.push(format!(
+                "suppression of {} on {} expired on {}; its findings are reported again",
+                s.rule,
+                s.resource,
+                s.expires.as_deref().unwrap_or("?")
+            ));
+        } else if !used.get(i).copied().unwrap_or(false) {
+            notes.push(format!(
+                "suppression of {} on {} matched no finding",
+                s.rule, s.resource
+            ));
+        }
+    }
+    (kept, suppressed, notes)
+}

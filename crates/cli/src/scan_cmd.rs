@@ -1,0 +1,165 @@
+use crate::sources::SourceArgs;
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+use rolecall_catalog::catalog;
+use rolecall_checks::{scan, Config, ScanResult, Severity};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Sarif,
+    Asff,
+    Markdown,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Output format; repeat with --output to write several reports in one run (the n-th --format
+    /// goes to the n-th --output; one without an output goes to standard output).
+    #[arg(long = "format", value_enum)]
+    formats: Vec<Format>,
+    /// Where to write the report of the matching --format.
+    #[arg(long = "output", value_name = "PATH")]
+    outputs: Vec<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains (after suppressions).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Configuration file (default: rolecall.toml in the current directory, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Rows of the remediation queue the table shows (0: all).
+    #[arg(long, default_value_t = 40)]
+    limit: usize,
+    /// Evaluate age-based rules as of this day (YYYY-MM-DD) instead of the snapshot's date or today.
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+}
+
+pub fn run(a: ScanArgs) -> Result<ExitCode> {
+    let (config, _) = Config::load(a.config.as_deref())?;
+    if a.outputs.len() > a.formats.len().max(1) {
+        bail!(
+            "{} --output paths but {} --format values: give one --format per --output",
+            a.outputs.len(),
+            a.formats.len()
+        );
+    }
+    let mut formats = a.formats.clone();
+    if formats.is_empty() {
+        formats.push(Format::Table);
+    }
+    let to_stdout = formats.len() - a.outputs.len();
+    if to_stdout > 1 {
+        bail!("only one report can go to standard output: give --output for the others");
+    }
+    for f in &formats {
+        if !matches!(f, Format::Table | Format::Json) {
+            bail!("--format {f:?} is not available yet (table and json are); it arrives with the reports work", f = format!("{f:?}").to_lowercase());
+        }
+    }
+    let inv = a.source.load()?;
+    let today = match &a.today {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .with_context(|| format!("--today {d:?}: expected YYYY-MM-DD"))?,
+        None => inv
+            .collected_at
+            .as_deref()
+            .and_then(|c| c.get(..10))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(today_utc),
+    };
+    let result = scan(&inv, catalog(), &config, today);
+    // Reports to files first (nothing collected is lost if the terminal goes away), then stdout.
+    for (f, path) in formats.iter().zip(&a.outputs) {
+        write_report(*f, &result, Some(path), a.limit)?;
+    }
+    if let Some(f) = formats.get(a.outputs.len()) {
+        write_report(*f, &result, None, a.limit)?;
+    }
+    let failing = a
+        .fail_on
+        .map(FailOn::severity)
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn today_utc() -> chrono::NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+fn write_report(f: Format, r: &ScanResult, path: Option<&Path>, limit: usize) -> Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    let color =
+        path.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match f {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut buf, r)?;
+            buf.push(b'\n');
+        }
+        _ => crate::table::write(&mut buf, r, limit, color)?,
+    }
+    match path {
+        Some(p) => write_atomic(p, &buf)
+            .with_context(|| format!("{}: cannot write the report", p.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes to a temporary file beside the target and renames it: no half-written report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
