@@ -112,6 +112,7 @@ pub struct Catalog {
     action_index: HashMap<String, ActionId>,
     lower_names: Vec<String>,
     level_masks: Vec<ActionSet>,
+    scopable: ActionSet,
 }
 
 /// Errors in the embedded data can only come from a broken regeneration: they are reported, not
@@ -141,6 +142,7 @@ impl Catalog {
             action_index: HashMap::with_capacity(23_000),
             lower_names: Vec::with_capacity(23_000),
             level_masks: Vec::new(),
+            scopable: ActionSet::empty(0),
         };
         let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -220,7 +222,39 @@ impl Catalog {
                 m
             })
             .collect();
+        let mut scopable = ActionSet::empty(cat.actions.len());
+        for (i, a) in cat.actions.iter().enumerate() {
+            if !a.resource_types.is_empty() {
+                scopable.insert(i as ActionId);
+            }
+        }
+        cat.scopable = scopable;
         (cat, errors)
+    }
+
+    /// Every action whose primary access level is `level`.
+    pub fn level_mask(&self, level: AccessLevel) -> &ActionSet {
+        let i = AccessLevel::ALL
+            .iter()
+            .position(|l| *l == level)
+            .unwrap_or(0);
+        self.level_masks.get(i).unwrap_or(&self.scopable)
+    }
+
+    /// Every action that supports resource-level permissions.
+    pub fn scopable_mask(&self) -> &ActionSet {
+        &self.scopable
+    }
+
+    /// A set of the named actions (unknown names are skipped).
+    pub fn set_of(&self, names: &[&str]) -> ActionSet {
+        let mut s = ActionSet::empty(self.len());
+        for n in names {
+            if let Some(id) = self.lookup(n) {
+                s.insert(id);
+            }
+        }
+        s
     }
 
     /// Members of `set` counted by primary access level, in [`AccessLevel::ALL`] order.

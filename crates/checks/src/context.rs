@@ -28,6 +28,7 @@ pub struct Ctx<'a> {
     pub known_accounts: HashSet<String>,
     roles_by_key: HashMap<(String, String), usize>,
     privilege_cache: RefCell<HashMap<usize, Privilege>>,
+    store: RefCell<PolicyStore<'a>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -55,6 +56,7 @@ impl<'a> Ctx<'a> {
             known_accounts,
             roles_by_key,
             privilege_cache: RefCell::new(HashMap::new()),
+            store: RefCell::new(PolicyStore::new(inventory)),
         }
     }
 
@@ -65,8 +67,7 @@ impl<'a> Ctx<'a> {
             return Some(*p);
         }
         let role = self.inventory.roles.get(idx)?;
-        let mut store = PolicyStore::new(self.inventory);
-        let resolved = store.resolve(role);
+        let resolved = self.store.borrow_mut().resolve(role);
         let e = Analyzer::new(self.catalog).effective(&resolved.principal_policies());
         let pm = self.catalog.count_by_level(&e.allowed)[3];
         let p = Privilege {

@@ -9,7 +9,7 @@ use crate::finding::{Finding, Severity};
 use crate::risk::{score, FunctionFacts, Risk, RoleFacts};
 use crate::rules::{Emitter, Rule, RULES};
 use chrono::NaiveDate;
-use rolecall_catalog::{wildcard, AccessLevel, Catalog};
+use rolecall_catalog::{wildcard, AccessLevel, ActionSet, Catalog};
 use rolecall_inventory::{CoverageEntry, Inventory, Problem};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -158,10 +158,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let mut roles: Vec<RoleReport> = Vec::new();
     let mut role_facts: HashMap<String, RoleFacts> = HashMap::new();
     let mut missing = Vec::new();
-    let data_reads: Vec<_> = crate::rules::DATA_READS
-        .iter()
-        .filter_map(|a| catalog.lookup(a))
-        .collect();
+    let data_reads = catalog.set_of(crate::rules::DATA_READS);
 
     let _ = for_each_role(inv, catalog, |ra| {
         let start = findings.len();
@@ -183,8 +180,9 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             }
         }
         let mine = findings.get(start..).unwrap_or(&[]);
-        let facts = role_facts_of(&ra, mine, catalog, &data_reads);
-        roles.push(role_report(&ra, mine, catalog, inv));
+        let report = role_report(&ra, mine, catalog, inv);
+        let facts = role_facts_of(&ra, mine, catalog, &data_reads, report.services);
+        roles.push(report);
         role_facts.insert(ra.role.arn.clone(), facts);
     });
     for f in &inv.functions {
@@ -215,7 +213,13 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         }
     }
 
-    // Risk per function, then per role, then per finding.
+    // Risk per function, then per role, then per finding. Findings indexed by function, once.
+    let mut by_function: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for x in &findings {
+        for a in &x.function_arns {
+            by_function.entry(a.as_str()).or_default().push(x);
+        }
+    }
     let mut functions: Vec<FunctionReport> = inv
         .functions
         .iter()
@@ -225,7 +229,11 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
                 .and_then(|r| role_facts.get(&r.arn))
                 .cloned()
                 .unwrap_or_default();
-            let facts = function_facts(f, &findings, config);
+            let mine = by_function
+                .get(f.arn.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let facts = function_facts(f, mine, config);
             let mut exposure = Vec::new();
             if facts.public_url {
                 exposure.push("public function URL".into());
@@ -317,13 +325,15 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         *by_severity.entry(f.severity.as_str().into()).or_default() += 1;
         *by_code.entry(f.code.clone()).or_default() += 1;
     }
+    let sharing: HashMap<&str, usize> = roles
+        .iter()
+        .map(|r| (r.arn.as_str(), r.functions.len()))
+        .collect();
     let unique = functions
         .iter()
-        .filter(|f| {
-            roles
-                .iter()
-                .any(|r| r.arn == f.role_arn && r.functions.len() == 1)
-                || cx.role_of_arn(&f.role_arn).is_none()
+        .filter(|f| match cx.role_of_arn(&f.role_arn) {
+            Some(r) => sharing.get(r.arn.as_str()).copied().unwrap_or(0) <= 1,
+            None => true,
         })
         .count();
     let summary = Summary {
@@ -401,7 +411,8 @@ fn role_facts_of(
     ra: &RoleAnalysis<'_>,
     mine: &[Finding],
     cat: &Catalog,
-    data_reads: &[u32],
+    data_reads: &ActionSet,
+    services: usize,
 ) -> RoleFacts {
     let worst = mine
         .iter()
@@ -413,26 +424,23 @@ fn role_facts_of(
         .find(|f| (f.code == "LR101" || f.code == "LR201") && f.severity >= Severity::High)
         .map(|f| f.title.clone());
     let e = &ra.effective;
-    let unscoped_writes = e
-        .allowed
+    let mut unconditional_unscoped = ActionSet::empty(cat.len());
+    for g in e
+        .grants
         .iter()
-        .filter(|&a| {
-            cat.access_level(a) == Some(AccessLevel::Write)
-                && e.unscoped_grant(a).is_some_and(|g| !g.is_conditional())
-        })
-        .count();
-    let mut reach = (0, 0);
-    for &a in data_reads.iter().filter(|&&a| e.is_allowed(a)) {
-        if e.unscoped_grant(a).is_some() {
-            reach.0 += 1;
-        } else {
-            reach.1 += 1;
-        }
+        .filter(|g| g.resources.is_unscoped() && !g.is_conditional())
+    {
+        unconditional_unscoped.union_with(&g.actions);
     }
+    let unscoped_writes =
+        unconditional_unscoped.intersection_len(cat.level_mask(AccessLevel::Write));
+    let reachable = data_reads.intersection(&e.allowed);
+    let on_star = reachable.intersection_len(&e.unscoped_set());
+    let reach = (on_star, reachable.len() - on_star);
     RoleFacts {
         worst_permission_finding: worst,
         escalation,
-        services: e.service_count(cat),
+        services,
         unscoped_writes,
         functions: ra.functions.len(),
         data_reach: reach,
@@ -452,7 +460,7 @@ fn role_report(
         .zip(levels)
         .map(|(l, n)| (l.as_str().to_string(), n))
         .collect();
-    let by_service = cat
+    let by_service: BTreeMap<String, usize> = cat
         .count_by_service(&e.allowed)
         .map(|(s, n)| (s.prefix.to_string(), n))
         .collect();
@@ -462,6 +470,7 @@ fn role_report(
                 .iter()
                 .any(|p| p.ends_with(":*") || p == "*")
     });
+    let services = by_service.len();
     RoleReport {
         arn: ra.role.arn.clone(),
         name: ra.role.name.clone(),
@@ -475,7 +484,7 @@ fn role_report(
         permissions_boundary: ra.role.permissions_boundary_arn.clone(),
         policies: ra.role.inline_policies.len() + ra.role.managed_policy_arns.len(),
         allowed_actions: e.allowed.len(),
-        services: e.service_count(cat),
+        services,
         by_access_level,
         by_service,
         admin: e.admin_grant().is_some(),
@@ -487,7 +496,7 @@ fn role_report(
 
 fn function_facts(
     f: &rolecall_inventory::Function,
-    findings: &[Finding],
+    findings: &[&Finding],
     config: &Config,
 ) -> FunctionFacts {
     let has = |code: &str| {

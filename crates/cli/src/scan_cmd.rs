@@ -125,30 +125,41 @@ fn today_utc() -> chrono::NaiveDate {
 }
 
 fn write_report(f: Format, r: &ScanResult, path: Option<&Path>, limit: usize) -> Result<()> {
-    let mut buf: Vec<u8> = Vec::new();
-    let color =
-        path.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    match f {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut buf, r)?;
-            buf.push(b'\n');
-        }
-        _ => crate::table::write(&mut buf, r, limit, color)?,
-    }
     match path {
-        Some(p) => write_atomic(p, &buf)
-            .with_context(|| format!("{}: cannot write the report", p.display()))?,
+        Some(p) => write_atomic_with(p, |w| render(f, r, w, limit, false))
+            .with_context(|| format!("{}: cannot write the report", p.display())),
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&buf)?;
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            render(f, r, &mut out, limit, color)?;
             out.flush()?;
+            Ok(())
         }
     }
-    Ok(())
 }
 
-/// Writes to a temporary file beside the target and renames it: no half-written report.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn render(
+    f: Format,
+    r: &ScanResult,
+    out: &mut dyn Write,
+    limit: usize,
+    color: bool,
+) -> std::io::Result<()> {
+    match f {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, r)?;
+            writeln!(out)
+        }
+        _ => crate::table::write(out, r, limit, color),
+    }
+}
+
+/// Writes through a temporary file beside the target, renamed into place when complete: an
+/// interrupted run leaves no half-written report.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -158,8 +169,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
+    let result = (|| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    })
+    }
+    result
 }

@@ -37,7 +37,7 @@ fn cell(s: &str, width: usize) -> String {
 }
 
 pub fn write(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     r: &ScanResult,
     limit: usize,
     color: bool,

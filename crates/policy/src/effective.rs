@@ -276,6 +276,65 @@ impl EffectivePermissions {
         best
     }
 
+    /// Actions granted on unscoped resources (`*`), with the grants that give them: each action
+    /// goes to the strongest grant (unconditional, no resource carve-out, first). Set operations
+    /// only, so asking about thousands of actions costs a few bitset passes per grant.
+    pub fn unscoped_groups(&self, wanted: &ActionSet) -> Vec<(&Grant, ActionSet)> {
+        let mut remaining = wanted.intersection(&self.allowed);
+        let mut grants: Vec<&Grant> = self
+            .grants
+            .iter()
+            .filter(|g| g.resources.is_unscoped())
+            .collect();
+        grants.sort_by_key(|g| {
+            (
+                g.is_conditional(),
+                g.exceptions.iter().any(|e| !e.conditional),
+                !g.resources.exclude.is_empty(),
+            )
+        });
+        let mut out = Vec::new();
+        for g in grants {
+            if remaining.is_empty() {
+                break;
+            }
+            let mine = remaining.intersection(&g.actions);
+            if mine.is_empty() {
+                continue;
+            }
+            remaining.subtract(&mine);
+            out.push((g, mine));
+        }
+        out
+    }
+
+    /// Actions allowed on every resource by an unconditional grant with no unconditional
+    /// carve-out: what [`Self::allowed_everywhere`] answers, for all actions at once.
+    pub fn everywhere_set(&self) -> ActionSet {
+        let mut s = ActionSet::empty(self.allowed.universe());
+        for g in self
+            .grants
+            .iter()
+            .filter(|g| g.resources.is_all() && !g.is_conditional())
+        {
+            let mut a = (*g.actions).clone();
+            for e in g.exceptions.iter().filter(|e| !e.conditional) {
+                a.subtract(&e.actions);
+            }
+            s.union_with(&a);
+        }
+        s
+    }
+
+    /// Actions granted on unscoped resources (`*`), conditionally or not.
+    pub fn unscoped_set(&self) -> ActionSet {
+        let mut s = ActionSet::empty(self.allowed.universe());
+        for g in self.grants.iter().filter(|g| g.resources.is_unscoped()) {
+            s.union_with(&g.actions);
+        }
+        s
+    }
+
     /// Allowed actions counted by service and access level.
     pub fn by_service(&self, catalog: &Catalog) -> BTreeMap<String, BTreeMap<AccessLevel, usize>> {
         let mut out: BTreeMap<String, BTreeMap<AccessLevel, usize>> = BTreeMap::new();

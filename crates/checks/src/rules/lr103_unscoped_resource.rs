@@ -45,13 +45,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         return; // LR101
     }
     let cat = cx.catalog;
-    let scoped: Vec<_> = ra
-        .effective
-        .allowed
-        .iter()
-        .filter(|&a| cat.supports_resource_scoping(a))
-        .collect();
-    let groups = unscoped_groups(ra, scoped.into_iter());
+    let groups = unscoped_groups(ra, cat.scopable_mask());
     if groups.is_empty() {
         return;
     }

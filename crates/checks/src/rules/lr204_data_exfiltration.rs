@@ -21,7 +21,7 @@
 //! - https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
 //! - https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
 
-use super::{grant_evidence, grant_severity, ids, unscoped_groups, Emitter, Rule, RuleMeta};
+use super::{grant_evidence, grant_severity, unscoped_groups, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
@@ -69,12 +69,8 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         return;
     }
     let cat = cx.catalog;
-    let groups = unscoped_groups(
-        ra,
-        ids(cat, DATA_READS)
-            .into_iter()
-            .filter(|&a| ra.effective.is_allowed(a)),
-    );
+    static SET: std::sync::OnceLock<rolecall_catalog::ActionSet> = std::sync::OnceLock::new();
+    let groups = unscoped_groups(ra, super::cached_set(&SET, DATA_READS));
     if groups.is_empty() {
         return;
     }

@@ -58,12 +58,12 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         return;
     }
     let cat = cx.catalog;
-    let benign: Vec<_> = BENIGN.iter().filter_map(|a| cat.lookup(a)).collect();
-    let writes = ra
-        .effective
-        .allowed
-        .iter()
-        .filter(|a| cat.access_level(*a) == Some(AccessLevel::Write) && !benign.contains(a));
+    static WRITES: std::sync::OnceLock<rolecall_catalog::ActionSet> = std::sync::OnceLock::new();
+    let writes = WRITES.get_or_init(|| {
+        let mut w = cat.level_mask(AccessLevel::Write).clone();
+        w.subtract(&cat.set_of(BENIGN));
+        w
+    });
     let groups = unscoped_groups(ra, writes);
     if groups.is_empty() {
         return;

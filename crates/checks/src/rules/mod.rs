@@ -9,7 +9,7 @@
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::{finding_id, Evidence, Finding, Severity};
-use rolecall_catalog::{ActionId, Catalog};
+use rolecall_catalog::{ActionId, ActionSet, Catalog};
 use rolecall_inventory::Function;
 use rolecall_policy::effective::describe_condition;
 use rolecall_policy::Grant;
@@ -224,7 +224,7 @@ pub fn owner_team(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>) -> Option<String> {
 }
 
 /// Up to this many action names are listed in one piece of evidence.
-const MAX_LISTED: usize = 25;
+const MAX_LISTED: usize = 12;
 
 /// Evidence for `actions` granted by `g`.
 pub fn grant_evidence(cat: &Catalog, g: &Grant, actions: &[ActionId]) -> Evidence {
@@ -267,22 +267,17 @@ pub fn grant_evidence(cat: &Catalog, g: &Grant, actions: &[ActionId]) -> Evidenc
     }
 }
 
-/// Groups `actions` by the grant that gives them on unscoped resources (`*`); each group comes with
-/// the severity the rule would give it: lowered one step when the grant's own conditions restrict it.
+/// Groups the `wanted` actions the role is granted on unscoped resources (`*`) by the grant that
+/// gives them, strongest grant first.
 pub fn unscoped_groups<'g>(
     ra: &'g RoleAnalysis<'_>,
-    actions: impl Iterator<Item = ActionId>,
+    wanted: &ActionSet,
 ) -> Vec<(&'g Grant, Vec<ActionId>)> {
-    let mut groups: Vec<(&Grant, Vec<ActionId>)> = Vec::new();
-    for a in actions {
-        if let Some(g) = ra.effective.unscoped_grant(a) {
-            match groups.iter_mut().find(|(x, _)| std::ptr::eq(*x, g)) {
-                Some((_, v)) => v.push(a),
-                None => groups.push((g, vec![a])),
-            }
-        }
-    }
-    groups
+    ra.effective
+        .unscoped_groups(wanted)
+        .into_iter()
+        .map(|(g, s)| (g, s.iter().collect()))
+        .collect()
 }
 
 /// A grant's severity: the base, one step lower when the grant carries conditions of its own.
@@ -377,4 +372,12 @@ pub fn docs_markdown() -> String {
         }
     }
     out
+}
+
+/// A named action set built once per process (`cached_set(&CELL, NAMES)`).
+pub fn cached_set(
+    cell: &'static std::sync::OnceLock<ActionSet>,
+    names: &[&str],
+) -> &'static ActionSet {
+    cell.get_or_init(|| rolecall_catalog::catalog().set_of(names))
 }
