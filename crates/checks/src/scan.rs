@@ -40,6 +40,9 @@ pub struct ScanResult {
     pub skipped_rules: Vec<String>,
     /// Managed policies the inventory references but does not hold (and rolecall does not embed).
     pub missing_policies: Vec<String>,
+    /// Roles that are not Lambda execution roles (no function uses them, they do not trust
+    /// Lambda): not audited.
+    pub other_roles: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,7 +163,18 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let mut missing = Vec::new();
     let data_reads = catalog.set_of(crate::rules::DATA_READS);
 
+    let mut other_roles = 0usize;
     let _ = for_each_role(inv, catalog, |ra| {
+        // rolecall audits execution roles: used by a function, or trusting Lambda. Other roles of
+        // the account (people, CI, service-linked) are out of scope, though still consulted as
+        // PassRole targets.
+        if ra.functions.is_empty()
+            && !crate::rules::trusts_service(&ra, "lambda.amazonaws.com")
+            && !crate::rules::trusts_service(&ra, "edgelambda.amazonaws.com")
+        {
+            other_roles += 1;
+            return;
+        }
         let start = findings.len();
         for rule in &rules {
             if let Some(check) = rule.role {
@@ -395,6 +409,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         suppression_notes,
         skipped_rules,
         missing_policies: missing,
+        other_roles,
     }
 }
 

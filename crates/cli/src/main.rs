@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 findings at or above `--fail-on` (scan), 2 error.
 
+mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
 mod rules_cmd;
@@ -26,8 +27,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an estate (the demo Organization, snapshots or AWS CLI exports): findings ranked by risk.
+    /// Scan an estate (live AWS, the demo Organization, snapshots or AWS CLI exports): findings
+    /// ranked by risk.
     Scan(scan_cmd::ScanArgs),
+    /// Collect an inventory snapshot from AWS (read-only) without analysing it.
+    Collect(collect_cmd::CollectArgs),
     /// Effective permissions of every role (or one role): what it is allowed after denies,
     /// NotAction/NotResource, its permission boundary and the SCPs of its account.
     Effective(effective_cmd::EffectiveArgs),
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
+        Command::Collect(a) => collect_cmd::run(a),
         Command::Effective(a) => effective_cmd::run(a),
         Command::Expand(a) => expand_cmd::run(a),
         Command::Simulate(a) => simulate_cmd::run(a),

@@ -126,7 +126,7 @@ fn today_utc() -> chrono::NaiveDate {
 
 fn write_report(f: Format, r: &ScanResult, path: Option<&Path>, limit: usize) -> Result<()> {
     match path {
-        Some(p) => write_atomic_with(p, |w| render(f, r, w, limit, false))
+        Some(p) => rolecall_inventory::model::write_atomic(p, |w| render(f, r, w, limit, false))
             .with_context(|| format!("{}: cannot write the report", p.display())),
         None => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -152,32 +152,4 @@ fn render(
         }
         _ => crate::table::write(out, r, limit, color),
     }
-}
-
-/// Writes through a temporary file beside the target, renamed into place when complete: an
-/// interrupted run leaves no half-written report.
-pub fn write_atomic_with(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        fill(&mut w)?;
-        w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -1,11 +1,106 @@
-//! Where an inventory comes from: the demo, or files.
+//! Where an inventory comes from: the demo, files, or live AWS.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Args;
+use rolecall_collect::{collect, Options, Progress, ProgressMode, Regions, Stats};
 use rolecall_inventory::{demo::demo_inventory, load_files, Inventory};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-#[derive(Args, Clone)]
+/// Options of a live collection (shared by `collect` and `scan`).
+#[derive(Args, Clone, Debug)]
+pub struct LiveArgs {
+    /// AWS profile (otherwise the standard credential chain: environment, profiles, SSO, IMDS).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Regions to read: `r1,r2`, or `all`. Default: every region enabled for the account.
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Every ACTIVE account of the Organization (run from the management or a delegated account).
+    #[arg(long)]
+    pub org: bool,
+    /// Only these account ids (with --org: a filter on the Organization's accounts).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Vec<String>,
+    /// Role assumed in member accounts.
+    #[arg(long, default_value = "OrganizationAccountAccessRole")]
+    pub member_role: String,
+    /// External id for assuming the member role.
+    #[arg(long)]
+    pub external_id: Option<String>,
+    /// Endpoint for every AWS call (an emulator, a VPC endpoint).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS calls in flight at once, across accounts and regions.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Print API calls by operation, retries and wall time when done.
+    #[arg(long)]
+    pub stats: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl LiveArgs {
+    pub fn collect(&self) -> Result<Inventory> {
+        for a in &self.accounts {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                bail!("--accounts: {a:?} is not a 12-digit account id");
+            }
+        }
+        let regions = match self.regions.as_slice() {
+            [] => Regions::Enabled,
+            [one] if one == "all" => Regions::All,
+            list => Regions::List(list.to_vec()),
+        };
+        let opts = Options {
+            profile: self.profile.clone(),
+            regions,
+            org: self.org,
+            accounts: self.accounts.clone(),
+            member_role: self.member_role.clone(),
+            external_id: self.external_id.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            concurrency: self.concurrency.max(1),
+            ..Options::default()
+        };
+        let mode = if self.quiet {
+            ProgressMode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            ProgressMode::Bar
+        } else {
+            ProgressMode::Lines
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let (inv, stats) = rt.block_on(collect(opts, Progress::new(mode)))?;
+        if self.stats {
+            print_stats(&stats, &inv);
+        }
+        Ok(inv)
+    }
+}
+
+fn print_stats(stats: &Stats, inv: &Inventory) {
+    eprintln!("API calls by operation (calls, attempts):");
+    for (op, calls, attempts) in stats.operations() {
+        eprintln!("  {op:<48} {calls:>7} {attempts:>7}");
+    }
+    let total = stats.total_calls();
+    let f = inv.functions.len().max(1) as f64;
+    eprintln!(
+        "total {total} calls, {} retries, {:.2} s wall; {} functions ({:.2} calls per function overall)",
+        stats.retries(),
+        stats.wall.as_secs_f64(),
+        inv.functions.len(),
+        total as f64 / f
+    );
+}
+
+#[derive(Args, Clone, Debug)]
 pub struct SourceArgs {
     /// Use the built-in demo Organization (no AWS account needed).
     #[arg(long, conflicts_with = "input")]
@@ -14,6 +109,8 @@ pub struct SourceArgs {
     /// `aws lambda list-functions`) instead of collecting.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 impl SourceArgs {
@@ -21,9 +118,9 @@ impl SourceArgs {
         if self.demo {
             return Ok(demo_inventory());
         }
-        if self.input.is_empty() {
-            bail!("nothing to scan: give --demo or --input FILE... (live collection arrives with the collector)");
+        if !self.input.is_empty() {
+            return Ok(load_files(&self.input)?);
         }
-        Ok(load_files(&self.input)?)
+        self.live.collect()
     }
 }

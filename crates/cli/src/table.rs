@@ -116,6 +116,13 @@ pub fn write(
     ) {
         writeln!(out, "note: {}", cell(n, 160))?;
     }
+    if r.other_roles > 0 {
+        writeln!(
+            out,
+            "note: {} role(s) are not Lambda execution roles and were not audited",
+            r.other_roles
+        )?;
+    }
     for m in &r.missing_policies {
         writeln!(
             out,

@@ -321,3 +321,42 @@ pub fn same_role(a: &str, b: &str) -> bool {
     };
     matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
 }
+
+/// Writes `bytes` through a temporary file beside `path`, renamed into place when complete: an
+/// interrupted run never leaves a half-written file.
+pub fn write_atomic(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl Inventory {
+    /// Writes the snapshot (pretty JSON) atomically.
+    pub fn write_snapshot(&self, path: &std::path::Path) -> std::io::Result<()> {
+        write_atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })
+    }
+}

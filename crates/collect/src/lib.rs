@@ -1,0 +1,467 @@
+//! rolecall's collector: read-only AWS API calls → an [`Inventory`].
+//!
+//! Per account: IAM through `GetAccountAuthorizationDetails` (roles, trust, inline and managed
+//! policies, boundaries, tags, last use). Per region: `ListFunctions`, then for each function its URL
+//! configuration and resource policy (two calls per function); tags through the Resource Groups
+//! Tagging API in pages of 100; event source mappings once per region; API Gateway REST and HTTP
+//! integrations as triggers. With `--org`: every ACTIVE account, reached through the member role,
+//! and the SCPs on each account's path (root, OUs, account).
+//!
+//! Every failure (access denied, a region not enabled, a role that cannot be assumed, expired
+//! credentials, throttling past the retries) becomes a [`CoverageEntry`] and the rest goes on. Calls
+//! are bounded by one semaphore (`--concurrency`) and retried with the SDK's adaptive retry mode.
+//! The only operations the collector can call are [`OPERATIONS`]; `docs/read-only-policy.json` grants
+//! exactly those.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+mod apigw;
+mod iam;
+mod lambda;
+mod orgs;
+mod progress;
+mod regions;
+mod stats;
+
+pub use progress::{Progress, ProgressMode};
+pub use stats::Stats;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_types::region::Region;
+use futures::stream::{self, StreamExt};
+use rolecall_inventory::{Account, CoverageEntry, Inventory};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Every AWS API operation the collector can call: (SDK service, SDK operation, IAM action it
+/// needs, a resource it touches). `docs/read-only-policy.json` grants exactly these actions (the
+/// caller-identity check needs no permission), and tests hold the code, this list and the policy
+/// together.
+pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
+    ("sts", "GetCallerIdentity", "", "*"),
+    (
+        "sts",
+        "AssumeRole",
+        "sts:AssumeRole",
+        "arn:aws:iam::210987654321:role/OrganizationAccountAccessRole",
+    ),
+    (
+        "iam",
+        "GetAccountAuthorizationDetails",
+        "iam:GetAccountAuthorizationDetails",
+        "*",
+    ),
+    ("lambda", "ListFunctions", "lambda:ListFunctions", "*"),
+    (
+        "lambda",
+        "GetFunctionUrlConfig",
+        "lambda:GetFunctionUrlConfig",
+        "arn:aws:lambda:us-east-1:210987654321:function:f",
+    ),
+    (
+        "lambda",
+        "GetPolicy",
+        "lambda:GetPolicy",
+        "arn:aws:lambda:us-east-1:210987654321:function:f",
+    ),
+    (
+        "lambda",
+        "ListEventSourceMappings",
+        "lambda:ListEventSourceMappings",
+        "*",
+    ),
+    (
+        "resourcegroupstaggingapi",
+        "GetResources",
+        "tag:GetResources",
+        "*",
+    ),
+    (
+        "apigateway",
+        "GetRestApis",
+        "apigateway:GET",
+        "arn:aws:apigateway:us-east-1::/restapis",
+    ),
+    (
+        "apigateway",
+        "GetResources",
+        "apigateway:GET",
+        "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/resources",
+    ),
+    (
+        "apigatewayv2",
+        "GetApis",
+        "apigateway:GET",
+        "arn:aws:apigateway:us-east-1::/apis",
+    ),
+    (
+        "apigatewayv2",
+        "GetIntegrations",
+        "apigateway:GET",
+        "arn:aws:apigateway:us-east-1::/apis/a1b2c3/integrations",
+    ),
+    (
+        "organizations",
+        "ListAccounts",
+        "organizations:ListAccounts",
+        "*",
+    ),
+    (
+        "organizations",
+        "DescribeOrganization",
+        "organizations:DescribeOrganization",
+        "*",
+    ),
+    (
+        "organizations",
+        "ListParents",
+        "organizations:ListParents",
+        "*",
+    ),
+    (
+        "organizations",
+        "ListPoliciesForTarget",
+        "organizations:ListPoliciesForTarget",
+        "*",
+    ),
+    (
+        "organizations",
+        "DescribePolicy",
+        "organizations:DescribePolicy",
+        "*",
+    ),
+    ("account", "ListRegions", "account:ListRegions", "*"),
+    (
+        "ssm",
+        "GetParametersByPath",
+        "ssm:GetParametersByPath",
+        "arn:aws:ssm:us-east-1::parameter/aws/service/global-infrastructure/regions",
+    ),
+];
+
+/// Which regions to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Regions {
+    /// Every region enabled for the account (account:ListRegions).
+    Enabled,
+    /// Every region AWS has (the SSM global-infrastructure parameters).
+    All,
+    List(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub profile: Option<String>,
+    pub regions: Regions,
+    pub org: bool,
+    pub accounts: Vec<String>,
+    pub member_role: String,
+    pub external_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub concurrency: usize,
+    /// Region for global calls (IAM, STS, Organizations) and the default client region.
+    pub home_region: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            profile: None,
+            regions: Regions::Enabled,
+            org: false,
+            accounts: Vec::new(),
+            member_role: "OrganizationAccountAccessRole".into(),
+            external_id: None,
+            endpoint_url: None,
+            concurrency: 16,
+            home_region: "us-east-1".into(),
+        }
+    }
+}
+
+/// Only what stops the collection before it starts: no usable credentials at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("cannot identify the caller (sts:GetCallerIdentity): {0}\n  check the credentials: --profile, AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO login, or instance role")]
+    NoIdentity(String),
+}
+
+/// Shared by every task: the semaphore bounding calls, the call counter, progress.
+pub(crate) struct Shared {
+    pub sem: Semaphore,
+    pub stats: Stats,
+    pub progress: Progress,
+    pub opts: Options,
+}
+
+impl Shared {
+    /// A config for `creds` in `region`, with the call counter attached by the client builders.
+    pub fn config(&self, base: &SdkConfig, region: &str) -> SdkConfig {
+        base.to_builder()
+            .region(Region::new(region.to_string()))
+            .build()
+    }
+}
+
+/// The error of an SDK call as text: `Code: message`, or the whole chain for transport errors.
+pub(crate) fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+where
+    E: std::error::Error
+        + aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug,
+{
+    match e.as_service_error() {
+        Some(se) => match (se.code(), se.message()) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            _ => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+        },
+        None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+    }
+}
+
+pub(crate) fn gap(account: &str, region: Option<&str>, api: &str, error: String) -> CoverageEntry {
+    CoverageEntry {
+        account: account.to_string(),
+        region: region.map(str::to_string),
+        api: api.to_string(),
+        error,
+    }
+}
+
+/// Collects an inventory. Never fails once the caller is identified: what cannot be read is
+/// recorded in `inventory.coverage`.
+pub async fn collect(
+    opts: Options,
+    progress: Progress,
+) -> Result<(Inventory, Stats), CollectError> {
+    let started = Instant::now();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(opts.home_region.clone()))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    let base = loader.load().await;
+    let shared = Arc::new(Shared {
+        sem: Semaphore::new(opts.concurrency.max(1)),
+        stats: Stats::new(),
+        progress,
+        opts: opts.clone(),
+    });
+
+    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
+    let caller = {
+        let _p = shared.sem.acquire().await;
+        sts.get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| CollectError::NoIdentity(describe(&e)))?
+    };
+    let caller_account = caller.account().unwrap_or_default().to_string();
+
+    let mut inv = Inventory::new("aws");
+    inv.collected_at = Some(now_rfc3339());
+
+    // Which accounts, and (with --org) the SCPs on their paths.
+    let mut accounts: Vec<Account> = Vec::new();
+    if opts.org {
+        match orgs::accounts_and_scps(&shared, &base, &caller_account).await {
+            Ok(list) => accounts = list,
+            Err(g) => {
+                inv.coverage.push(g);
+                accounts.push(Account {
+                    id: caller_account.clone(),
+                    ..Default::default()
+                });
+            }
+        }
+        if !opts.accounts.is_empty() {
+            accounts.retain(|a| opts.accounts.contains(&a.id));
+        }
+    } else if opts.accounts.is_empty() {
+        accounts.push(Account {
+            id: caller_account.clone(),
+            ..Default::default()
+        });
+    } else {
+        accounts.extend(opts.accounts.iter().map(|id| Account {
+            id: id.clone(),
+            ..Default::default()
+        }));
+    }
+    shared.progress.set_accounts(accounts.len());
+
+    let results: Vec<Inventory> = stream::iter(accounts.iter().cloned())
+        .map(|acct| {
+            let shared = shared.clone();
+            let base = base.clone();
+            let caller_account = caller_account.clone();
+            async move { collect_account(shared, base, acct.id.clone(), caller_account).await }
+        })
+        .buffer_unordered(opts.concurrency.clamp(1, 8))
+        .collect()
+        .await;
+    inv.accounts = accounts;
+    for r in results {
+        inv.merge(r);
+    }
+    inv.source = "aws".into();
+    inv.normalize();
+    shared.progress.finish(&inv);
+    let mut stats = shared.stats.clone();
+    stats.wall = started.elapsed();
+    Ok((inv, stats))
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm), no date crate needed here.
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Credentials for an account: the caller's own, or the member role's through AssumeRole.
+async fn account_config(
+    shared: &Shared,
+    base: &SdkConfig,
+    account: &str,
+    caller_account: &str,
+) -> Result<SdkConfig, CoverageEntry> {
+    if account == caller_account {
+        return Ok(base.clone());
+    }
+    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(base));
+    let role_arn = format!("arn:aws:iam::{account}:role/{}", shared.opts.member_role);
+    let mut req = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("rolecall")
+        .duration_seconds(3600);
+    if let Some(x) = &shared.opts.external_id {
+        req = req.external_id(x);
+    }
+    let out = {
+        let _p = shared.sem.acquire().await;
+        req.send().await
+    }
+    .map_err(|e| {
+        gap(
+            account,
+            None,
+            "sts:AssumeRole",
+            format!("{role_arn}: {}", describe(&e)),
+        )
+    })?;
+    let c = out.credentials().ok_or_else(|| {
+        gap(
+            account,
+            None,
+            "sts:AssumeRole",
+            "no credentials in the response".into(),
+        )
+    })?;
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+    let creds = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        "rolecall-assume-role",
+    );
+    Ok(base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build())
+}
+
+async fn collect_account(
+    shared: Arc<Shared>,
+    base: SdkConfig,
+    account: String,
+    caller_account: String,
+) -> Inventory {
+    let mut inv = Inventory::new("aws");
+    let cfg = match account_config(&shared, &base, &account, &caller_account).await {
+        Ok(c) => c,
+        Err(g) => {
+            inv.coverage.push(g);
+            shared.progress.account_done(&account, false);
+            return inv;
+        }
+    };
+    match iam::authorization_details(&shared, &cfg, &account).await {
+        Ok((roles, policies)) => {
+            inv.roles = roles;
+            inv.managed_policies = policies;
+        }
+        Err(g) => inv.coverage.push(g),
+    }
+    let regions = match &shared.opts.regions {
+        Regions::List(r) => r.clone(),
+        Regions::All => regions::all(&shared, &cfg, &account)
+            .await
+            .unwrap_or_else(|g| {
+                inv.coverage.push(g);
+                Vec::new()
+            }),
+        Regions::Enabled => regions::enabled(&shared, &cfg, &account)
+            .await
+            .unwrap_or_else(|g| {
+                inv.coverage.push(g);
+                Vec::new()
+            }),
+    };
+    shared.progress.add_regions(regions.len());
+    let per_region: Vec<Inventory> = stream::iter(regions.clone())
+        .map(|region| {
+            let shared = shared.clone();
+            let cfg = shared.config(&cfg, &region);
+            let account = account.clone();
+            async move { lambda::collect_region(&shared, &cfg, &account, &region).await }
+        })
+        .buffer_unordered(shared.opts.concurrency.clamp(1, 8))
+        .collect()
+        .await;
+    for r in per_region {
+        inv.merge(r);
+    }
+    inv.regions = regions;
+    shared.progress.account_done(&account, true);
+    inv
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""A pass-through HTTP proxy in front of moto that makes `sts:AssumeRole` into one account fail
+with AWS's AccessDenied error, exactly as AWS shapes it on the wire.
+
+    deny_proxy.py LISTEN_PORT UPSTREAM_URL DENIED_ACCOUNT
+
+Why: moto accepts AssumeRole for any role ARN unless its IAM enforcement is on, and with enforcement
+on, moto 5.2.5 rejects the SigV4 signatures of REST services (Lambda, API Gateway). Everything else
+goes to moto unchanged; only this one refusal is injected, so the collector's handling of a member
+account whose role cannot be assumed is tested through the real SDK and wire format.
+"""
+import http.server, socketserver, sys, urllib.parse, urllib.request
+
+PORT, UPSTREAM, DENIED = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
+
+ACCESS_DENIED = (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+    "  <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n"
+    "    <Message>User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}</Message>\n"
+    "  </Error>\n  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n</ErrorResponse>\n"
+)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace")) if b"Action=AssumeRole" in body else {}
+        role = (form.get("RoleArn") or [""])[0]
+        if form.get("Action") == ["AssumeRole"] and f":{DENIED}:" in role:
+            payload = ACCESS_DENIED.format(caller="arn:aws:iam::123456789012:user/auditor", role=role).encode()
+            self.send_response(403)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        req = urllib.request.Request(UPSTREAM + self.path, data=body if body or self.command in ("POST", "PUT") else None, method=self.command)
+        for k, v in self.headers.items():
+            if k.lower() not in ("host", "content-length", "connection"):
+                req.add_header(k, v)
+        try:
+            resp = urllib.request.urlopen(req, timeout=60)
+            status, headers, data = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            status, headers, data = e.code, e.headers, e.read()
+        self.send_response(status)
+        for k, v in headers.items():
+            if k.lower() not in ("transfer-encoding", "content-length", "connection", "server", "date"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+if __name__ == "__main__":
+    with Server(("127.0.0.1", PORT), Handler) as s:
+        print("ready", flush=True)
+        s.serve_forever()
