@@ -357,7 +357,33 @@ fn demo_scan_table_and_exit_codes() {
         .code(),
         Some(0)
     );
-    assert_eq!(rolecall(&["scan"]).status.code(), Some(2));
+    // No source given: a live collection; with no credentials it stops with a clear error.
+    let o = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args([
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--quiet",
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot identify the caller"),
+        "{}",
+        stderr(&o)
+    );
+    let o = rolecall(&["collect", "--accounts", "12345", "--output", "/tmp/x.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("12-digit"));
 }
 
 #[test]

@@ -31,6 +31,13 @@ mod regions;
 mod stats;
 
 pub use progress::{Progress, ProgressMode};
+
+/// The paginating readers, exposed for tests with recorded response shapes (moto answers these in
+/// one page).
+pub mod pages {
+    pub use crate::iam::all_pages as authorization_details;
+    pub use crate::lambda::{list_event_source_mappings, list_functions};
+}
 pub use stats::Stats;
 
 use aws_config::retry::RetryConfig;

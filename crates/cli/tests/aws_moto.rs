@@ -1,0 +1,318 @@
+//! The collector and the scan against moto server (started by scripts/test, which exports
+//! ROLECALL_MOTO_ENDPOINT and ROLECALL_PYTHON), through the real AWS SDK.
+//!
+//! The Organization is seeded by crates/collect/tests/moto_seed.py. moto does not enforce trust
+//! policies (and its IAM enforcement breaks REST services' signatures), so
+//! crates/collect/tests/deny_proxy.py stands in front of it and refuses AssumeRole into the `broken`
+//! account with AWS's own AccessDenied response; every other call is moto's answer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+fn env_or_fail(key: &str) -> Option<String> {
+    match std::env::var(key) {
+        Ok(v) => Some(v),
+        Err(_) if std::env::var_os("ROLECALL_SKIP_AWS_TESTS").is_some() => None,
+        Err(_) => panic!("{key} is not set: run the suite with scripts/test (it starts moto), or set ROLECALL_SKIP_AWS_TESTS=1 to skip the AWS tests"),
+    }
+}
+
+fn collect_tests() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../collect/tests")
+}
+
+struct Proxy(Child);
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn rolecall(args: &[&str], seed: &Value) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", seed["access_key_id"].as_str().unwrap())
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            seed["secret_access_key"].as_str().unwrap(),
+        )
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn collect_and_scan_an_organization_in_moto() {
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    let seeded = Command::new(&python)
+        .arg(collect_tests().join("moto_seed.py"))
+        .arg(&endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "seeding moto failed: {}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let seed: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let broken = seed["broken"].as_str().unwrap();
+    let workloads = seed["workloads"].as_str().unwrap();
+
+    let port = free_port();
+    let mut child = Command::new(&python)
+        .arg(collect_tests().join("deny_proxy.py"))
+        .args([&port.to_string(), &endpoint, broken])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+    let _proxy = Proxy(child);
+    let via = format!("http://127.0.0.1:{port}");
+
+    let dir = std::env::temp_dir().join(format!("rolecall-moto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("snapshot.json");
+    let out = rolecall(
+        &[
+            "collect",
+            "--org",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--endpoint-url",
+            &via,
+            "--output",
+            snap.to_str().unwrap(),
+            "--stats",
+            "--quiet",
+        ],
+        &seed,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(inv["schema_version"], 1);
+    assert_eq!(inv["source"], "aws");
+
+    // Three accounts; the one whose role cannot be assumed is a coverage gap, not a crash.
+    let accounts: Vec<&str> = inv["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    let gaps = inv["coverage"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["account"], broken);
+    assert_eq!(gaps[0]["api"], "sts:AssumeRole");
+    assert!(gaps[0]["error"].as_str().unwrap().contains("AccessDenied"));
+
+    // Functions in two regions, with their exposure and triggers.
+    let functions = inv["functions"].as_array().unwrap();
+    let f = |name: &str| {
+        functions
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no function {name}"))
+    };
+    assert_eq!(functions.len(), 5);
+    assert_eq!(f("worker-c")["region"], "eu-west-1");
+    assert_eq!(f("public-api")["region"], "us-east-1");
+    assert!(functions.iter().all(|x| x["account"] == workloads));
+    assert_eq!(f("public-api")["url"]["auth_type"], "NONE");
+    assert_eq!(f("public-api")["tags"]["data-sensitivity"], "confidential");
+    let policy: Value =
+        serde_json::from_str(f("open-invoke")["resource_policy"].as_str().unwrap()).unwrap();
+    let principal = &policy["Statement"][0]["Principal"];
+    assert!(principal == "*" || principal["AWS"] == "*", "{policy}");
+    assert_eq!(f("worker-a")["triggers"][0]["kind"], "sqs");
+    assert_eq!(
+        f("worker-a")["triggers"][0]["source_arn"],
+        seed["queue_arn"]
+    );
+    let apigw = &f("public-api")["triggers"][0];
+    assert_eq!(apigw["kind"], "apigateway-rest");
+    assert!(apigw["source_arn"]
+        .as_str()
+        .unwrap()
+        .contains(seed["rest_api"].as_str().unwrap()));
+    let shared: Vec<_> = functions
+        .iter()
+        .filter(|x| {
+            x["role_arn"]
+                .as_str()
+                .unwrap()
+                .ends_with("role/shared-worker-role")
+        })
+        .collect();
+    assert_eq!(shared.len(), 3);
+
+    // Roles with their policies; SCPs on the member's path (root, OU, account), none on the management account.
+    let roles = inv["roles"].as_array().unwrap();
+    let web = roles
+        .iter()
+        .find(|r| r["name"] == "lambda-web-public-api-role")
+        .unwrap();
+    assert!(web["permissions_boundary_arn"]
+        .as_str()
+        .unwrap()
+        .ends_with(":policy/lambda-boundary"));
+    assert!(web["managed_policy_arns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a.as_str().unwrap().ends_with("AWSLambdaBasicExecutionRole")));
+    let acct = |id: &str| {
+        inv["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let levels = acct(workloads)["scp_levels"].as_array().unwrap().clone();
+    assert_eq!(levels.len(), 3);
+    assert_eq!(levels[0]["target"], seed["root"]);
+    assert_eq!(levels[1]["target"], seed["prod_ou"]);
+    assert!(levels[1]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "prod-guardrails"));
+    assert!(acct("123456789012")
+        .get("scp_levels")
+        .is_none_or(|l| l.as_array().unwrap().is_empty()));
+
+    // Every API call the collector made is one it declares (and the read-only policy grants).
+    let declared: Vec<String> = rolecall_collect::OPERATIONS
+        .iter()
+        .map(|(s, o, _, _)| format!("{s}:{o}"))
+        .collect();
+    let mut seen = 0;
+    for line in stderr.lines().filter(|l| l.starts_with("  ")) {
+        // "  API Gateway:GetRestApis      4      4": the operation, then calls and attempts
+        let toks: Vec<&str> = line.split_whitespace().collect();
+        let op = toks[..toks.len() - 2].join(" ");
+        let (svc, name) = op.rsplit_once(':').unwrap();
+        let svc: String = svc
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let key = format!("{svc}:{name}");
+        assert!(
+            declared.iter().any(|d| d.eq_ignore_ascii_case(&key)),
+            "undeclared operation {key} (from {line:?})"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10, "stats listed {seen} operations:\n{stderr}");
+    // At most two calls per function (URL configuration, resource policy).
+    let per_function = |op: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(op))
+            .and_then(|l| l.split_whitespace().rev().nth(1))
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    assert_eq!(per_function("Lambda:GetFunctionUrlConfig"), 5);
+    assert_eq!(per_function("Lambda:GetPolicy"), 5);
+
+    // The scan of the snapshot, and a live scan: findings and the coverage gap.
+    for args in [
+        vec![
+            "scan",
+            "--input",
+            snap.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        vec![
+            "scan",
+            "--org",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--endpoint-url",
+            &via,
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    ] {
+        let out = rolecall(&args, &seed);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["coverage"]["complete"], false);
+        assert_eq!(r["coverage"]["accounts_failed"], 1);
+        let has =
+            |code: &str, res: &str| {
+                r["findings"].as_array().unwrap().iter().any(|x| {
+                    x["code"] == code && x["resource_arn"].as_str().unwrap().ends_with(res)
+                })
+            };
+        assert!(has("LR501", "function:public-api"));
+        assert!(has("LR502", "function:open-invoke"));
+        assert!(has("LR301", "role/shared-worker-role"));
+        assert!(has("LR102", "role/shared-worker-role"));
+        // secretsmanager:GetSecretValue on * is cut by the role's boundary (s3, sqs, logs only)
+        assert!(
+            !has("LR204", "role/lambda-web-public-api-role"),
+            "the boundary decides"
+        );
+        assert!(
+            has("LR305", "role/lambda-web-public-api-role"),
+            "the boundary allows s3:DeleteBucket"
+        );
+        assert!(
+            !r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["resource_arn"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("role/OrganizationAccountAccessRole")),
+            "not an execution role"
+        );
+        let top = &r["functions"][0];
+        assert!(top["risk"]["score"].as_u64().unwrap() > 0);
+    }
+}

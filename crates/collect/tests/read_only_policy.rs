@@ -1,0 +1,93 @@
+//! `docs/read-only-policy.json` is exactly what the collector needs: every operation it can call is
+//! allowed (checked with rolecall's own policy engine), and the policy allows nothing else.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use rolecall_catalog::catalog;
+use rolecall_collect::OPERATIONS;
+use rolecall_policy::{evaluate, parse_policy, Decision, PolicyKind, PolicySet, Request};
+
+fn policy() -> rolecall_policy::Policy {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/read-only-policy.json"
+    );
+    parse_policy(
+        "read-only-policy.json",
+        PolicyKind::Identity,
+        &std::fs::read_to_string(path).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_operation_is_allowed() {
+    let p = policy();
+    for (service, op, action, resource) in OPERATIONS {
+        if action.is_empty() {
+            continue; // sts:GetCallerIdentity needs no permission
+        }
+        assert!(
+            catalog().lookup(action).is_some(),
+            "{action} is not an IAM action"
+        );
+        let set = PolicySet {
+            identity: vec![&p],
+            ..Default::default()
+        };
+        // No principal: this checks what the identity policy grants (cross-account AssumeRole also
+        // needs the member role's trust policy, which is not this policy's to give).
+        let req = Request {
+            principal: None,
+            action: action.to_string(),
+            resource: resource.to_string(),
+            context: Default::default(),
+        };
+        assert_eq!(
+            evaluate(&set, &req).decision,
+            Decision::Allow,
+            "{service}:{op} needs {action} on {resource}"
+        );
+    }
+}
+
+#[test]
+fn the_policy_allows_nothing_more() {
+    let p = policy();
+    let needed: Vec<&str> = OPERATIONS
+        .iter()
+        .map(|o| o.2)
+        .filter(|a| !a.is_empty())
+        .collect();
+    for s in &p.statements {
+        assert_eq!(s.effect, rolecall_policy::Effect::Allow);
+        assert!(
+            !s.action.is_not(),
+            "no NotAction in a least-privilege policy"
+        );
+        for pat in s.action.patterns() {
+            assert!(
+                !rolecall_catalog::wildcard::has_wildcard(pat),
+                "{pat}: no wildcards in actions"
+            );
+            assert!(
+                needed.iter().any(|n| n.eq_ignore_ascii_case(pat)),
+                "{pat} is granted but the collector never calls it"
+            );
+            let writes = catalog()
+                .lookup(pat)
+                .and_then(|a| catalog().access_level(a));
+            assert!(
+                matches!(
+                    writes,
+                    Some(rolecall_catalog::AccessLevel::List | rolecall_catalog::AccessLevel::Read)
+                ) || pat == "sts:AssumeRole",
+                "{pat} is not a read: {writes:?}"
+            );
+        }
+    }
+}
