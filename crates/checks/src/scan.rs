@@ -56,6 +56,8 @@ pub struct Coverage {
     pub accounts: usize,
     pub regions: usize,
     pub accounts_failed: usize,
+    /// Account/region pairs whose functions could not be listed.
+    pub regions_failed: usize,
     pub complete: bool,
     pub failures: Vec<CoverageEntry>,
 }
@@ -385,6 +387,11 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         accounts: inv.accounts.len(),
         regions: inv.regions.len(),
         accounts_failed: failed_accounts.len(),
+        regions_failed: inv
+            .coverage
+            .iter()
+            .filter(|c| c.region.is_some() && c.api == "lambda:ListFunctions")
+            .count(),
         complete: inv.coverage.is_empty(),
         failures: inv.coverage.clone(),
     };
