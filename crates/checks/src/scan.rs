@@ -109,6 +109,8 @@ pub struct RoleReport {
     pub by_access_level: BTreeMap<String, usize>,
     /// Service prefix → allowed actions in it.
     pub by_service: BTreeMap<String, usize>,
+    /// Service prefix → access level → allowed actions.
+    pub by_service_level: BTreeMap<String, BTreeMap<String, usize>>,
     pub admin: bool,
     pub wildcard_grants: bool,
     pub risk_score: u8,
@@ -492,6 +494,20 @@ fn role_report(
                 .iter()
                 .any(|p| p.ends_with(":*") || p == "*")
     });
+    let per_level: Vec<(AccessLevel, ActionSet)> = AccessLevel::ALL
+        .iter()
+        .map(|l| (*l, e.allowed.intersection(cat.level_mask(*l))))
+        .collect();
+    let mut by_service_level: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (svc, _) in cat.count_by_service(&e.allowed) {
+        let levels = by_service_level.entry(svc.prefix.to_string()).or_default();
+        for (l, set) in &per_level {
+            let n = set.count_in_range(svc.actions.clone());
+            if n > 0 {
+                levels.insert(l.as_str().to_string(), n);
+            }
+        }
+    }
     let services = by_service.len();
     RoleReport {
         arn: ra.role.arn.clone(),
@@ -509,6 +525,7 @@ fn role_report(
         services,
         by_access_level,
         by_service,
+        by_service_level,
         admin: e.admin_grant().is_some(),
         wildcard_grants,
         risk_score: 0,

@@ -3,6 +3,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use rolecall_catalog::catalog;
 use rolecall_checks::{scan, Config, ScanResult, Severity};
+use rolecall_inventory::Inventory;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,11 +80,6 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if to_stdout > 1 {
         bail!("only one report can go to standard output: give --output for the others");
     }
-    for f in &formats {
-        if !matches!(f, Format::Table | Format::Json) {
-            bail!("--format {f:?} is not available yet (table and json are); it arrives with the reports work", f = format!("{f:?}").to_lowercase());
-        }
-    }
     let inv = a.source.load()?;
     let today = match &a.today {
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -98,10 +94,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let result = scan(&inv, catalog(), &config, today);
     // Reports to files first (nothing collected is lost if the terminal goes away), then stdout.
     for (f, path) in formats.iter().zip(&a.outputs) {
-        write_report(*f, &result, Some(path), a.limit)?;
+        write_report(*f, &result, &inv, Some(path), a.limit)?;
     }
     if let Some(f) = formats.get(a.outputs.len()) {
-        write_report(*f, &result, None, a.limit)?;
+        write_report(*f, &result, &inv, None, a.limit)?;
     }
     let failing = a
         .fail_on
@@ -124,14 +120,22 @@ fn today_utc() -> chrono::NaiveDate {
         .unwrap_or_default()
 }
 
-fn write_report(f: Format, r: &ScanResult, path: Option<&Path>, limit: usize) -> Result<()> {
+fn write_report(
+    f: Format,
+    r: &ScanResult,
+    inv: &Inventory,
+    path: Option<&Path>,
+    limit: usize,
+) -> Result<()> {
     match path {
-        Some(p) => rolecall_inventory::model::write_atomic(p, |w| render(f, r, w, limit, false))
-            .with_context(|| format!("{}: cannot write the report", p.display())),
+        Some(p) => {
+            rolecall_inventory::model::write_atomic(p, |w| render(f, r, inv, w, limit, false))
+                .with_context(|| format!("{}: cannot write the report", p.display()))
+        }
         None => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            render(f, r, &mut out, limit, color)?;
+            render(f, r, inv, &mut out, limit, color)?;
             out.flush()?;
             Ok(())
         }
@@ -141,15 +145,47 @@ fn write_report(f: Format, r: &ScanResult, path: Option<&Path>, limit: usize) ->
 fn render(
     f: Format,
     r: &ScanResult,
+    inv: &Inventory,
     out: &mut dyn Write,
     limit: usize,
     color: bool,
 ) -> std::io::Result<()> {
+    let pretty = |out: &mut dyn Write, v: &serde_json::Value| -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, v)?;
+        writeln!(out)
+    };
     match f {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, r)?;
             writeln!(out)
         }
-        _ => crate::table::write(out, r, limit, color),
+        Format::Table => crate::table::write(out, r, limit, color),
+        Format::Csv => out.write_all(rolecall_report::csv::render(r).as_bytes()),
+        Format::Sarif => pretty(out, &rolecall_report::sarif::render(r)),
+        Format::Asff => {
+            let region = std::env::var("AWS_REGION")
+                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|_| "us-east-1".into());
+            let ts = r
+                .collected_at
+                .clone()
+                .unwrap_or_else(|| format!("{}T00:00:00Z", r.evaluated_on));
+            pretty(
+                out,
+                &rolecall_report::asff::render(
+                    r,
+                    Some(inv),
+                    &rolecall_report::asff::AsffOptions {
+                        home_region: &region,
+                        timestamp: &ts,
+                    },
+                ),
+            )
+        }
+        Format::Markdown => out.write_all(
+            rolecall_report::markdown::render(r, if limit == 0 { usize::MAX } else { limit })
+                .as_bytes(),
+        ),
+        Format::Html => out.write_all(rolecall_report::html::render(r, Some(inv)).as_bytes()),
     }
 }

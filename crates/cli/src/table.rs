@@ -63,10 +63,11 @@ pub fn write(
     } else {
         writeln!(
             out,
-            "Coverage: INCOMPLETE ({} accounts, {} regions; {} failed account(s), {} gap(s))",
+            "Coverage: INCOMPLETE ({} accounts, {} regions; {} account(s) and {} account-region(s) failed, {} gap(s) in all)",
             cov.accounts,
             cov.regions,
             cov.accounts_failed,
+            cov.regions_failed,
             cov.failures.len()
         )?;
         for g in &cov.failures {

@@ -1,0 +1,88 @@
+//! CSV: one row per finding, ranked by risk, with stable documented columns (docs/reports.md).
+//! Fields are quoted per RFC 4180; cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
+//! `@`, tab, carriage return at the start) are prefixed with `'`.
+
+use rolecall_checks::ScanResult;
+
+pub const COLUMNS: &[&str] = &[
+    "rank",
+    "risk_score",
+    "severity",
+    "code",
+    "name",
+    "title",
+    "account",
+    "region",
+    "resource_arn",
+    "team",
+    "function_arns",
+    "policies",
+    "statements",
+    "actions",
+    "remediation",
+    "id",
+];
+
+fn cell(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// `sort_by_gap`: rank by permission gap instead of risk when usage data exists (reserved; today
+/// findings carry no gap, so the risk order is kept).
+pub fn render(r: &ScanResult) -> String {
+    let mut out = COLUMNS.join(",");
+    out.push_str("\r\n");
+    for (i, f) in r.findings.iter().enumerate() {
+        let policies: Vec<&str> = f.evidence.iter().map(|e| e.policy.as_str()).collect();
+        let statements: Vec<&str> = f.evidence.iter().map(|e| e.statement.as_str()).collect();
+        let actions: Vec<&str> = f
+            .evidence
+            .iter()
+            .flat_map(|e| e.actions.iter().map(String::as_str))
+            .collect();
+        let row = [
+            (i + 1).to_string(),
+            f.risk_score.to_string(),
+            f.severity.to_string(),
+            f.code.clone(),
+            f.name.clone(),
+            f.title.clone(),
+            f.account.clone(),
+            f.region.clone(),
+            f.resource_arn.clone(),
+            f.team.clone().unwrap_or_default(),
+            f.function_arns.join(" "),
+            policies.join(" | "),
+            statements.join(" | "),
+            actions.join(" "),
+            f.remediation.clone(),
+            f.id.clone(),
+        ];
+        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn quoting_and_formula_guard() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-1"), "'-1");
+    }
+}

