@@ -274,3 +274,52 @@ fn reports_are_pure_functions_of_the_result() {
     let v: Value = sarif::render(&r);
     assert_eq!(v, sarif::render(&r));
 }
+
+fn browser_check(args: &[&str]) {
+    let Some(py) = python() else { return };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser_check.py");
+    let out = Command::new(&py).arg(script).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn html_works_in_a_real_browser() {
+    let (inv, r) = demo();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("demo.html");
+    std::fs::write(&page, html::render(&r, Some(&inv))).unwrap();
+    let critical = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == rolecall_checks::Severity::Critical)
+        .count();
+    let shot = dir.join("demo.png");
+    browser_check(&[
+        "demo",
+        page.to_str().unwrap(),
+        shot.to_str().unwrap(),
+        &critical.to_string(),
+    ]);
+    if python().is_some() {
+        assert!(
+            std::fs::metadata(&shot).unwrap().len() > 10_000,
+            "a screenshot was saved"
+        );
+    }
+}
+
+#[test]
+fn no_script_from_the_data_runs_in_a_real_browser() {
+    let (inv, r) = hostile();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("hostile.html");
+    std::fs::write(&page, html::render(&r, Some(&inv))).unwrap();
+    browser_check(&["hostile", page.to_str().unwrap()]);
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Opens rolecall HTML reports in headless Chromium (Debian's chromium and chromium-driver) and
+checks them as a user would.
+
+    browser_check.py demo REPORT.html SCREENSHOT.png CRITICAL_COUNT
+    browser_check.py hostile REPORT.html
+
+demo: no console error; the queue lists every finding; choosing severity "critical" in the filter
+shows exactly the critical findings; a screenshot is saved.
+hostile: the report of an inventory whose names, tags and Sids are HTML/script payloads; no script
+of theirs runs (no alert, no injected element, no console error besides none), and the payloads are
+visible as text.
+"""
+import sys, tempfile
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+              "--no-first-run", "--disable-quic", "--disable-sync", f"--user-data-dir={tempfile.mkdtemp(prefix='rolecall-chromium-')}",
+              "--window-size=1400,1000"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def no_alert(d):
+    try:
+        text = d.switch_to.alert.text
+    except NoAlertPresentException:
+        return
+    sys.exit(f"a script from the data ran: alert({text!r})")
+
+
+def console_errors(d):
+    return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def visible_rows(d):
+    return [r for r in d.find_elements(By.CSS_SELECTOR, "#findings tbody tr") if r.is_displayed()]
+
+
+def demo(path, shot, critical):
+    d = browser()
+    try:
+        d.get("file://" + path)
+        rows = d.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+        before = len(visible_rows(d))
+        assert before == len(rows) > 0, (before, len(rows))
+        count = d.find_element(By.ID, "count").text
+        assert count.startswith(f"{before} of {before}"), count
+        Select(d.find_element(By.ID, "f-severity")).select_by_value("critical")
+        after = visible_rows(d)
+        assert len(after) == critical, (len(after), critical)
+        assert all(r.get_attribute("data-severity") == "critical" for r in after)
+        assert len(after) < before, "the filter changed the table"
+        # Sorting by risk ascending puts the lowest risk first.
+        Select(d.find_element(By.ID, "f-severity")).select_by_value("")
+        d.find_element(By.CSS_SELECTOR, "th[data-key=risk]").click()
+        d.find_element(By.CSS_SELECTOR, "th[data-key=risk]").click()
+        risks = [int(r.get_attribute("data-risk")) for r in visible_rows(d)]
+        assert risks == sorted(risks), "ascending after two clicks"
+        d.save_screenshot(shot)
+        errors = console_errors(d)
+        assert not errors, errors
+        no_alert(d)
+    finally:
+        d.quit()
+    print(f"demo ok: {before} findings, {critical} critical after filtering, screenshot {shot}")
+
+
+def hostile(path):
+    d = browser()
+    try:
+        d.get("file://" + path)
+        no_alert(d)
+        assert not d.find_elements(By.TAG_NAME, "img"), "an <img> from the data was created"
+        scripts = d.find_elements(By.TAG_NAME, "script")
+        assert len(scripts) == 1, f"{len(scripts)} script elements"
+        text = d.find_element(By.TAG_NAME, "body").text
+        assert "<img src=x onerror=alert(1)>" in text, "payload shown as text"
+        assert "</script><script>alert(1)</script>" in text
+        # Filtering and searching keep them text.
+        box = d.find_element(By.ID, "f-search")
+        box.send_keys("onerror")
+        assert visible_rows(d), "search finds the hostile row"
+        no_alert(d)
+        assert not d.find_elements(By.TAG_NAME, "img")
+        errors = console_errors(d)
+        assert not errors, errors
+    finally:
+        d.quit()
+    print("hostile ok: no script of theirs ran")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "demo":
+        demo(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        hostile(sys.argv[2])
