@@ -5,6 +5,7 @@
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
+mod publish_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod simulate_cmd;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Format {
+    // (file extension and content type: see Format::ext)
     Table,
     Json,
     Csv,
@@ -17,6 +18,21 @@ pub enum Format {
     Asff,
     Markdown,
     Html,
+}
+
+impl Format {
+    /// File extension and content type of the report.
+    pub fn ext(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Table => ("txt", "text/plain; charset=utf-8"),
+            Format::Json => ("json", "application/json"),
+            Format::Csv => ("csv", "text/csv; charset=utf-8"),
+            Format::Sarif => ("sarif", "application/sarif+json"),
+            Format::Asff => ("asff.json", "application/json"),
+            Format::Markdown => ("md", "text/markdown; charset=utf-8"),
+            Format::Html => ("html", "text/html; charset=utf-8"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -61,6 +77,17 @@ pub struct ScanArgs {
     /// Evaluate age-based rules as of this day (YYYY-MM-DD) instead of the snapshot's date or today.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Import the findings into AWS Security Hub (BatchImportFindings); findings of an earlier run
+    /// that are gone are resolved and archived.
+    #[arg(long)]
+    security_hub: bool,
+    /// Send a summary of new critical and high findings: `slack=WEBHOOK_URL` or `sns=TOPIC_ARN`
+    /// (repeatable).
+    #[arg(long, value_name = "TARGET=WHERE")]
+    notify: Vec<String>,
+    /// An earlier JSON report: findings already in it are not "new" for --notify.
+    #[arg(long, value_name = "REPORT.json")]
+    previous: Option<PathBuf>,
 }
 
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
@@ -72,6 +99,30 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             a.formats.len()
         );
     }
+    let notify: Vec<(String, String)> = a
+        .notify
+        .iter()
+        .map(|n| match n.split_once('=') {
+            Some((k @ ("slack" | "sns"), v)) if !v.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("--notify {n:?}: expected slack=WEBHOOK_URL or sns=TOPIC_ARN"),
+        })
+        .collect::<Result<_>>()?;
+    let previous: std::collections::HashSet<String> = match &a.previous {
+        Some(p) => {
+            let v: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(p)
+                    .with_context(|| format!("{}: cannot read", p.display()))?,
+            )
+            .with_context(|| format!("{}: not a JSON report", p.display()))?;
+            v.get("findings")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.get("id").and_then(|i| i.as_str()).map(str::to_string))
+                .collect()
+        }
+        None => Default::default(),
+    };
     let mut formats = a.formats.clone();
     if formats.is_empty() {
         formats.push(Format::Table);
@@ -92,12 +143,37 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             .unwrap_or_else(today_utc),
     };
     let result = scan(&inv, catalog(), &config, today);
-    // Reports to files first (nothing collected is lost if the terminal goes away), then stdout.
-    for (f, path) in formats.iter().zip(&a.outputs) {
+    // Local reports first (nothing collected is lost if publishing fails), then stdout, then AWS.
+    let is_s3 = |p: &PathBuf| p.to_string_lossy().starts_with("s3://");
+    for (f, path) in formats.iter().zip(&a.outputs).filter(|(_, p)| !is_s3(p)) {
         write_report(*f, &result, &inv, Some(path), a.limit)?;
     }
     if let Some(f) = formats.get(a.outputs.len()) {
         write_report(*f, &result, &inv, None, a.limit)?;
+    }
+    let s3: Vec<(Format, String)> = formats
+        .iter()
+        .zip(&a.outputs)
+        .filter(|(_, p)| is_s3(p))
+        .map(|(f, p)| (*f, p.to_string_lossy().into_owned()))
+        .collect();
+    if !s3.is_empty() || a.security_hub || !notify.is_empty() {
+        let failures = crate::publish_cmd::publish(
+            &a.source.live,
+            &result,
+            &inv,
+            &s3,
+            a.security_hub,
+            &notify,
+            &previous,
+            a.limit,
+        );
+        if failures > 0 {
+            eprintln!(
+                "error: {failures} publishing step(s) failed; the local reports were written"
+            );
+            return Ok(ExitCode::from(2));
+        }
     }
     let failing = a
         .fail_on
@@ -142,7 +218,7 @@ fn write_report(
     }
 }
 
-fn render(
+pub(crate) fn render(
     f: Format,
     r: &ScanResult,
     inv: &Inventory,

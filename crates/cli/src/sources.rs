@@ -76,7 +76,7 @@ impl LiveArgs {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let (inv, stats) = rt.block_on(collect(opts, Progress::new(mode)))?;
+        let (inv, stats) = rt.block_on(Box::pin(collect(opts, Progress::new(mode))))?;
         if self.stats {
             print_stats(&stats, &inv);
         }

@@ -63,8 +63,12 @@ fn rolecall(args: &[&str], seed: &Value) -> Output {
         .unwrap()
 }
 
+/// The tests share one moto server: one at a time.
+static MOTO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn collect_and_scan_an_organization_in_moto() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     let (Some(endpoint), Some(python)) = (
         env_or_fail("ROLECALL_MOTO_ENDPOINT"),
         env_or_fail("ROLECALL_PYTHON"),
@@ -315,4 +319,201 @@ fn collect_and_scan_an_organization_in_moto() {
         let top = &r["functions"][0];
         assert!(top["risk"]["score"].as_u64().unwrap() > 0);
     }
+}
+
+/// A one-shot HTTP listener standing in for a Slack incoming webhook: returns the body of the
+/// first request.
+fn slack_listener() -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = s.read(&mut chunk).unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + len {
+                    s.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .unwrap();
+                    return text[end + 4..].to_string();
+                }
+            }
+            if n == 0 {
+                return String::new();
+            }
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn publish_to_security_hub_s3_sns_and_slack() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    let helper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/moto_publish.py");
+    let setup = Command::new(&python)
+        .arg(&helper)
+        .args([&endpoint, "setup"])
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let env: Value = serde_json::from_slice(&setup.stdout).unwrap();
+    let creds = serde_json::json!({"access_key_id": "testing", "secret_access_key": "testing"});
+    let dir = std::env::temp_dir().join(format!("rolecall-publish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = dir.join("report.json");
+    let (port, slack) = slack_listener();
+    let hook = format!("slack=http://127.0.0.1:{port}/services/T000/B000/XXX");
+    let sns = format!("sns={}", env["topic"].as_str().unwrap());
+    let out = rolecall(
+        &[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--output",
+            local.to_str().unwrap(),
+            "--format",
+            "html",
+            "--output",
+            "s3://rolecall-reports/audits/lambda/",
+            "--security-hub",
+            "--notify",
+            &hook,
+            "--notify",
+            &sns,
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &creds,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
+    let total = report["findings"].as_array().unwrap().len();
+    let body = slack.join().unwrap();
+    let slack_msg: Value = serde_json::from_str(&body).unwrap();
+    let text = slack_msg["text"].as_str().unwrap();
+    assert!(
+        text.contains("new critical") && text.contains("Team data-platform"),
+        "{text}"
+    );
+    let check = |python: &str| -> Value {
+        let o = Command::new(python)
+            .arg(&helper)
+            .args([&endpoint, "check"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let got = check(&python);
+    assert_eq!(
+        got["keys"],
+        serde_json::json!(["audits/lambda/2026/11/30/rolecall.html"]),
+        "{stderr}"
+    );
+    assert!(
+        got["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("new critical"),
+        "{:?}",
+        got["messages"]
+    );
+    let findings = got["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.len(),
+        total,
+        "one Security Hub finding per rolecall finding"
+    );
+    assert!(findings.iter().all(|f| f["RecordState"] == "ACTIVE"));
+
+    // A re-run in which one finding is gone (suppressed): the same ids are updated, the missing one
+    // is resolved and archived.
+    let cfg = dir.join("rolecall.toml");
+    std::fs::write(&cfg, "[[suppressions]]\nrule = \"LR101\"\nresource = \"arn:aws:iam::222222222222:role/legacy-etl-runner-role\"\nreason = \"replaced in INC-1\"\n").unwrap();
+    let out = rolecall(
+        &[
+            "scan",
+            "--demo",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--security-hub",
+            "--endpoint-url",
+            &endpoint,
+            "--format",
+            "json",
+            "--output",
+            dir.join("second.json").to_str().unwrap(),
+        ],
+        &creds,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("1 resolved"), "{stderr}");
+    let got = check(&python);
+    let findings = got["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), total, "updated in place, not duplicated");
+    let archived: Vec<_> = findings
+        .iter()
+        .filter(|f| f["RecordState"] == "ARCHIVED")
+        .collect();
+    assert_eq!(archived.len(), 1);
+    assert_eq!(archived[0]["GeneratorId"], "LR101");
+    assert_eq!(archived[0]["Workflow"], "RESOLVED");
+
+    // A failed publish: the local report is still written, and the exit code is 2.
+    let local2 = dir.join("kept.json");
+    let out = rolecall(
+        &[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--output",
+            local2.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--output",
+            "s3://no-such-bucket/x/",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &creds,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-bucket"));
+    assert!(
+        local2.exists(),
+        "the local report was written before publishing"
+    );
 }
