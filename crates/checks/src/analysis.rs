@@ -2,6 +2,7 @@
 //! its effective permissions and the functions that use it.
 
 use rolecall_catalog::Catalog;
+use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore, ResolvedRole, Role};
 use rolecall_policy::{Analyzer, EffectivePermissions};
 use std::collections::HashMap;
@@ -19,20 +20,6 @@ pub struct Analysis<'i> {
     pub roles: Vec<RoleAnalysis<'i>>,
     /// Functions whose role is not in the inventory (indexes into `inventory.functions`).
     pub functions_without_role: Vec<usize>,
-}
-
-/// `(account, role name)`: how functions find their role (Lambda keeps the ARN as configured,
-/// which may lack the role's path).
-fn role_key(arn: &str) -> Option<(String, String)> {
-    let mut parts = arn.splitn(6, ':');
-    let account = parts.nth(4)?.to_string();
-    let name = parts
-        .next()?
-        .strip_prefix("role/")?
-        .rsplit('/')
-        .next()?
-        .to_string();
-    Some((account, name))
 }
 
 /// Analyses every role and hands each to `f` as soon as it is done, so memory holds one role's

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use chrono::NaiveDate;
 use rolecall_catalog::Catalog;
+use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore};
 use rolecall_policy::Analyzer;
 use std::cell::RefCell;
@@ -106,17 +107,4 @@ impl<'a> Ctx<'a> {
     ) -> Option<&'t str> {
         tags.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
-}
-
-/// `(account, role name)` of a role ARN, path ignored.
-pub fn role_key(arn: &str) -> Option<(String, String)> {
-    let mut parts = arn.splitn(6, ':');
-    let account = parts.nth(4)?.to_string();
-    let name = parts
-        .next()?
-        .strip_prefix("role/")?
-        .rsplit('/')
-        .next()?
-        .to_string();
-    Some((account, name))
 }

@@ -7,26 +7,30 @@ use rolecall_checks::ScanResult;
 use rolecall_inventory::Inventory;
 use std::collections::HashSet;
 
-/// Runs [`publish_on_this_thread`] on a thread with a generous stack: the SDK's futures are large
-/// in debug builds.
-#[allow(clippy::too_many_arguments)]
-pub fn publish(
-    live: &LiveArgs,
-    r: &ScanResult,
-    inv: &Inventory,
-    s3: &[(Format, String)],
-    security_hub: bool,
-    notify: &[(String, String)],
-    previous: &HashSet<String>,
-    limit: usize,
-) -> usize {
+/// What to publish after a scan.
+pub struct PublishRequest<'a> {
+    pub live: &'a LiveArgs,
+    pub result: &'a ScanResult,
+    pub inventory: &'a Inventory,
+    /// Reports for S3: (format, `s3://bucket/prefix/`).
+    pub s3: &'a [(Format, String)],
+    pub security_hub: bool,
+    /// `("slack", url)` or `("sns", topic ARN)`.
+    pub notify: &'a [(String, String)],
+    /// Finding ids of an earlier report: not "new".
+    pub previous: &'a HashSet<String>,
+    pub limit: usize,
+}
+
+/// Publishes on a thread with a generous stack (the SDK's futures are large in debug builds).
+/// Returns how many steps failed.
+pub fn publish(req: &PublishRequest<'_>) -> usize {
     std::thread::scope(|scope| {
         match std::thread::Builder::new()
             .name("publish".into())
             .stack_size(64 << 20)
-            .spawn_scoped(scope, || {
-                publish_on_this_thread(live, r, inv, s3, security_hub, notify, previous, limit)
-            }) {
+            .spawn_scoped(scope, || publish_on_this_thread(req))
+        {
             Ok(h) => h.join().unwrap_or(1),
             Err(e) => {
                 eprintln!("error: cannot start the publishing thread: {e}");
@@ -36,17 +40,17 @@ pub fn publish(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn publish_on_this_thread(
-    live: &LiveArgs,
-    r: &ScanResult,
-    inv: &Inventory,
-    s3: &[(Format, String)],
-    security_hub: bool,
-    notify: &[(String, String)],
-    previous: &HashSet<String>,
-    limit: usize,
-) -> usize {
+fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
+    let PublishRequest {
+        live,
+        result: r,
+        inventory: inv,
+        s3,
+        security_hub,
+        notify,
+        previous,
+        limit,
+    } = *req;
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".into());

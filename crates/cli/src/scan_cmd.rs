@@ -158,16 +158,16 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         .map(|(f, p)| (*f, p.to_string_lossy().into_owned()))
         .collect();
     if !s3.is_empty() || a.security_hub || !notify.is_empty() {
-        let failures = crate::publish_cmd::publish(
-            &a.source.live,
-            &result,
-            &inv,
-            &s3,
-            a.security_hub,
-            &notify,
-            &previous,
-            a.limit,
-        );
+        let failures = crate::publish_cmd::publish(&crate::publish_cmd::PublishRequest {
+            live: &a.source.live,
+            result: &result,
+            inventory: &inv,
+            s3: &s3,
+            security_hub: a.security_hub,
+            notify: &notify,
+            previous: &previous,
+            limit: a.limit,
+        });
         if failures > 0 {
             eprintln!(
                 "error: {failures} publishing step(s) failed; the local reports were written"

@@ -222,7 +222,7 @@ impl Shared {
 }
 
 /// The error of an SDK call as text: `Code: message`, or the whole chain for transport errors.
-pub(crate) fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+pub fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: std::error::Error
         + aws_smithy_types::error::metadata::ProvideErrorMetadata

@@ -300,26 +300,23 @@ impl Inventory {
     }
 }
 
-/// Role ARNs compare without the path: Lambda keeps the ARN as configured, IAM reports it with
-/// the path, and the role name is unique per account.
+/// `(account, role name)` of a role ARN, its path left out: Lambda keeps a role ARN as it was
+/// configured, IAM reports it with its path, and a role name is unique in its account.
+pub fn role_key(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let account = parts.nth(4)?.to_string();
+    let name = parts
+        .next()?
+        .strip_prefix("role/")?
+        .rsplit('/')
+        .next()?
+        .to_string();
+    Some((account, name))
+}
+
+/// Do two role ARNs name the same role (path ignored)?
 pub fn same_role(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let key = |s: &str| -> Option<(String, String)> {
-        let mut parts = s.splitn(6, ':');
-        let (_, _, _, _, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
-        Some((account.to_string(), name.to_string()))
-    };
-    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+    a == b || matches!((role_key(a), role_key(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Writes `bytes` through a temporary file beside `path`, renamed into place when complete: an

@@ -32,24 +32,7 @@ pub(crate) fn fail(target: &str, message: impl Into<String>) -> PublishError {
     }
 }
 
-pub(crate) fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
-where
-    E: std::error::Error
-        + aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug,
-{
-    match e.as_service_error() {
-        Some(se) => format!(
-            "{}: {}",
-            se.code().unwrap_or("Error"),
-            se.message().unwrap_or("")
-        ),
-        None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
-    }
-}
+pub(crate) use rolecall_collect::describe;
 
 /// AWS configuration for publishing (same credential chain as the collector).
 pub async fn aws_config(profile: Option<&str>, endpoint: Option<&str>, region: &str) -> SdkConfig {

@@ -373,14 +373,14 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         );
     }
     o.push_str("</tbody></table></section>");
-    // A section per role with findings.
+    // A section per role, riskiest first.
     o.push_str("<section id=\"roles\"><h2>Roles</h2>");
     let max_roles = 500;
-    for (shown, role) in r.roles.iter().filter(|x| x.findings > 0).enumerate() {
+    for (shown, role) in r.roles.iter().enumerate() {
         if shown == max_roles {
             let _ = write!(
                 o,
-                "<p class=\"muted\">… more roles with findings: see the JSON report.</p>"
+                "<p class=\"muted\">… more roles: see the JSON report.</p>"
             );
             break;
         }
