@@ -120,6 +120,40 @@ pub struct Inventory {
     /// What could not be collected: one entry per failed account/region/API.
     #[serde(default)]
     pub coverage: Vec<CoverageEntry>,
+    /// Observed use of each role (CloudTrail, Access Advisor), when a usage source was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// What roles actually did in a window, from CloudTrail (and Access Advisor).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Usage {
+    /// `cloudtrail:PATH`, `access-advisor`.
+    pub sources: Vec<String>,
+    /// Start and end of the window (RFC 3339).
+    pub window_start: String,
+    pub window_end: String,
+    /// By role ARN (as CloudTrail's session issuer names it).
+    pub roles: BTreeMap<String, RoleUsage>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct RoleUsage {
+    /// Function names whose sessions made the calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<String>,
+    /// IAM action (`s3:GetObject`) → what was seen.
+    pub actions: BTreeMap<String, ActionUse>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ActionUse {
+    pub count: u64,
+    /// Resource ARNs the events named (at most a few dozen kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -275,6 +309,9 @@ impl Inventory {
         self.roles.extend(other.roles);
         self.managed_policies.extend(other.managed_policies);
         self.coverage.extend(other.coverage);
+        if self.usage.is_none() {
+            self.usage = other.usage;
+        }
         if self.collected_at.is_none() {
             self.collected_at = other.collected_at;
         }
