@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use chrono::NaiveDate;
-use rolecall_catalog::Catalog;
+use rolecall_catalog::{ActionSet, Catalog};
 use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore};
 use rolecall_policy::Analyzer;
@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     roles_by_key: HashMap<(String, String), usize>,
     privilege_cache: RefCell<HashMap<usize, Privilege>>,
     store: RefCell<PolicyStore<'a>>,
+    /// Actions each role was seen using, when the inventory carries usage: by (account, role name).
+    used: Option<HashMap<(String, String), ActionSet>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -58,6 +60,18 @@ impl<'a> Ctx<'a> {
             roles_by_key,
             privilege_cache: RefCell::new(HashMap::new()),
             store: RefCell::new(PolicyStore::new(inventory)),
+            used: inventory.usage.as_ref().map(|u| {
+                u.roles
+                    .iter()
+                    .filter_map(|(arn, ru)| {
+                        let mut set = ActionSet::empty(catalog.len());
+                        for a in ru.actions.keys().filter_map(|a| catalog.lookup(a)) {
+                            set.insert(a);
+                        }
+                        role_key(arn).map(|k| (k, set))
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -87,6 +101,17 @@ impl<'a> Ctx<'a> {
     ) -> Option<&'a rolecall_inventory::Role> {
         let idx = *self.roles_by_key.get(&role_key(&f.role_arn)?)?;
         self.inventory.roles.get(idx)
+    }
+
+    /// The actions the role was seen using in the usage window: None when the scan has no usage
+    /// data; an empty set for a role that did nothing.
+    pub fn used_actions(&self, role_arn: &str) -> Option<ActionSet> {
+        let used = self.used.as_ref()?;
+        Some(
+            role_key(role_arn)
+                .and_then(|k| used.get(&k).cloned())
+                .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
+        )
     }
 
     /// The inventory role with this ARN (path ignored).

@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod config;
 pub mod context;
 pub mod finding;
+pub mod gap;
 pub mod risk;
 pub mod rules;
 pub mod scan;

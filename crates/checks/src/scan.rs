@@ -113,6 +113,9 @@ pub struct RoleReport {
     pub by_service_level: BTreeMap<String, BTreeMap<String, usize>>,
     pub admin: bool,
     pub wildcard_grants: bool,
+    /// Granted against used, when the scan had usage data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<crate::gap::Gap>,
     pub risk_score: u8,
     pub findings: usize,
 }
@@ -134,6 +137,12 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
     {
         return Err(format!(
             "{} {} (disabled in the configuration)",
+            rule.meta.code, rule.meta.name
+        ));
+    }
+    if rule.meta.code.starts_with("LR6") && inv.usage.is_none() {
+        return Err(format!(
+            "{} {} (needs usage data: --usage cloudtrail=PATH)",
             rule.meta.code, rule.meta.name
         ));
     }
@@ -198,7 +207,10 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             }
         }
         let mine = findings.get(start..).unwrap_or(&[]);
-        let report = role_report(&ra, mine, catalog, inv);
+        let mut report = role_report(&ra, mine, catalog, inv);
+        report.gap = cx
+            .used_actions(&ra.role.arn)
+            .map(|used| crate::gap::gap(catalog, &ra.effective.allowed, &used));
         let facts = role_facts_of(&ra, mine, catalog, &data_reads, report.services);
         roles.push(report);
         role_facts.insert(ra.role.arn.clone(), facts);
@@ -528,6 +540,7 @@ fn role_report(
         by_service_level,
         admin: e.admin_grant().is_some(),
         wildcard_grants,
+        gap: None,
         risk_score: 0,
         findings: mine.len(),
     }

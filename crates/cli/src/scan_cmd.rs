@@ -88,6 +88,22 @@ pub struct ScanArgs {
     /// An earlier JSON report: findings already in it are not "new" for --notify.
     #[arg(long, value_name = "REPORT.json")]
     previous: Option<PathBuf>,
+    /// Observed use: `cloudtrail=DIR` (CloudTrail log files as delivered to S3, copied locally;
+    /// repeatable). Enables the permission gap and rules LR601/LR602.
+    #[arg(long, value_name = "SOURCE=WHERE")]
+    usage: Vec<String>,
+    /// Days of use to consider, ending at the collection time.
+    #[arg(long, default_value_t = 90)]
+    usage_window: i64,
+    /// Order of the queue: by risk (default) or by the permission gap of the role.
+    #[arg(long, value_enum, default_value_t = SortBy::Risk)]
+    sort: SortBy,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum SortBy {
+    Risk,
+    Gap,
 }
 
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
@@ -142,7 +158,52 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .unwrap_or_else(today_utc),
     };
-    let result = scan(&inv, catalog(), &config, today);
+    let mut inv = inv;
+    if !a.usage.is_empty() {
+        let end = today
+            .and_hms_opt(23, 59, 59)
+            .map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        let start = (today - chrono::Duration::days(a.usage_window.max(1)))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        let mut reader = rolecall_usage::Reader::new(catalog(), &start, &end);
+        for u in &a.usage {
+            match u.split_once('=') {
+                Some(("cloudtrail", path)) if !path.starts_with("s3://") => {
+                    let p = std::path::Path::new(path);
+                    if !p.exists() {
+                        bail!("--usage {u:?}: {path} does not exist");
+                    }
+                    reader.read_path(p);
+                }
+                _ => bail!("--usage {u:?}: expected cloudtrail=DIR (a local copy of the CloudTrail log files)"),
+            }
+        }
+        let st = &reader.stats;
+        eprintln!(
+            "usage: {} file(s), {} event(s), {} attributed to roles; {} outside the window, {} denied, {} not by a role, {} malformed, {} of unknown actions; {} unreadable file(s)",
+            st.files,
+            st.events,
+            st.attributed,
+            st.outside_window,
+            st.denied,
+            st.not_a_role,
+            st.malformed_events,
+            st.unknown_actions.values().sum::<u64>(),
+            st.bad_files.len()
+        );
+        for b in st.bad_files.iter().take(10) {
+            eprintln!("usage: unreadable: {b}");
+        }
+        let (usage, _) = reader.finish();
+        inv.usage = Some(usage);
+    }
+    let mut result = scan(&inv, catalog(), &config, today);
+    if a.sort == SortBy::Gap {
+        sort_by_gap(&mut result);
+    }
     // Local reports first (nothing collected is lost if publishing fails), then stdout, then AWS.
     let is_s3 = |p: &PathBuf| p.to_string_lossy().starts_with("s3://");
     for (f, path) in formats.iter().zip(&a.outputs).filter(|(_, p)| !is_s3(p)) {
@@ -216,6 +277,47 @@ fn write_report(
             Ok(())
         }
     }
+}
+
+/// Orders findings by the permission gap of the role they concern (then by risk, as before).
+fn sort_by_gap(r: &mut ScanResult) {
+    let gap_of_role: std::collections::HashMap<String, f64> = r
+        .roles
+        .iter()
+        .map(|x| {
+            (
+                x.arn.clone(),
+                x.gap.as_ref().map(|g| g.score).unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let role_of_fn: std::collections::HashMap<String, String> = r
+        .functions
+        .iter()
+        .map(|f| (f.arn.clone(), f.role_arn.clone()))
+        .collect();
+    let key = |arn: &str| -> f64 {
+        let role = role_of_fn.get(arn).map(String::as_str).unwrap_or(arn);
+        gap_of_role
+            .get(role)
+            .copied()
+            .or_else(|| {
+                gap_of_role
+                    .iter()
+                    .find(|(k, _)| rolecall_inventory::model::same_role(k, role))
+                    .map(|(_, v)| *v)
+            })
+            .unwrap_or(0.0)
+    };
+    r.findings
+        .sort_by(|a, b| key(&b.resource_arn).total_cmp(&key(&a.resource_arn)));
+    r.roles.sort_by(|a, b| {
+        b.gap
+            .as_ref()
+            .map(|g| g.score)
+            .unwrap_or(0.0)
+            .total_cmp(&a.gap.as_ref().map(|g| g.score).unwrap_or(0.0))
+    });
 }
 
 pub(crate) fn render(

@@ -467,7 +467,7 @@ fn outputs_go_to_files_atomically_and_bad_pairs_are_refused() {
 fn rules_explain_and_config_errors() {
     let o = rolecall(&["rules"]);
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 27);
+    assert_eq!(text.lines().count(), 29);
     assert!(text.contains("LR201  privilege-escalation"));
     let o = rolecall(&["explain", "LR201"]);
     assert!(o.status.success());
@@ -502,4 +502,84 @@ fn hostile_strings_stay_data_in_the_table() {
         "control characters are not passed to the terminal"
     );
     assert!(text.contains("<script>"), "the name is shown as text");
+}
+
+#[test]
+fn usage_from_cloudtrail_gives_the_gap_and_sorts_by_it() {
+    let event = |role: &str, source: &str, name: &str| {
+        serde_json::json!({
+            "eventSource": source, "eventName": name, "eventTime": "2026-11-20T10:00:00Z",
+            "userIdentity": {"type": "AssumedRole", "arn": format!("arn:aws:sts::{}:assumed-role/{}/fn", &role[13..25], role.rsplit('/').next().unwrap()),
+                             "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role}}}
+        })
+    };
+    let log = serde_json::json!({"Records": [
+        event("arn:aws:iam::222222222222:role/legacy-etl-runner-role", "s3.amazonaws.com", "GetObject"),
+        event("arn:aws:iam::111111111111:role/shared-worker-role", "sqs.amazonaws.com", "ReceiveMessage"),
+        event("arn:aws:iam::111111111111:role/shared-worker-role", "dynamodb.amazonaws.com", "GetItem"),
+    ]});
+    let dir = std::env::temp_dir().join(format!("rolecall-usage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("log.json"), log.to_string()).unwrap();
+    let arg = format!("cloudtrail={}", dir.display());
+    let o = rolecall(&[
+        "scan", "--demo", "--usage", &arg, "--format", "json", "--sort", "gap",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("usage: 1 file(s), 3 event(s), 3 attributed"),
+        "{}",
+        stderr(&o)
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let legacy = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "LR601"
+                && f["resource_arn"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("legacy-etl-runner-role")
+        })
+        .unwrap();
+    assert!(
+        legacy["title"].as_str().unwrap().contains("used 1 of"),
+        "{}",
+        legacy["title"]
+    );
+    // The queue starts with the role whose gap is largest (the administrator using one action).
+    assert!(
+        v["findings"][0]["resource_arn"]
+            .as_str()
+            .unwrap()
+            .contains("legacy-etl-runner"),
+        "{}",
+        v["findings"][0]
+    );
+    let roles = v["roles"].as_array().unwrap();
+    assert!(
+        roles[0]["gap"]["score"].as_f64().unwrap() >= roles[1]["gap"]["score"].as_f64().unwrap()
+    );
+    // Without usage data the LR6 rules say why they did not run.
+    let o = rolecall(&["scan", "--demo", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["skipped_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s.as_str().unwrap().starts_with("LR601")));
+    assert_eq!(
+        rolecall(&["scan", "--demo", "--usage", "cloudtrail=/no/such/dir"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        rolecall(&["scan", "--demo", "--usage", "athena=x"])
+            .status
+            .code(),
+        Some(2)
+    );
 }

@@ -7,7 +7,15 @@
 //! the IAM action through the catalogue, data events included. Truncated or corrupt files,
 //! malformed events and event sources the catalogue does not know are counted and reported; the
 //! rest goes on.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 use rolecall_catalog::{ActionId, Catalog};
 use rolecall_inventory::{ActionUse, RoleUsage, Usage};
@@ -110,8 +118,15 @@ pub fn action_of(cat: &Catalog, source: &str, name: &str) -> Option<ActionId> {
     // Lambda's event names carry the API version (`GetFunction20150331v2`), and its data event for
     // an invocation is `Invoke`.
     if svc == "lambda" {
-        let base = name.find(|c: char| c.is_ascii_digit()).and_then(|i| name.get(..i)).unwrap_or(name);
-        let base = if base == "Invoke" { "InvokeFunction" } else { base };
+        let base = name
+            .find(|c: char| c.is_ascii_digit())
+            .and_then(|i| name.get(..i))
+            .unwrap_or(name);
+        let base = if base == "Invoke" {
+            "InvokeFunction"
+        } else {
+            base
+        };
         return cat.lookup(&format!("lambda:{base}"));
     }
     None
@@ -158,7 +173,9 @@ impl<'c> Reader<'c> {
             let mut entries: Vec<_> = match std::fs::read_dir(path) {
                 Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
                 Err(e) => {
-                    self.stats.bad_files.push(format!("{}: {e}", path.display()));
+                    self.stats
+                        .bad_files
+                        .push(format!("{}: {e}", path.display()));
                     return;
                 }
             };
@@ -194,7 +211,9 @@ impl<'c> Reader<'c> {
         let log: Log<'_> = match serde_json::from_slice(text) {
             Ok(l) => l,
             Err(e) => {
-                self.stats.bad_files.push(format!("{name}: not a CloudTrail log file: {e}"));
+                self.stats
+                    .bad_files
+                    .push(format!("{name}: not a CloudTrail log file: {e}"));
                 return;
             }
         };
@@ -208,7 +227,12 @@ impl<'c> Reader<'c> {
     }
 
     fn record(&mut self, r: &Record<'_>) {
-        let (Some(source), Some(name), Some(time), Some(id)) = (&r.event_source, &r.event_name, &r.event_time, &r.user_identity) else {
+        let (Some(source), Some(name), Some(time), Some(id)) = (
+            &r.event_source,
+            &r.event_name,
+            &r.event_time,
+            &r.user_identity,
+        ) else {
             self.stats.malformed_events += 1;
             return;
         };
@@ -216,21 +240,37 @@ impl<'c> Reader<'c> {
             self.stats.outside_window += 1;
             return;
         }
-        let issuer = id.session_context.as_ref().and_then(|s| s.session_issuer.as_ref()).and_then(|i| i.arn.as_deref());
+        let issuer = id
+            .session_context
+            .as_ref()
+            .and_then(|s| s.session_issuer.as_ref())
+            .and_then(|i| i.arn.as_deref());
         let (Some("AssumedRole"), Some(role)) = (id.kind.as_deref(), issuer) else {
             self.stats.not_a_role += 1;
             return;
         };
-        if r.error_code.as_deref().is_some_and(|c| c.contains("AccessDenied") || c.contains("Unauthorized")) {
+        if r.error_code
+            .as_deref()
+            .is_some_and(|c| c.contains("AccessDenied") || c.contains("Unauthorized"))
+        {
             self.stats.denied += 1;
             return;
         }
         let Some(action) = action_of(self.catalog, source, name) else {
-            *self.stats.unknown_actions.entry(format!("{source}:{name}")).or_default() += 1;
+            *self
+                .stats
+                .unknown_actions
+                .entry(format!("{source}:{name}"))
+                .or_default() += 1;
             return;
         };
         self.stats.attributed += 1;
-        let entry = self.roles.entry(role.to_string()).or_default().entry(action).or_default();
+        let entry = self
+            .roles
+            .entry(role.to_string())
+            .or_default()
+            .entry(action)
+            .or_default();
         entry.count += 1;
         if entry.last_seen.as_deref().is_none_or(|l| l < time.as_ref()) {
             entry.last_seen = Some(time.to_string());
@@ -261,12 +301,26 @@ impl<'c> Reader<'c> {
                     u.resources.sort();
                 }
                 let usage = RoleUsage {
-                    functions: functions.remove(&role).map(|s| s.into_iter().collect()).unwrap_or_default(),
-                    actions: resources_sorted.into_iter().map(|(id, u)| (cat.full_name(id), u)).collect(),
+                    functions: functions
+                        .remove(&role)
+                        .map(|s| s.into_iter().collect())
+                        .unwrap_or_default(),
+                    actions: resources_sorted
+                        .into_iter()
+                        .map(|(id, u)| (cat.full_name(id), u))
+                        .collect(),
                 };
                 (role, usage)
             })
             .collect();
-        (Usage { sources: self.sources, window_start: self.window.0, window_end: self.window.1, roles }, self.stats)
+        (
+            Usage {
+                sources: self.sources,
+                window_start: self.window.0,
+                window_end: self.window.1,
+                roles,
+            },
+            self.stats,
+        )
     }
 }

@@ -40,6 +40,8 @@ mod lr403_trust_non_lambda_service;
 mod lr501_public_function_url;
 mod lr502_public_resource_policy;
 mod lr503_cross_account_invoke;
+mod lr601_unused_permissions;
+mod lr602_unused_services;
 mod lr901_unknown_action;
 mod lr902_invalid_policy;
 
@@ -70,6 +72,8 @@ pub static RULES: &[&Rule] = &[
     &lr501_public_function_url::RULE,
     &lr502_public_resource_policy::RULE,
     &lr503_cross_account_invoke::RULE,
+    &lr601_unused_permissions::RULE,
+    &lr602_unused_services::RULE,
     &lr901_unknown_action::RULE,
     &lr902_invalid_policy::RULE,
 ];

@@ -167,6 +167,19 @@ F["lr902_pass_valid"] = CLEAN
 F["lr902_fail_bad_effect"] = inventory(None, inline=[{"name": "ok", "document": doc(LOGS)}, {"name": "hand-edited", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "sns:Publish", "Resource": "*"}]}}])
 F["lr902_fail_bad_resource_policy"] = inventory([LOGS, TABLE], fn_extra={"resource_policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": {"StringEquals": "x"}}]}})
 
+# usage (CloudTrail): the role used exactly its two table actions, or only one of them
+def with_usage(inv, actions):
+    role = inv["roles"][0]["arn"]
+    inv["usage"] = {"sources": ["cloudtrail:fixture"], "window_start": "2026-09-01T00:00:00Z", "window_end": "2026-11-30T00:00:00Z",
+                    "roles": {role: {"functions": ["payments-worker"], "actions": {a: {"count": 3} for a in actions}}}}
+    return inv
+ALL_USED = ["logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:PutItem"]
+F["lr601_pass_everything_used"] = with_usage(inventory([LOGS, TABLE]), ALL_USED)
+F["lr601_fail_put_item_never_used"] = with_usage(inventory([LOGS, TABLE]), ["logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem"])
+F["lr601_pass_no_usage_data"] = inventory([LOGS, TABLE])
+F["lr602_pass_every_service_used"] = with_usage(inventory([LOGS, TABLE]), ALL_USED)
+F["lr602_fail_dynamodb_never_called"] = with_usage(inventory([LOGS, TABLE]), ["logs:CreateLogStream", "logs:PutLogEvents"])
+
 for old in os.listdir(HERE):
     if old.endswith(".json"):
         os.remove(os.path.join(HERE, old))
