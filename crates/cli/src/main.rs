@@ -10,6 +10,7 @@ mod rules_cmd;
 mod scan_cmd;
 mod simulate_cmd;
 mod sources;
+mod suggest_cmd;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
     /// Evaluate one request against policies as AWS would: allow, explicit_deny or implicit_deny,
     /// with the statements that decided. Prints JSON; exits 0 whatever the decision.
     Simulate(simulate_cmd::SimulateArgs),
+    /// Write a least-privilege policy (and a permission boundary) for a role from its observed use.
+    Suggest(suggest_cmd::SuggestArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Effective(a) => effective_cmd::run(a),
         Command::Expand(a) => expand_cmd::run(a),
         Command::Simulate(a) => simulate_cmd::run(a),
+        Command::Suggest(a) => suggest_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
     };

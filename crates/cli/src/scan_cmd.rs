@@ -148,58 +148,9 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         bail!("only one report can go to standard output: give --output for the others");
     }
     let inv = a.source.load()?;
-    let today = match &a.today {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .with_context(|| format!("--today {d:?}: expected YYYY-MM-DD"))?,
-        None => inv
-            .collected_at
-            .as_deref()
-            .and_then(|c| c.get(..10))
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .unwrap_or_else(today_utc),
-    };
+    let today = crate::sources::scan_day(&inv, a.today.as_deref())?;
     let mut inv = inv;
-    if !a.usage.is_empty() {
-        let end = today
-            .and_hms_opt(23, 59, 59)
-            .map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        let start = (today - chrono::Duration::days(a.usage_window.max(1)))
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        let mut reader = rolecall_usage::Reader::new(catalog(), &start, &end);
-        for u in &a.usage {
-            match u.split_once('=') {
-                Some(("cloudtrail", path)) if !path.starts_with("s3://") => {
-                    let p = std::path::Path::new(path);
-                    if !p.exists() {
-                        bail!("--usage {u:?}: {path} does not exist");
-                    }
-                    reader.read_path(p);
-                }
-                _ => bail!("--usage {u:?}: expected cloudtrail=DIR (a local copy of the CloudTrail log files)"),
-            }
-        }
-        let st = &reader.stats;
-        eprintln!(
-            "usage: {} file(s), {} event(s), {} attributed to roles; {} outside the window, {} denied, {} not by a role, {} malformed, {} of unknown actions; {} unreadable file(s)",
-            st.files,
-            st.events,
-            st.attributed,
-            st.outside_window,
-            st.denied,
-            st.not_a_role,
-            st.malformed_events,
-            st.unknown_actions.values().sum::<u64>(),
-            st.bad_files.len()
-        );
-        for b in st.bad_files.iter().take(10) {
-            eprintln!("usage: unreadable: {b}");
-        }
-        let (usage, _) = reader.finish();
-        inv.usage = Some(usage);
-    }
+    crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today)?;
     let mut result = scan(&inv, catalog(), &config, today);
     if a.sort == SortBy::Gap {
         sort_by_gap(&mut result);
@@ -245,16 +196,6 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn today_utc() -> chrono::NaiveDate {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|d| d.date_naive())
-        .unwrap_or_default()
 }
 
 fn write_report(

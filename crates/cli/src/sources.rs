@@ -124,3 +124,77 @@ impl SourceArgs {
         self.live.collect()
     }
 }
+
+/// Reads the `--usage` sources (`cloudtrail=DIR`) for the window ending `today` into the
+/// inventory, and reports what was read on standard error.
+pub fn add_usage(
+    inv: &mut Inventory,
+    sources: &[String],
+    window_days: i64,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let fmt = |d: chrono::NaiveDateTime| d.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let end = today.and_hms_opt(23, 59, 59).map(fmt).unwrap_or_default();
+    let start = (today - chrono::Duration::days(window_days.max(1)))
+        .and_hms_opt(0, 0, 0)
+        .map(fmt)
+        .unwrap_or_default();
+    let mut reader = rolecall_usage::Reader::new(rolecall_catalog::catalog(), &start, &end);
+    for u in sources {
+        match u.split_once('=') {
+            Some(("cloudtrail", path)) if !path.starts_with("s3://") => {
+                let p = std::path::Path::new(path);
+                if !p.exists() {
+                    bail!("--usage {u:?}: {path} does not exist");
+                }
+                reader.read_path(p);
+            }
+            _ => bail!(
+                "--usage {u:?}: expected cloudtrail=DIR (a local copy of the CloudTrail log files)"
+            ),
+        }
+    }
+    let st = &reader.stats;
+    eprintln!(
+        "usage: {} file(s), {} event(s), {} attributed to roles; {} outside the window, {} denied, {} not by a role, {} malformed, {} of unknown actions; {} unreadable file(s)",
+        st.files,
+        st.events,
+        st.attributed,
+        st.outside_window,
+        st.denied,
+        st.not_a_role,
+        st.malformed_events,
+        st.unknown_actions.values().sum::<u64>(),
+        st.bad_files.len()
+    );
+    for b in st.bad_files.iter().take(10) {
+        eprintln!("usage: unreadable: {b}");
+    }
+    inv.usage = Some(reader.finish().0);
+    Ok(())
+}
+
+/// The day "now" is for a scan: the inventory's collection date, else today (UTC).
+pub fn scan_day(inv: &Inventory, explicit: Option<&str>) -> Result<chrono::NaiveDate> {
+    match explicit {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .with_context(|| format!("--today {d:?}: expected YYYY-MM-DD")),
+        None => Ok(inv
+            .collected_at
+            .as_deref()
+            .and_then(|c| c.get(..10))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                chrono::DateTime::from_timestamp(secs, 0)
+                    .map(|d| d.date_naive())
+                    .unwrap_or_default()
+            })),
+    }
+}

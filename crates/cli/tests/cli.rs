@@ -583,3 +583,76 @@ fn usage_from_cloudtrail_gives_the_gap_and_sorts_by_it() {
         Some(2)
     );
 }
+
+#[test]
+fn suggest_writes_a_policy_from_observed_use() {
+    let role = "arn:aws:iam::222222222222:role/legacy-etl-runner-role";
+    let log = serde_json::json!({"Records": [{
+        "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "2026-11-20T10:00:00Z", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::222222222222:assumed-role/legacy-etl-runner-role/legacy-etl-runner",
+                         "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role}}},
+        "resources": [{"ARN": "arn:aws:s3:::acme-data-lake/raw/2026/11/20/part-0.parquet"}]
+    }]});
+    let dir = std::env::temp_dir().join(format!("rolecall-suggest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("log.json"), log.to_string()).unwrap();
+    let usage = format!("cloudtrail={}", dir.display());
+    let o = rolecall(&["suggest", "legacy-etl-runner", "--demo", "--usage", &usage]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        p["Statement"][0]["Action"],
+        serde_json::json!(["s3:GetObject"])
+    );
+    assert_eq!(
+        p["Statement"][0]["Resource"],
+        "arn:aws:s3:::acme-data-lake/raw/2026/11/20/part-0.parquet"
+    );
+    let o = rolecall(&[
+        "suggest",
+        role,
+        "--demo",
+        "--usage",
+        &usage,
+        "--format",
+        "terraform",
+    ]);
+    let tf = stdout(&o);
+    assert!(
+        tf.contains("resource \"aws_iam_role_policy\"")
+            && tf.contains("resource \"aws_iam_policy\"")
+            && tf.contains("s3:GetObject"),
+        "{tf}"
+    );
+    let o = rolecall(&[
+        "suggest",
+        role,
+        "--demo",
+        "--usage",
+        &usage,
+        "--format",
+        "cloudformation",
+    ]);
+    let cfn: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        cfn["Resources"]["LeastPrivilegePolicy"]["Type"],
+        "AWS::IAM::RolePolicy"
+    );
+    let o = rolecall(&["suggest", role, "--demo", "--usage", &usage, "--boundary"]);
+    let b: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(b["Statement"][0]["Action"], serde_json::json!(["s3:*"]));
+    // A role that did nothing: no policy to build, exit 2 with the reason.
+    let o = rolecall(&["suggest", "crm-sync", "--demo", "--usage", &usage]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("was not seen doing anything"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        rolecall(&["suggest", "no-such", "--demo", "--usage", &usage])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -17,6 +17,8 @@
     )
 )]
 
+pub mod suggest;
+
 use rolecall_catalog::{ActionId, Catalog};
 use rolecall_inventory::{ActionUse, RoleUsage, Usage};
 use serde::Deserialize;
@@ -69,6 +71,64 @@ struct Record<'a> {
     user_identity: Option<Identity<'a>>,
     #[serde(borrow, default)]
     resources: Vec<EventResource<'a>>,
+    #[serde(borrow)]
+    aws_region: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    recipient_account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    request_parameters: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Resource ARNs an event names in its request parameters, for the services whose data calls
+/// carry no `resources` list (DynamoDB tables, SQS queues, SNS topics, secrets, functions, S3).
+fn resources_from_parameters(
+    source: &str,
+    region: &str,
+    account: &str,
+    params: &serde_json::Value,
+) -> Vec<String> {
+    let s = |k: &str| params.get(k).and_then(|v| v.as_str());
+    let mut out = Vec::new();
+    match source {
+        "dynamodb.amazonaws.com" => {
+            if let Some(t) = s("tableName") {
+                out.push(if t.starts_with("arn:") {
+                    t.to_string()
+                } else {
+                    format!("arn:aws:dynamodb:{region}:{account}:table/{t}")
+                });
+            }
+        }
+        "sqs.amazonaws.com" => {
+            if let Some(u) = s("queueUrl") {
+                if let Some(name) = u.rsplit('/').next() {
+                    out.push(format!("arn:aws:sqs:{region}:{account}:{name}"));
+                }
+            }
+        }
+        "sns.amazonaws.com" => out.extend(s("topicArn").map(str::to_string)),
+        "secretsmanager.amazonaws.com" => out.extend(
+            s("secretId")
+                .filter(|x| x.starts_with("arn:"))
+                .map(str::to_string),
+        ),
+        "lambda.amazonaws.com" => {
+            if let Some(f) = s("functionName") {
+                out.push(if f.starts_with("arn:") {
+                    f.to_string()
+                } else {
+                    format!("arn:aws:lambda:{region}:{account}:function:{f}")
+                });
+            }
+        }
+        "s3.amazonaws.com" => match (s("bucketName"), s("key")) {
+            (Some(b), Some(k)) => out.push(format!("arn:aws:s3:::{b}/{k}")),
+            (Some(b), None) => out.push(format!("arn:aws:s3:::{b}")),
+            _ => {}
+        },
+        _ => {}
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -275,9 +335,28 @@ impl<'c> Reader<'c> {
         if entry.last_seen.as_deref().is_none_or(|l| l < time.as_ref()) {
             entry.last_seen = Some(time.to_string());
         }
-        for res in r.resources.iter().filter_map(|x| x.arn.as_deref()) {
-            if entry.resources.len() < MAX_RESOURCES && !entry.resources.iter().any(|x| x == res) {
-                entry.resources.push(res.to_string());
+        let mut named: Vec<String> = r
+            .resources
+            .iter()
+            .filter_map(|x| x.arn.as_deref())
+            .map(str::to_string)
+            .collect();
+        if named.is_empty() {
+            if let Some(p) = r
+                .request_parameters
+                .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+            {
+                named = resources_from_parameters(
+                    source,
+                    r.aws_region.as_deref().unwrap_or(""),
+                    r.recipient_account_id.as_deref().unwrap_or(""),
+                    &p,
+                );
+            }
+        }
+        for res in named {
+            if entry.resources.len() < MAX_RESOURCES && !entry.resources.contains(&res) {
+                entry.resources.push(res);
             }
         }
         if let Some(f) = id.arn.as_deref().and_then(session_name) {
