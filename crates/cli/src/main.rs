@@ -12,6 +12,7 @@ mod simulate_cmd;
 mod sources;
 mod suggest_cmd;
 mod table;
+mod usage_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Write a least-privilege policy (and a permission boundary) for a role from its observed use.
     Suggest(suggest_cmd::SuggestArgs),
+    /// Read usage sources (CloudTrail log files) and show what each role was seen doing.
+    Usage(usage_cmd::UsageArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Expand(a) => expand_cmd::run(a),
         Command::Simulate(a) => simulate_cmd::run(a),
         Command::Suggest(a) => suggest_cmd::run(a),
+        Command::Usage(a) => usage_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
     };

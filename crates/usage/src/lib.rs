@@ -48,10 +48,16 @@ pub struct ReadStats {
     pub unknown_actions: BTreeMap<String, u64>,
 }
 
-/// A log file: `{"Records": [...]}`; each record is parsed on its own, so one malformed event
-/// does not lose the file.
+/// A log file: `{"Records": [...]}`. Read typed in one pass; if any record is malformed, the file
+/// is read again record by record, so one bad event does not lose the others.
 #[derive(Deserialize)]
 struct Log<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Vec<Record<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawLog<'a> {
     #[serde(rename = "Records", borrow, default)]
     records: Vec<&'a serde_json::value::RawValue>,
 }
@@ -79,19 +85,38 @@ struct Record<'a> {
     request_parameters: Option<&'a serde_json::value::RawValue>,
 }
 
+/// The request parameters that name resources (other fields are skipped unread).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Params<'a> {
+    #[serde(borrow)]
+    table_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    queue_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    topic_arn: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    secret_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    function_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    bucket_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    key: Option<Cow<'a, str>>,
+}
+
 /// Resource ARNs an event names in its request parameters, for the services whose data calls
 /// carry no `resources` list (DynamoDB tables, SQS queues, SNS topics, secrets, functions, S3).
 fn resources_from_parameters(
     source: &str,
     region: &str,
     account: &str,
-    params: &serde_json::Value,
+    p: &Params<'_>,
 ) -> Vec<String> {
-    let s = |k: &str| params.get(k).and_then(|v| v.as_str());
     let mut out = Vec::new();
     match source {
         "dynamodb.amazonaws.com" => {
-            if let Some(t) = s("tableName") {
+            if let Some(t) = p.table_name.as_deref() {
                 out.push(if t.starts_with("arn:") {
                     t.to_string()
                 } else {
@@ -100,20 +125,19 @@ fn resources_from_parameters(
             }
         }
         "sqs.amazonaws.com" => {
-            if let Some(u) = s("queueUrl") {
-                if let Some(name) = u.rsplit('/').next() {
-                    out.push(format!("arn:aws:sqs:{region}:{account}:{name}"));
-                }
+            if let Some(name) = p.queue_url.as_deref().and_then(|u| u.rsplit('/').next()) {
+                out.push(format!("arn:aws:sqs:{region}:{account}:{name}"));
             }
         }
-        "sns.amazonaws.com" => out.extend(s("topicArn").map(str::to_string)),
+        "sns.amazonaws.com" => out.extend(p.topic_arn.as_deref().map(str::to_string)),
         "secretsmanager.amazonaws.com" => out.extend(
-            s("secretId")
+            p.secret_id
+                .as_deref()
                 .filter(|x| x.starts_with("arn:"))
                 .map(str::to_string),
         ),
         "lambda.amazonaws.com" => {
-            if let Some(f) = s("functionName") {
+            if let Some(f) = p.function_name.as_deref() {
                 out.push(if f.starts_with("arn:") {
                     f.to_string()
                 } else {
@@ -121,7 +145,7 @@ fn resources_from_parameters(
                 });
             }
         }
-        "s3.amazonaws.com" => match (s("bucketName"), s("key")) {
+        "s3.amazonaws.com" => match (p.bucket_name.as_deref(), p.key.as_deref()) {
             (Some(b), Some(k)) => out.push(format!("arn:aws:s3:::{b}/{k}")),
             (Some(b), None) => out.push(format!("arn:aws:s3:::{b}")),
             _ => {}
@@ -204,6 +228,9 @@ pub struct Reader<'c> {
     window: (String, String),
     roles: BTreeMap<String, BTreeMap<ActionId, ActionUse>>,
     functions: BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// event source → event name → action (None: not in the catalogue), so each distinct pair is
+    /// resolved once.
+    actions: std::collections::HashMap<String, std::collections::HashMap<String, Option<ActionId>>>,
     pub stats: ReadStats,
     sources: Vec<String>,
 }
@@ -217,6 +244,7 @@ impl<'c> Reader<'c> {
             window: (window_start.to_string(), window_end.to_string()),
             roles: BTreeMap::new(),
             functions: BTreeMap::new(),
+            actions: std::collections::HashMap::new(),
             stats: ReadStats::default(),
             sources: Vec::new(),
         }
@@ -268,7 +296,14 @@ impl<'c> Reader<'c> {
         } else {
             bytes
         };
-        let log: Log<'_> = match serde_json::from_slice(text) {
+        if let Ok(log) = serde_json::from_slice::<Log<'_>>(text) {
+            for r in &log.records {
+                self.stats.events += 1;
+                self.record(r);
+            }
+            return;
+        }
+        let log: RawLog<'_> = match serde_json::from_slice(text) {
             Ok(l) => l,
             Err(e) => {
                 self.stats
@@ -316,7 +351,23 @@ impl<'c> Reader<'c> {
             self.stats.denied += 1;
             return;
         }
-        let Some(action) = action_of(self.catalog, source, name) else {
+        let cached = self
+            .actions
+            .get(source.as_ref())
+            .and_then(|m| m.get(name.as_ref()))
+            .copied();
+        let action = match cached {
+            Some(a) => a,
+            None => {
+                let a = action_of(self.catalog, source, name);
+                self.actions
+                    .entry(source.to_string())
+                    .or_default()
+                    .insert(name.to_string(), a);
+                a
+            }
+        };
+        let Some(action) = action else {
             *self
                 .stats
                 .unknown_actions
@@ -325,33 +376,37 @@ impl<'c> Reader<'c> {
             return;
         };
         self.stats.attributed += 1;
-        let entry = self
-            .roles
-            .entry(role.to_string())
-            .or_default()
-            .entry(action)
-            .or_default();
+        if !self.roles.contains_key(role) {
+            self.roles.insert(role.to_string(), BTreeMap::new());
+        }
+        let Some(per_role) = self.roles.get_mut(role) else {
+            return;
+        };
+        let entry = per_role.entry(action).or_default();
         entry.count += 1;
         if entry.last_seen.as_deref().is_none_or(|l| l < time.as_ref()) {
             entry.last_seen = Some(time.to_string());
         }
-        let mut named: Vec<String> = r
-            .resources
-            .iter()
-            .filter_map(|x| x.arn.as_deref())
-            .map(str::to_string)
-            .collect();
-        if named.is_empty() {
-            if let Some(p) = r
-                .request_parameters
-                .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
-            {
-                named = resources_from_parameters(
-                    source,
-                    r.aws_region.as_deref().unwrap_or(""),
-                    r.recipient_account_id.as_deref().unwrap_or(""),
-                    &p,
-                );
+        let mut named: Vec<String> = Vec::new();
+        if entry.resources.len() < MAX_RESOURCES {
+            named.extend(
+                r.resources
+                    .iter()
+                    .filter_map(|x| x.arn.as_deref())
+                    .map(str::to_string),
+            );
+            if named.is_empty() {
+                if let Some(p) = r
+                    .request_parameters
+                    .and_then(|raw| serde_json::from_str::<Params<'_>>(raw.get()).ok())
+                {
+                    named = resources_from_parameters(
+                        source,
+                        r.aws_region.as_deref().unwrap_or(""),
+                        r.recipient_account_id.as_deref().unwrap_or(""),
+                        &p,
+                    );
+                }
             }
         }
         for res in named {
@@ -360,9 +415,16 @@ impl<'c> Reader<'c> {
             }
         }
         if let Some(f) = id.arn.as_deref().and_then(session_name) {
-            let fs = self.functions.entry(role.to_string()).or_default();
-            if fs.len() < 64 {
-                fs.insert(f.to_string());
+            match self.functions.get_mut(role) {
+                Some(fs) => {
+                    if fs.len() < 64 && !fs.contains(f) {
+                        fs.insert(f.to_string());
+                    }
+                }
+                None => {
+                    self.functions
+                        .insert(role.to_string(), std::iter::once(f.to_string()).collect());
+                }
             }
         }
     }
