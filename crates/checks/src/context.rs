@@ -65,8 +65,15 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .filter_map(|(arn, ru)| {
                         let mut set = ActionSet::empty(catalog.len());
-                        for a in ru.actions.keys().filter_map(|a| catalog.lookup(a)) {
-                            set.insert(a);
+                        for a in ru.actions.keys() {
+                            // Access Advisor reports some services only as a whole (`sqs:*`).
+                            if rolecall_catalog::wildcard::has_wildcard(a) {
+                                if let Some(all) = catalog.expand(a) {
+                                    set.union_with(&all);
+                                }
+                            } else if let Some(id) = catalog.lookup(a) {
+                                set.insert(id);
+                            }
                         }
                         role_key(arn).map(|k| (k, set))
                     })

@@ -88,8 +88,9 @@ pub struct ScanArgs {
     /// An earlier JSON report: findings already in it are not "new" for --notify.
     #[arg(long, value_name = "REPORT.json")]
     previous: Option<PathBuf>,
-    /// Observed use: `cloudtrail=DIR` (CloudTrail log files as delivered to S3, copied locally;
-    /// repeatable). Enables the permission gap and rules LR601/LR602.
+    /// Observed use: `cloudtrail=DIR` (CloudTrail log files as delivered to S3, copied locally) or
+    /// `access-advisor` (IAM Access Advisor, during a live collection); repeatable. Enables the
+    /// permission gap and rules LR601/LR602.
     #[arg(long, value_name = "SOURCE=WHERE")]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.
@@ -147,7 +148,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if to_stdout > 1 {
         bail!("only one report can go to standard output: give --output for the others");
     }
-    let inv = a.source.load()?;
+    let inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
     let today = crate::sources::scan_day(&inv, a.today.as_deref())?;
     let mut inv = inv;
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today)?;

@@ -40,6 +40,9 @@ pub struct LiveArgs {
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Set by `--usage access-advisor`: read Access Advisor for use since this time (epoch seconds).
+    #[arg(skip)]
+    pub access_advisor_since: Option<i64>,
 }
 
 impl LiveArgs {
@@ -63,6 +66,7 @@ impl LiveArgs {
             external_id: self.external_id.clone(),
             endpoint_url: self.endpoint_url.clone(),
             concurrency: self.concurrency.max(1),
+            access_advisor_since: self.access_advisor_since,
             ..Options::default()
         };
         let mode = if self.quiet {
@@ -114,6 +118,22 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
+    /// Asks the live collection for Access Advisor data when `--usage access-advisor` is given.
+    pub fn with_usage(&self, usage: &[String], window_days: i64) -> Result<SourceArgs> {
+        let mut s = self.clone();
+        if usage.iter().any(|u| u == "access-advisor") {
+            if self.demo || !self.input.is_empty() {
+                bail!("--usage access-advisor reads IAM during a live collection; it cannot be used with --demo or --input");
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            s.live.access_advisor_since = Some(now - window_days.max(1) * 86_400);
+        }
+        Ok(s)
+    }
+
     pub fn load(&self) -> Result<Inventory> {
         if self.demo {
             return Ok(demo_inventory());
@@ -143,7 +163,7 @@ pub fn add_usage(
         .map(fmt)
         .unwrap_or_default();
     let mut reader = rolecall_usage::Reader::new(rolecall_catalog::catalog(), &start, &end);
-    for u in sources {
+    for u in sources.iter().filter(|u| u.as_str() != "access-advisor") {
         match u.split_once('=') {
             Some(("cloudtrail", path)) if !path.starts_with("s3://") => {
                 let p = std::path::Path::new(path);
@@ -173,7 +193,11 @@ pub fn add_usage(
     for b in st.bad_files.iter().take(10) {
         eprintln!("usage: unreadable: {b}");
     }
-    inv.usage = Some(reader.finish().0);
+    let usage = reader.finish().0;
+    match &mut inv.usage {
+        Some(mine) => mine.merge(usage),
+        None => inv.usage = Some(usage),
+    }
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub struct SuggestArgs {
     target: String,
     #[command(flatten)]
     source: SourceArgs,
-    /// Observed use: `cloudtrail=DIR` (repeatable). Required.
+    /// Observed use: `cloudtrail=DIR` or `access-advisor` (repeatable). Required.
     #[arg(long, value_name = "SOURCE=WHERE", required = true)]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.
@@ -34,7 +34,7 @@ pub struct SuggestArgs {
 }
 
 pub fn run(a: SuggestArgs) -> Result<ExitCode> {
-    let mut inv = a.source.load()?;
+    let mut inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
     let today = crate::sources::scan_day(&inv, None)?;
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today)?;
     let t = a.target.as_str();

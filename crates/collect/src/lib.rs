@@ -22,6 +22,7 @@
     )
 )]
 
+mod advisor;
 mod apigw;
 mod iam;
 mod lambda;
@@ -35,6 +36,7 @@ pub use progress::{Progress, ProgressMode};
 /// The paginating readers, exposed for tests with recorded response shapes (moto answers these in
 /// one page).
 pub mod pages {
+    pub use crate::advisor::last_accessed;
     pub use crate::iam::all_pages as authorization_details;
     pub use crate::lambda::{list_event_source_mappings, list_functions};
 }
@@ -179,6 +181,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Region for global calls (IAM, STS, Organizations) and the default client region.
     pub home_region: String,
+    /// Read IAM Access Advisor for each execution role: use since this time (epoch seconds).
+    pub access_advisor_since: Option<i64>,
 }
 
 impl Default for Options {
@@ -193,6 +197,7 @@ impl Default for Options {
             endpoint_url: None,
             concurrency: 16,
             home_region: "us-east-1".into(),
+            access_advisor_since: None,
         }
     }
 }
@@ -438,6 +443,59 @@ async fn collect_account(
             inv.managed_policies = policies;
         }
         Err(g) => inv.coverage.push(g),
+    }
+    if let Some(since) = shared.opts.access_advisor_since {
+        let client = aws_sdk_iam::Client::from_conf(shared.stats.iam(&cfg));
+        let execution_roles: Vec<String> = inv
+            .roles
+            .iter()
+            .filter(|r| r.trust_policy.text().contains("lambda.amazonaws.com"))
+            .map(|r| r.arn.clone())
+            .collect();
+        let results: Vec<(String, Result<_, String>)> = stream::iter(execution_roles)
+            .map(|arn| {
+                let client = client.clone();
+                let shared = shared.clone();
+                async move {
+                    let r = advisor::last_accessed(
+                        &client,
+                        &shared.sem,
+                        &arn,
+                        since,
+                        std::time::Duration::from_secs(1),
+                    )
+                    .await;
+                    (arn, r)
+                }
+            })
+            .buffer_unordered(shared.opts.concurrency.clamp(1, 8))
+            .collect()
+            .await;
+        let mut usage = rolecall_inventory::Usage {
+            sources: vec!["access-advisor".into()],
+            ..Default::default()
+        };
+        for (arn, r) in results {
+            match r {
+                Ok(actions) if !actions.is_empty() => {
+                    usage.roles.insert(
+                        arn,
+                        rolecall_inventory::RoleUsage {
+                            functions: Vec::new(),
+                            actions,
+                        },
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => inv.coverage.push(gap(
+                    &account,
+                    None,
+                    "iam:GenerateServiceLastAccessedDetails",
+                    format!("{arn}: {e}"),
+                )),
+            }
+        }
+        inv.usage = Some(usage);
     }
     let regions = match &shared.opts.regions {
         Regions::List(r) => r.clone(),

@@ -195,3 +195,113 @@ async fn authorization_details_read_every_page() {
     assert_eq!(policies.len(), 1);
     assert_eq!((p1.num_calls(), p2.num_calls()), (1, 1));
 }
+
+/// IAM Access Advisor: moto lacks GenerateServiceLastAccessedDetails and
+/// GetServiceLastAccessedDetails, so the job's life (in progress, then completed with an
+/// action-level service and a service-level one) is played with the SDK's test utilities, in the
+/// shapes IAM returns.
+#[tokio::test]
+async fn access_advisor_polls_the_job_and_keeps_what_was_used_in_the_window() {
+    use aws_sdk_iam::operation::generate_service_last_accessed_details::GenerateServiceLastAccessedDetailsOutput;
+    use aws_sdk_iam::operation::get_service_last_accessed_details::GetServiceLastAccessedDetailsOutput;
+    use aws_sdk_iam::types::{JobStatusType, ServiceLastAccessed, TrackedActionLastAccessed};
+    use aws_smithy_types::DateTime;
+
+    let day = |s: i64| DateTime::from_secs(s);
+    let since = 1_790_000_000; // the window's start
+    let generate = mock!(aws_sdk_iam::Client::generate_service_last_accessed_details)
+        .match_requests(|r| {
+            r.arn() == Some("arn:aws:iam::123456789012:role/app")
+                && r.granularity().map(|g| g.as_str()) == Some("ACTION_LEVEL")
+        })
+        .then_output(|| {
+            GenerateServiceLastAccessedDetailsOutput::builder()
+                .job_id("job-1")
+                .build()
+        });
+    let in_progress = mock!(aws_sdk_iam::Client::get_service_last_accessed_details)
+        .match_requests(|r| r.job_id() == Some("job-1"))
+        .then_output(move || {
+            GetServiceLastAccessedDetailsOutput::builder()
+                .job_status(JobStatusType::InProgress)
+                .job_creation_date(day(since))
+                .job_completion_date(day(since))
+                .set_services_last_accessed(Some(vec![]))
+                .build()
+                .unwrap()
+        });
+    let done = mock!(aws_sdk_iam::Client::get_service_last_accessed_details)
+        .match_requests(|r| r.job_id() == Some("job-1"))
+        .then_output(move || {
+            GetServiceLastAccessedDetailsOutput::builder()
+                .job_status(JobStatusType::Completed)
+                .job_creation_date(day(since))
+                .job_completion_date(day(since + 60))
+                .services_last_accessed(
+                    ServiceLastAccessed::builder()
+                        .service_name("Amazon S3")
+                        .service_namespace("s3")
+                        .last_authenticated(day(since + 1000))
+                        .tracked_actions_last_accessed(
+                            TrackedActionLastAccessed::builder()
+                                .action_name("GetObject")
+                                .last_accessed_time(day(since + 1000))
+                                .build(),
+                        )
+                        .tracked_actions_last_accessed(
+                            TrackedActionLastAccessed::builder()
+                                .action_name("PutObject")
+                                .last_accessed_time(day(since - 86_400 * 200))
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .services_last_accessed(
+                    ServiceLastAccessed::builder()
+                        .service_name("Amazon SQS")
+                        .service_namespace("sqs")
+                        .last_authenticated(day(since + 50))
+                        .build()
+                        .unwrap(),
+                )
+                .services_last_accessed(
+                    ServiceLastAccessed::builder()
+                        .service_name("Amazon RDS")
+                        .service_namespace("rds")
+                        .build()
+                        .unwrap(),
+                )
+                .is_truncated(false)
+                .build()
+                .unwrap()
+        });
+    let client = mock_client!(
+        aws_sdk_iam,
+        RuleMode::Sequential,
+        &[&generate, &in_progress, &done]
+    );
+    let used = pages::last_accessed(
+        &client,
+        &Semaphore::new(2),
+        "arn:aws:iam::123456789012:role/app",
+        since,
+        std::time::Duration::from_millis(1),
+    )
+    .await
+    .unwrap();
+    let keys: Vec<&str> = used.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["s3:GetObject", "sqs:*"],
+        "PutObject is older than the window; RDS was never used"
+    );
+    assert_eq!(
+        (
+            generate.num_calls(),
+            in_progress.num_calls(),
+            done.num_calls()
+        ),
+        (1, 1, 1)
+    );
+}

@@ -137,6 +137,45 @@ pub struct Usage {
     pub roles: BTreeMap<String, RoleUsage>,
 }
 
+impl Usage {
+    /// Adds another source's observations (several accounts, CloudTrail and Access Advisor).
+    pub fn merge(&mut self, other: Usage) {
+        for s in other.sources {
+            if !self.sources.contains(&s) {
+                self.sources.push(s);
+            }
+        }
+        if self.window_start.is_empty()
+            || (!other.window_start.is_empty() && other.window_start < self.window_start)
+        {
+            self.window_start = other.window_start;
+        }
+        if other.window_end > self.window_end {
+            self.window_end = other.window_end;
+        }
+        for (role, u) in other.roles {
+            let mine = self.roles.entry(role).or_default();
+            for f in u.functions {
+                if !mine.functions.contains(&f) {
+                    mine.functions.push(f);
+                }
+            }
+            for (a, use_) in u.actions {
+                let e = mine.actions.entry(a).or_default();
+                e.count += use_.count;
+                if use_.last_seen > e.last_seen {
+                    e.last_seen = use_.last_seen;
+                }
+                for r in use_.resources {
+                    if !e.resources.contains(&r) {
+                        e.resources.push(r);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RoleUsage {
     /// Function names whose sessions made the calls.
@@ -309,8 +348,10 @@ impl Inventory {
         self.roles.extend(other.roles);
         self.managed_policies.extend(other.managed_policies);
         self.coverage.extend(other.coverage);
-        if self.usage.is_none() {
-            self.usage = other.usage;
+        match (&mut self.usage, other.usage) {
+            (None, u) => self.usage = u,
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (Some(_), None) => {}
         }
         if self.collected_at.is_none() {
             self.collected_at = other.collected_at;
