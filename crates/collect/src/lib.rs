@@ -71,6 +71,18 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "iam:GetAccountAuthorizationDetails",
         "*",
     ),
+    (
+        "iam",
+        "GenerateServiceLastAccessedDetails",
+        "iam:GenerateServiceLastAccessedDetails",
+        "arn:aws:iam::210987654321:role/lambda-app-role",
+    ),
+    (
+        "iam",
+        "GetServiceLastAccessedDetails",
+        "iam:GetServiceLastAccessedDetails",
+        "*",
+    ),
     ("lambda", "ListFunctions", "lambda:ListFunctions", "*"),
     (
         "lambda",
