@@ -21,6 +21,7 @@ pub mod suggest;
 
 use rolecall_catalog::{ActionId, Catalog};
 use rolecall_inventory::{ActionUse, RoleUsage, Usage};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -226,11 +227,11 @@ fn session_name(arn: &str) -> Option<&str> {
 pub struct Reader<'c> {
     catalog: &'c Catalog,
     window: (String, String),
-    roles: BTreeMap<String, BTreeMap<ActionId, ActionUse>>,
-    functions: BTreeMap<String, std::collections::BTreeSet<String>>,
+    roles: FxHashMap<String, BTreeMap<ActionId, ActionUse>>,
+    functions: FxHashMap<String, std::collections::BTreeSet<String>>,
     /// event source → event name → action (None: not in the catalogue), so each distinct pair is
     /// resolved once.
-    actions: std::collections::HashMap<String, std::collections::HashMap<String, Option<ActionId>>>,
+    actions: FxHashMap<String, FxHashMap<String, Option<ActionId>>>,
     pub stats: ReadStats,
     sources: Vec<String>,
 }
@@ -242,9 +243,9 @@ impl<'c> Reader<'c> {
         Reader {
             catalog,
             window: (window_start.to_string(), window_end.to_string()),
-            roles: BTreeMap::new(),
-            functions: BTreeMap::new(),
-            actions: std::collections::HashMap::new(),
+            roles: FxHashMap::default(),
+            functions: FxHashMap::default(),
+            actions: FxHashMap::default(),
             stats: ReadStats::default(),
             sources: Vec::new(),
         }
