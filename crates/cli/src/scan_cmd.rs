@@ -151,7 +151,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
     let today = crate::sources::scan_day(&inv, a.today.as_deref())?;
     let mut inv = inv;
-    crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today)?;
+    crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
     let mut result = scan(&inv, catalog(), &config, today);
     if a.sort == SortBy::Gap {
         sort_by_gap(&mut result);

@@ -152,6 +152,7 @@ pub fn add_usage(
     sources: &[String],
     window_days: i64,
     today: chrono::NaiveDate,
+    live: &LiveArgs,
 ) -> Result<()> {
     if sources.is_empty() {
         return Ok(());
@@ -172,8 +173,20 @@ pub fn add_usage(
                 }
                 reader.read_path(p);
             }
+            Some(("cloudtrail", url)) => {
+                let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+                let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+                let mut bad = Vec::new();
+                reader.add_source(format!("cloudtrail:{url}"));
+                rt.block_on(Box::pin(async {
+                    let cfg = rolecall_collect::sdk_config(live.profile.as_deref(), live.endpoint_url.as_deref(), &region).await;
+                    rolecall_collect::each_log_object(&cfg, url, |name, bytes| reader.read_bytes(name, bytes), |key, e| bad.push(format!("{key}: {e}"))).await
+                }))
+                .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                reader.stats.bad_files.extend(bad);
+            }
             _ => bail!(
-                "--usage {u:?}: expected cloudtrail=DIR (a local copy of the CloudTrail log files)"
+                "--usage {u:?}: expected cloudtrail=DIR, cloudtrail=s3://bucket/prefix or access-advisor"
             ),
         }
     }

@@ -36,7 +36,7 @@ pub struct SuggestArgs {
 pub fn run(a: SuggestArgs) -> Result<ExitCode> {
     let mut inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
     let today = crate::sources::scan_day(&inv, None)?;
-    crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today)?;
+    crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
     let t = a.target.as_str();
     let role = inv
         .roles

@@ -24,6 +24,9 @@ pub struct UsageArgs {
     until: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Credentials and endpoint for `cloudtrail=s3://...`.
+    #[command(flatten)]
+    live: crate::sources::LiveArgs,
 }
 
 /// Reads usage sources and prints what each role was seen doing: for checking log coverage, and
@@ -31,7 +34,7 @@ pub struct UsageArgs {
 pub fn run(a: UsageArgs) -> Result<ExitCode> {
     let mut inv = Inventory::new("usage");
     let today = crate::sources::scan_day(&inv, a.until.as_deref())?;
-    crate::sources::add_usage(&mut inv, &a.sources, a.usage_window, today)?;
+    crate::sources::add_usage(&mut inv, &a.sources, a.usage_window, today, &a.live)?;
     let usage = inv.usage.unwrap_or_default();
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&json!(usage))?),

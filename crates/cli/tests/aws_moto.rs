@@ -517,3 +517,59 @@ fn publish_to_security_hub_s3_sns_and_slack() {
         "the local report was written before publishing"
     );
 }
+
+#[test]
+fn usage_reads_cloudtrail_logs_from_s3() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    let helper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/moto_publish.py");
+    let setup = Command::new(&python)
+        .arg(&helper)
+        .args([&endpoint, "logs"])
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let creds = serde_json::json!({"access_key_id": "testing", "secret_access_key": "testing"});
+    let out = rolecall(
+        &[
+            "usage",
+            "cloudtrail=s3://org-cloudtrail-logs/AWSLogs/",
+            "--until",
+            "2026-11-30",
+            "--format",
+            "json",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &creds,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("usage: 2 file(s), 2 event(s), 2 attributed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 unreadable file(s)") && stderr.contains("_b.json.gz"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["roles"]["arn:aws:iam::111111111111:role/lambda-orders-role"]["actions"]
+            ["sqs:SendMessage"]["count"],
+        2
+    );
+    assert_eq!(
+        v["sources"][0],
+        "cloudtrail:s3://org-cloudtrail-logs/AWSLogs/"
+    );
+}

@@ -29,9 +29,11 @@ mod lambda;
 mod orgs;
 mod progress;
 mod regions;
+mod s3logs;
 mod stats;
 
 pub use progress::{Progress, ProgressMode};
+pub use s3logs::each_log_object;
 
 /// The paginating readers, exposed for tests with recorded response shapes (moto answers these in
 /// one page).
@@ -83,6 +85,8 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "iam:GetServiceLastAccessedDetails",
         "*",
     ),
+    ("s3", "ListObjectsV2", "s3:ListBucket", "arn:aws:s3:::org-cloudtrail-logs"),
+    ("s3", "GetObject", "s3:GetObject", "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/210987654321/CloudTrail/us-east-1/2026/11/30/x.json.gz"),
     ("lambda", "ListFunctions", "lambda:ListFunctions", "*"),
     (
         "lambda",
@@ -214,6 +218,21 @@ impl Default for Options {
     }
 }
 
+/// The AWS configuration rolecall uses for a profile, endpoint and region (the standard credential
+/// chain, adaptive retries).
+pub async fn sdk_config(profile: Option<&str>, endpoint: Option<&str>, region: &str) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = endpoint {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
 /// Only what stops the collection before it starts: no usable credentials at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
@@ -274,16 +293,12 @@ pub async fn collect(
     progress: Progress,
 ) -> Result<(Inventory, Stats), CollectError> {
     let started = Instant::now();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(opts.home_region.clone()))
-        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(u) = &opts.endpoint_url {
-        loader = loader.endpoint_url(u);
-    }
-    let base = loader.load().await;
+    let base = sdk_config(
+        opts.profile.as_deref(),
+        opts.endpoint_url.as_deref(),
+        &opts.home_region,
+    )
+    .await;
     let shared = Arc::new(Shared {
         sem: Semaphore::new(opts.concurrency.max(1)),
         stats: Stats::new(),

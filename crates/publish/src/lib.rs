@@ -14,7 +14,7 @@ mod securityhub;
 
 pub use securityhub::{security_hub, SecurityHubOutcome};
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_types::region::Region;
 use rolecall_checks::{ScanResult, Severity};
 use std::collections::{BTreeMap, HashSet};
@@ -34,17 +34,9 @@ pub(crate) fn fail(target: &str, message: impl Into<String>) -> PublishError {
 
 pub(crate) use rolecall_collect::describe;
 
-/// AWS configuration for publishing (same credential chain as the collector).
+/// AWS configuration for publishing: the collector's (same credential chain and retries).
 pub async fn aws_config(profile: Option<&str>, endpoint: Option<&str>, region: &str) -> SdkConfig {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
-    if let Some(p) = profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(e) = endpoint {
-        loader = loader.endpoint_url(e);
-    }
-    loader.load().await
+    rolecall_collect::sdk_config(profile, endpoint, region).await
 }
 
 /// `s3://bucket/prefix/` → (bucket, prefix without slashes at the ends).

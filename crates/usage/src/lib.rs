@@ -251,6 +251,11 @@ impl<'c> Reader<'c> {
         }
     }
 
+    /// Records where the next files come from (`cloudtrail:s3://bucket/prefix`).
+    pub fn add_source(&mut self, source: String) {
+        self.sources.push(source);
+    }
+
     /// A log file, or a directory searched recursively for `*.json.gz` and `*.json`.
     pub fn read_path(&mut self, path: &Path) {
         self.sources.push(format!("cloudtrail:{}", path.display()));

@@ -1,0 +1,59 @@
+//! CloudTrail log files straight from their S3 bucket (`s3://bucket/prefix`): listed page by page
+//! and read one object at a time, so memory follows the largest file.
+
+use crate::describe;
+use aws_config::SdkConfig;
+
+/// Calls `each(key, bytes)` for every `.json.gz`/`.json` object under the prefix. Returns how many
+/// objects were read; objects that cannot be read are passed to `failed(key, error)`.
+pub async fn each_log_object(
+    cfg: &SdkConfig,
+    url: &str,
+    mut each: impl FnMut(&str, &[u8]),
+    mut failed: impl FnMut(&str, String),
+) -> Result<u64, String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("{url}: expected s3://bucket/prefix"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let mut token: Option<String> = None;
+    let mut read = 0;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        for o in page.contents() {
+            let Some(key) = o.key() else { continue };
+            if !(key.ends_with(".json.gz") || key.ends_with(".json")) {
+                continue;
+            }
+            match client.get_object().bucket(bucket).key(key).send().await {
+                Ok(obj) => match obj.body.collect().await {
+                    Ok(bytes) => {
+                        each(&format!("s3://{bucket}/{key}"), &bytes.into_bytes());
+                        read += 1;
+                    }
+                    Err(e) => failed(key, e.to_string()),
+                },
+                Err(e) => failed(key, describe(&e)),
+            }
+        }
+        match page.next_continuation_token() {
+            Some(t) if page.is_truncated() == Some(true) && Some(t) != token.as_deref() => {
+                token = Some(t.to_string())
+            }
+            _ => break,
+        }
+    }
+    Ok(read)
+}
