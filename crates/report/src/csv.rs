@@ -21,6 +21,7 @@ pub const COLUMNS: &[&str] = &[
     "actions",
     "remediation",
     "id",
+    "gap_score",
 ];
 
 fn cell(s: &str) -> String {
@@ -36,9 +37,24 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// `sort_by_gap`: rank by permission gap instead of risk when usage data exists (reserved; today
-/// findings carry no gap, so the risk order is kept).
+/// Rows in the order of the result: by risk, or by permission gap after `scan --sort gap`; the
+/// last column carries the gap score of the role when the scan had usage data.
 pub fn render(r: &ScanResult) -> String {
+    // The permission gap of the role each finding concerns (empty without usage data).
+    let role_of_fn: std::collections::HashMap<&str, &str> = r
+        .functions
+        .iter()
+        .map(|f| (f.arn.as_str(), f.role_arn.as_str()))
+        .collect();
+    let gap_of = |arn: &str| -> String {
+        let role = role_of_fn.get(arn).copied().unwrap_or(arn);
+        r.roles
+            .iter()
+            .find(|x| x.arn == role || rolecall_inventory::model::same_role(&x.arn, role))
+            .and_then(|x| x.gap.as_ref())
+            .map(|g| g.score.to_string())
+            .unwrap_or_default()
+    };
     let mut out = COLUMNS.join(",");
     out.push_str("\r\n");
     for (i, f) in r.findings.iter().enumerate() {
@@ -66,6 +82,7 @@ pub fn render(r: &ScanResult) -> String {
             actions.join(" "),
             f.remediation.clone(),
             f.id.clone(),
+            gap_of(&f.resource_arn),
         ];
         out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");

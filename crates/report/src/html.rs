@@ -397,6 +397,21 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             if role.admin { " · <strong class=\"gap\">administrator</strong>" } else { "" },
             role.permissions_boundary.as_deref().map(esc).unwrap_or_else(|| "none".into())
         );
+        if let Some(g) = &role.gap {
+            let unused_services = if g.unused_services.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · services never called: {}",
+                    esc(&g.unused_services.join(", "))
+                )
+            };
+            let _ = write!(
+                o,
+                "<div class=\"small\"><strong>Permission gap</strong>: used {} of {} granted actions; {} unused (score {}){unused_services}</div>",
+                g.used, g.granted, g.unused, g.score
+            );
+        }
         if !role.functions.is_empty() {
             let names: Vec<String> = role
                 .functions
