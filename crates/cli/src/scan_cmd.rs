@@ -62,7 +62,8 @@ pub struct ScanArgs {
     /// goes to the n-th --output; one without an output goes to standard output).
     #[arg(long = "format", value_enum)]
     formats: Vec<Format>,
-    /// Where to write the report of the matching --format.
+    /// Where to write the report of the matching --format: a file, or `s3://bucket/prefix/`
+    /// (written under `prefix/YYYY/MM/DD/` after the local reports).
     #[arg(long = "output", value_name = "PATH")]
     outputs: Vec<PathBuf>,
     /// Exit 1 when a finding at or above this severity remains (after suppressions).
@@ -88,8 +89,8 @@ pub struct ScanArgs {
     /// An earlier JSON report: findings already in it are not "new" for --notify.
     #[arg(long, value_name = "REPORT.json")]
     previous: Option<PathBuf>,
-    /// Observed use: `cloudtrail=DIR` (CloudTrail log files as delivered to S3, copied locally) or
-    /// `access-advisor` (IAM Access Advisor, during a live collection); repeatable. Enables the
+    /// Observed use: `cloudtrail=DIR` or `cloudtrail=s3://bucket/prefix` (CloudTrail log files),
+    /// or `access-advisor` (IAM Access Advisor, during a live collection); repeatable. Enables the
     /// permission gap and rules LR601/LR602.
     #[arg(long, value_name = "SOURCE=WHERE")]
     usage: Vec<String>,

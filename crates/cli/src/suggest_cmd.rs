@@ -19,7 +19,8 @@ pub struct SuggestArgs {
     target: String,
     #[command(flatten)]
     source: SourceArgs,
-    /// Observed use: `cloudtrail=DIR` or `access-advisor` (repeatable). Required.
+    /// Observed use: `cloudtrail=DIR`, `cloudtrail=s3://bucket/prefix` or `access-advisor`
+    /// (repeatable). Required.
     #[arg(long, value_name = "SOURCE=WHERE", required = true)]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.

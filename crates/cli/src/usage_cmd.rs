@@ -13,7 +13,7 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct UsageArgs {
-    /// Usage sources: `cloudtrail=DIR` (repeatable).
+    /// Usage sources: `cloudtrail=DIR` or `cloudtrail=s3://bucket/prefix` (repeatable).
     #[arg(required = true, value_name = "SOURCE=WHERE")]
     sources: Vec<String>,
     /// Days of use to consider, ending at --until.
