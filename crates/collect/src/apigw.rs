@@ -1,7 +1,7 @@
 //! API Gateway REST (v1) and HTTP (v2) integrations that invoke a Lambda function, as triggers.
 
 use crate::lambda::unqualified;
-use crate::{describe, gap, Shared};
+use crate::{all_pages, describe, gap, Shared};
 use aws_config::SdkConfig;
 use rolecall_inventory::{CoverageEntry, Trigger};
 
@@ -26,124 +26,95 @@ pub(crate) async fn integrations(
     coverage: &mut Vec<CoverageEntry>,
 ) -> Vec<(String, Trigger)> {
     let mut out = Vec::new();
+    let mut failed = |what: String, e: String| {
+        coverage.push(gap(
+            account,
+            Some(region),
+            "apigateway:GET",
+            format!("{what}: {e}"),
+        ))
+    };
     // REST APIs
     let rest = aws_sdk_apigateway::Client::from_conf(shared.stats.apigateway(cfg));
-    let mut position: Option<String> = None;
-    let mut apis = Vec::new();
-    loop {
-        let page = {
-            let _p = shared.sem.acquire().await;
-            rest.get_rest_apis()
+    let rest = &rest;
+    let apis = all_pages(&shared.sem, |position| async move {
+        let p = rest
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            p.items()
+                .iter()
+                .filter_map(|a| a.id().map(str::to_string))
+                .collect::<Vec<_>>(),
+            p.position().map(str::to_string),
+        ))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        failed("GetRestApis".into(), e);
+        Vec::new()
+    });
+    for api in apis {
+        let api_ref = &api;
+        let resources = all_pages(&shared.sem, |position| async move {
+            let p = rest
+                .get_resources()
+                .rest_api_id(api_ref)
+                .embed("methods")
                 .limit(500)
-                .set_position(position.clone())
+                .set_position(position)
                 .send()
                 .await
-        };
-        match page {
-            Ok(p) => {
-                apis.extend(p.items().iter().filter_map(|a| a.id().map(str::to_string)));
-                match p.position() {
-                    Some(x) if !x.is_empty() && Some(x) != position.as_deref() => {
-                        position = Some(x.to_string())
-                    }
-                    _ => break,
-                }
-            }
-            Err(e) => {
-                coverage.push(gap(
-                    account,
-                    Some(region),
-                    "apigateway:GET",
-                    format!("GetRestApis: {}", describe(&e)),
-                ));
-                break;
-            }
-        }
-    }
-    for api in apis {
-        let mut position: Option<String> = None;
-        loop {
-            let page = {
-                let _p = shared.sem.acquire().await;
-                rest.get_resources()
-                    .rest_api_id(&api)
-                    .embed("methods")
-                    .limit(500)
-                    .set_position(position.clone())
-                    .send()
-                    .await
-            };
-            match page {
-                Ok(p) => {
-                    for r in p.items() {
-                        for (verb, m) in r.resource_methods().into_iter().flatten() {
-                            if let Some(f) = m
-                                .method_integration()
-                                .and_then(|i| i.uri())
-                                .and_then(function_of_uri)
-                            {
-                                let path = r.path().unwrap_or("/");
-                                out.push((f, Trigger { kind: "apigateway-rest".into(), source_arn: Some(format!("arn:aws:execute-api:{region}:{account}:{api}/*/{verb}{path}")) }));
-                            }
+                .map_err(|e| describe(&e))?;
+            Ok((p.items().to_vec(), p.position().map(str::to_string)))
+        })
+        .await;
+        match resources {
+            Ok(items) => {
+                for r in &items {
+                    for (verb, m) in r.resource_methods().into_iter().flatten() {
+                        if let Some(f) = m
+                            .method_integration()
+                            .and_then(|i| i.uri())
+                            .and_then(function_of_uri)
+                        {
+                            let path = r.path().unwrap_or("/");
+                            out.push((f, Trigger { kind: "apigateway-rest".into(), source_arn: Some(format!("arn:aws:execute-api:{region}:{account}:{api}/*/{verb}{path}")) }));
                         }
                     }
-                    match p.position() {
-                        Some(x) if !x.is_empty() && Some(x) != position.as_deref() => {
-                            position = Some(x.to_string())
-                        }
-                        _ => break,
-                    }
-                }
-                Err(e) => {
-                    coverage.push(gap(
-                        account,
-                        Some(region),
-                        "apigateway:GET",
-                        format!("GetResources {api}: {}", describe(&e)),
-                    ));
-                    break;
                 }
             }
+            Err(e) => failed(format!("GetResources {api}"), e),
         }
     }
     // HTTP APIs
     let http = aws_sdk_apigatewayv2::Client::from_conf(shared.stats.apigatewayv2(cfg));
-    let mut token: Option<String> = None;
-    let mut apis = Vec::new();
-    loop {
-        let page = {
-            let _p = shared.sem.acquire().await;
-            http.get_apis()
-                .max_results("500")
-                .set_next_token(token.clone())
-                .send()
-                .await
-        };
-        match page {
-            Ok(p) => {
-                apis.extend(
-                    p.items()
-                        .iter()
-                        .filter_map(|a| a.api_id().map(str::to_string)),
-                );
-                match p.next_token() {
-                    Some(x) if !x.is_empty() && Some(x) != token.as_deref() => {
-                        token = Some(x.to_string())
-                    }
-                    _ => break,
-                }
-            }
-            Err(e) => {
-                coverage.push(gap(
-                    account,
-                    Some(region),
-                    "apigateway:GET",
-                    format!("GetApis: {}", describe(&e)),
-                ));
-                break;
-            }
-        }
-    }
+    let http = &http;
+    let apis = all_pages(&shared.sem, |token| async move {
+        let p = http
+            .get_apis()
+            .max_results("500")
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            p.items()
+                .iter()
+                .filter_map(|a| a.api_id().map(str::to_string))
+                .collect::<Vec<_>>(),
+            p.next_token().map(str::to_string),
+        ))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        failed("GetApis".into(), e);
+        Vec::new()
+    });
     for api in apis {
         let page = {
             let _p = shared.sem.acquire().await;
@@ -169,12 +140,7 @@ pub(crate) async fn integrations(
                     }
                 }
             }
-            Err(e) => coverage.push(gap(
-                account,
-                Some(region),
-                "apigateway:GET",
-                format!("GetIntegrations {api}: {}", describe(&e)),
-            )),
+            Err(e) => failed(format!("GetIntegrations {api}"), describe(&e)),
         }
     }
     out

@@ -2,7 +2,7 @@
 //! mappings, and API Gateway integrations.
 
 use crate::iam::doc;
-use crate::{apigw, describe, gap, Shared};
+use crate::{all_pages, apigw, describe, gap, Shared};
 use aws_config::SdkConfig;
 use aws_sdk_lambda::types::{EventSourceMappingConfiguration, FunctionConfiguration};
 use futures::stream::{self, StreamExt};
@@ -15,28 +15,20 @@ pub async fn list_functions(
     client: &aws_sdk_lambda::Client,
     sem: &Semaphore,
 ) -> Result<Vec<FunctionConfiguration>, String> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = {
-            let _p = sem.acquire().await;
-            client
-                .list_functions()
-                .set_marker(marker.clone())
-                .max_items(50)
-                .send()
-                .await
-        }
-        .map_err(|e| describe(&e))?;
-        out.extend(page.functions().iter().cloned());
-        match page.next_marker() {
-            Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
-                marker = Some(m.to_string())
-            }
-            _ => break,
-        }
-    }
-    Ok(out)
+    all_pages(sem, |marker| async move {
+        let page = client
+            .list_functions()
+            .set_marker(marker)
+            .max_items(50)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            page.functions().to_vec(),
+            page.next_marker().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 /// Every page of `ListEventSourceMappings` for the region.
@@ -44,28 +36,20 @@ pub async fn list_event_source_mappings(
     client: &aws_sdk_lambda::Client,
     sem: &Semaphore,
 ) -> Result<Vec<EventSourceMappingConfiguration>, String> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = {
-            let _p = sem.acquire().await;
-            client
-                .list_event_source_mappings()
-                .set_marker(marker.clone())
-                .max_items(100)
-                .send()
-                .await
-        }
-        .map_err(|e| describe(&e))?;
-        out.extend(page.event_source_mappings().iter().cloned());
-        match page.next_marker() {
-            Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
-                marker = Some(m.to_string())
-            }
-            _ => break,
-        }
-    }
-    Ok(out)
+    all_pages(sem, |marker| async move {
+        let page = client
+            .list_event_source_mappings()
+            .set_marker(marker)
+            .max_items(100)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            page.event_source_mappings().to_vec(),
+            page.next_marker().map(str::to_string),
+        ))
+    })
+    .await
 }
 
 /// `arn:aws:lambda:r:a:function:name[:qualifier]` → the unqualified ARN.
@@ -243,35 +227,34 @@ async fn tags_by_arn(
     cfg: &SdkConfig,
 ) -> Result<HashMap<String, BTreeMap<String, String>>, String> {
     let client = aws_sdk_resourcegroupstagging::Client::from_conf(shared.stats.tagging(cfg));
-    let mut out = HashMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = {
-            let _p = shared.sem.acquire().await;
-            client
-                .get_resources()
-                .resource_type_filters("lambda:function")
-                .resources_per_page(100)
-                .set_pagination_token(token.clone())
-                .send()
-                .await
-        }
-        .map_err(|e| describe(&e))?;
-        for m in page.resource_tag_mapping_list() {
-            if let Some(arn) = m.resource_arn() {
-                out.insert(
+    let client = &client;
+    let mappings = all_pages(&shared.sem, |token| async move {
+        let page = client
+            .get_resources()
+            .resource_type_filters("lambda:function")
+            .resources_per_page(100)
+            .set_pagination_token(token)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            page.resource_tag_mapping_list().to_vec(),
+            page.pagination_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(mappings
+        .iter()
+        .filter_map(|m| {
+            m.resource_arn().map(|arn| {
+                (
                     unqualified(arn),
                     m.tags()
                         .iter()
                         .map(|t| (t.key().to_string(), t.value().to_string()))
                         .collect(),
-                );
-            }
-        }
-        match page.pagination_token() {
-            Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
-    Ok(out)
+                )
+            })
+        })
+        .collect())
 }

@@ -277,6 +277,29 @@ where
     }
 }
 
+/// Every page of a paginated call: `page(token)` fetches one page (items and the next token),
+/// holding one of the semaphore's permits. Stops at the last page, or when a token repeats (an
+/// endpoint that echoes its token must not loop forever).
+pub(crate) async fn all_pages<T, F, Fut>(sem: &Semaphore, mut page: F) -> Result<Vec<T>, String>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), String>>,
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (items, next) = {
+            let _p = sem.acquire().await;
+            page(token.clone()).await?
+        };
+        out.extend(items);
+        match next {
+            Some(t) if !t.is_empty() && Some(&t) != token.as_ref() => token = Some(t),
+            _ => return Ok(out),
+        }
+    }
+}
+
 pub(crate) fn gap(account: &str, region: Option<&str>, api: &str, error: String) -> CoverageEntry {
     CoverageEntry {
         account: account.to_string(),

@@ -1,7 +1,7 @@
 //! Organizations: the ACTIVE accounts, and for each the SCPs on its path (root, OUs, account).
 //! SCPs do not apply to the management account, so it gets none.
 
-use crate::{describe, gap, Shared};
+use crate::{all_pages, describe, gap, Shared};
 use aws_config::SdkConfig;
 use aws_sdk_organizations::types::{AccountStatus, PolicyType};
 use rolecall_inventory::{Account, CoverageEntry, Document, NamedDocument, ScpLevel};
@@ -14,34 +14,32 @@ pub(crate) async fn accounts_and_scps(
     caller: &str,
 ) -> Result<Vec<Account>, CoverageEntry> {
     let client = aws_sdk_organizations::Client::from_conf(shared.stats.organizations(base));
-    let mut accounts = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = {
-            let _p = shared.sem.acquire().await;
-            client
-                .list_accounts()
-                .set_next_token(token.clone())
-                .send()
-                .await
-        }
-        .map_err(|e| gap(caller, None, "organizations:ListAccounts", describe(&e)))?;
-        for a in page.accounts() {
-            if a.status() == Some(&AccountStatus::Active) {
-                if let Some(id) = a.id() {
-                    accounts.push(Account {
-                        id: id.to_string(),
-                        name: a.name().map(str::to_string),
-                        scp_levels: Vec::new(),
-                    });
-                }
-            }
-        }
-        match page.next_token() {
-            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+    let client_ref = &client;
+    let listed = all_pages(&shared.sem, |token| async move {
+        let page = client_ref
+            .list_accounts()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok((
+            page.accounts().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
+    .map_err(|e| gap(caller, None, "organizations:ListAccounts", e))?;
+    let mut accounts: Vec<Account> = listed
+        .iter()
+        .filter(|a| a.status() == Some(&AccountStatus::Active))
+        .filter_map(|a| {
+            a.id().map(|id| Account {
+                id: id.to_string(),
+                name: a.name().map(str::to_string),
+                scp_levels: Vec::new(),
+            })
+        })
+        .collect();
     let management = {
         let _p = shared.sem.acquire().await;
         client.describe_organization().send().await
