@@ -394,11 +394,6 @@ impl Catalog {
     pub fn access_level(&self, id: ActionId) -> Option<AccessLevel> {
         self.action(id).map(|a| a.access_level)
     }
-
-    /// Iterates the actions in a set as ids.
-    pub fn ids<'a>(&'a self, set: &'a ActionSet) -> impl Iterator<Item = ActionId> + 'a {
-        set.iter()
-    }
 }
 
 #[cfg(test)]

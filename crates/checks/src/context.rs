@@ -106,8 +106,7 @@ impl<'a> Ctx<'a> {
         &self,
         f: &rolecall_inventory::Function,
     ) -> Option<&'a rolecall_inventory::Role> {
-        let idx = *self.roles_by_key.get(&role_key(&f.role_arn)?)?;
-        self.inventory.roles.get(idx)
+        self.role_of_arn(&f.role_arn)
     }
 
     /// The actions the role was seen using in the usage window: None when the scan has no usage

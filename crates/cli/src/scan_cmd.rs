@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Format {
-    // (file extension and content type: see Format::ext)
     Table,
     Json,
     Csv,

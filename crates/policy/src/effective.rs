@@ -12,10 +12,9 @@
 //! [`Exception`] (the action is still granted elsewhere, or when the condition does not hold).
 
 use crate::model::*;
-use rolecall_catalog::{wildcard, AccessLevel, ActionId, ActionSet, Catalog};
+use rolecall_catalog::{wildcard, ActionId, ActionSet, Catalog};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Names a statement: policy name, Sid or index, and what kind of policy it is in.
@@ -335,20 +334,6 @@ impl EffectivePermissions {
         s
     }
 
-    /// Allowed actions counted by service and access level.
-    pub fn by_service(&self, catalog: &Catalog) -> BTreeMap<String, BTreeMap<AccessLevel, usize>> {
-        let mut out: BTreeMap<String, BTreeMap<AccessLevel, usize>> = BTreeMap::new();
-        for (svc, _) in catalog.count_by_service(&self.allowed) {
-            let e = out.entry(svc.prefix.to_string()).or_default();
-            for id in svc.actions.clone().filter(|&i| self.allowed.contains(i)) {
-                if let Some(l) = catalog.access_level(id) {
-                    *e.entry(l).or_default() += 1;
-                }
-            }
-        }
-        out
-    }
-
     /// How many services the principal can call at least one action of.
     pub fn service_count(&self, catalog: &Catalog) -> usize {
         catalog.count_by_service(&self.allowed).count()
@@ -477,27 +462,6 @@ impl<'c> Analyzer<'c> {
         sa
     }
 
-    /// The actions a statement's `Action`/`NotAction` covers (cached per pattern list).
-    pub fn statement_actions(&mut self, m: &ActionMatch) -> Arc<ActionSet> {
-        self.statement(m).actions.clone()
-    }
-
-    /// Actions named in the policy that the catalogue does not know.
-    pub fn unknown_actions(&mut self, p: &Policy) -> Vec<UnknownAction> {
-        let mut out = Vec::new();
-        for s in &p.statements {
-            let sa = self.statement(&s.action);
-            for (action, reason) in &sa.unknown {
-                out.push(UnknownAction {
-                    source: StatementRef::new(p, s),
-                    action: action.clone(),
-                    reason,
-                });
-            }
-        }
-        out
-    }
-
     fn expand<'p>(&mut self, p: &'p Policy, effect: Effect) -> Vec<Expanded<'p>> {
         p.statements
             .iter()
@@ -600,7 +564,7 @@ fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
             let Some(resources) = g.resources.intersect(&c.resources) else {
                 continue;
             };
-            let actions = if c.actions.is_superset_of(&g.actions) {
+            let actions = if g.actions.is_subset(&c.actions) {
                 g.actions.clone()
             } else {
                 Arc::new(g.actions.intersection(&c.actions))
@@ -643,14 +607,4 @@ fn apply_deny(g: &mut Grant, d: &Expanded<'_>) {
         conditional: !unconditional,
         source: d.source.clone(),
     });
-}
-
-trait Superset {
-    fn is_superset_of(&self, other: &ActionSet) -> bool;
-}
-
-impl Superset for ActionSet {
-    fn is_superset_of(&self, other: &ActionSet) -> bool {
-        other.is_subset(self)
-    }
 }
