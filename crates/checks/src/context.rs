@@ -10,6 +10,9 @@ use rolecall_policy::Analyzer;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+/// A weak boundary's severity and what it fails to bound.
+pub type BoundaryVerdict = (crate::finding::Severity, Vec<String>);
+
 /// How privileged another role is, for "can this role pass a more powerful one?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Privilege {
@@ -32,6 +35,10 @@ pub struct Ctx<'a> {
     store: RefCell<PolicyStore<'a>>,
     /// Actions each role was seen using, when the inventory carries usage: by (account, role name).
     used: Option<HashMap<(String, String), ActionSet>>,
+    /// The last role's permission gap: LR601, LR602 and the role report all ask for it.
+    gap_of_last_role: RefCell<Option<(String, crate::gap::Gap)>>,
+    /// Weakness of each permission boundary (by ARN): many roles share one boundary.
+    boundary_verdicts: RefCell<HashMap<String, Option<BoundaryVerdict>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -60,6 +67,8 @@ impl<'a> Ctx<'a> {
             roles_by_key,
             privilege_cache: RefCell::new(HashMap::new()),
             store: RefCell::new(PolicyStore::new(inventory)),
+            gap_of_last_role: RefCell::new(None),
+            boundary_verdicts: RefCell::new(HashMap::new()),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
                     .iter()
@@ -118,6 +127,36 @@ impl<'a> Ctx<'a> {
                 .and_then(|k| used.get(&k).cloned())
                 .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
         )
+    }
+
+    /// The role's permission gap (granted `allowed` against used), when the scan has usage data.
+    /// Computed once per role however many rules ask.
+    pub fn gap(&self, role_arn: &str, allowed: &ActionSet) -> Option<crate::gap::Gap> {
+        if let Some((arn, g)) = self.gap_of_last_role.borrow().as_ref() {
+            if arn == role_arn {
+                return Some(g.clone());
+            }
+        }
+        let used = self.used_actions(role_arn)?;
+        let g = crate::gap::gap(self.catalog, allowed, &used);
+        *self.gap_of_last_role.borrow_mut() = Some((role_arn.to_string(), g.clone()));
+        Some(g)
+    }
+
+    /// What a permission boundary fails to bound, computed once per boundary ARN by `judge`.
+    pub fn boundary_verdict(
+        &self,
+        arn: &str,
+        judge: impl FnOnce() -> Option<BoundaryVerdict>,
+    ) -> Option<BoundaryVerdict> {
+        if let Some(v) = self.boundary_verdicts.borrow().get(arn) {
+            return v.clone();
+        }
+        let v = judge();
+        self.boundary_verdicts
+            .borrow_mut()
+            .insert(arn.to_string(), v.clone());
+        v
     }
 
     /// The inventory role with this ARN (path ignored).

@@ -208,9 +208,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         }
         let mine = findings.get(start..).unwrap_or(&[]);
         let mut report = role_report(&ra, mine, catalog, inv);
-        report.gap = cx
-            .used_actions(&ra.role.arn)
-            .map(|used| crate::gap::gap(catalog, &ra.effective.allowed, &used));
+        report.gap = cx.gap(&ra.role.arn, &ra.effective.allowed);
         let facts = role_facts_of(&ra, mine, catalog, &data_reads, report.services);
         roles.push(report);
         role_facts.insert(ra.role.arn.clone(), facts);

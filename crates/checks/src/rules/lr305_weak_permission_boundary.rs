@@ -47,10 +47,35 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let (Some(b), Some(arn)) = (&ra.resolved.boundary, &ra.role.permissions_boundary_arn) else {
         return;
     };
+    let Some((sev, reasons)) = cx.boundary_verdict(arn, || weaknesses(cx, b)) else {
+        return;
+    };
+    let ev = Evidence {
+        policy: arn.clone(),
+        statement: "(boundary)".into(),
+        note: Some(reasons.join("; ")),
+        ..Default::default()
+    };
+    out.role(
+        ra,
+        cx,
+        sev,
+        format!(
+            "{} has a weak permission boundary ({})",
+            ra.role.name,
+            reasons.join(", ")
+        ),
+        vec![ev],
+        arn,
+    );
+}
+
+/// What the boundary alone lets through (as if the role were granted everything) that it should
+/// not; None when it bounds well.
+fn weaknesses(cx: &Ctx<'_>, b: &rolecall_policy::Policy) -> Option<(Severity, Vec<String>)> {
     let cat = cx.catalog;
-    // What the boundary alone lets through (as if the role were granted everything).
     let e = Analyzer::new(cat).effective(&PrincipalPolicies {
-        identity: vec![b.as_ref()],
+        identity: vec![b],
         boundary: None,
         scp_levels: vec![],
     });
@@ -87,25 +112,5 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             reasons.push("allows s3:DeleteBucket".to_string());
         }
     }
-    if reasons.is_empty() {
-        return;
-    }
-    let ev = Evidence {
-        policy: arn.clone(),
-        statement: "(boundary)".into(),
-        note: Some(reasons.join("; ")),
-        ..Default::default()
-    };
-    out.role(
-        ra,
-        cx,
-        sev,
-        format!(
-            "{} has a weak permission boundary ({})",
-            ra.role.name,
-            reasons.join(", ")
-        ),
-        vec![ev],
-        arn,
-    );
+    (!reasons.is_empty()).then_some((sev, reasons))
 }

@@ -23,7 +23,6 @@ use super::{grant_evidence, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
-use crate::gap::gap;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -45,7 +44,9 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let Some(used) = cx.used_actions(&ra.role.arn) else {
         return;
     };
-    let g = gap(cx.catalog, &ra.effective.allowed, &used);
+    let Some(g) = cx.gap(&ra.role.arn, &ra.effective.allowed) else {
+        return;
+    };
     if g.unused == 0 {
         return;
     }

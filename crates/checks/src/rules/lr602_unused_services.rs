@@ -19,7 +19,6 @@ use super::{Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::{Evidence, Severity};
-use crate::gap::gap;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -40,10 +39,9 @@ pub static RULE: Rule = Rule {
 const SENSITIVE: &[&str] = &["iam", "organizations", "kms", "secretsmanager", "sts"];
 
 fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
-    let Some(used) = cx.used_actions(&ra.role.arn) else {
+    let Some(g) = cx.gap(&ra.role.arn, &ra.effective.allowed) else {
         return;
     };
-    let g = gap(cx.catalog, &ra.effective.allowed, &used);
     if g.unused_services.is_empty() {
         return;
     }
