@@ -77,7 +77,7 @@ fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
         }
     };
     rt.block_on(async {
-        let cfg = rolecall_publish::aws_config(
+        let cfg = rolecall_collect::sdk_config(
             live.profile.as_deref(),
             live.endpoint_url.as_deref(),
             &region,

@@ -34,11 +34,6 @@ pub(crate) fn fail(target: &str, message: impl Into<String>) -> PublishError {
 
 pub(crate) use rolecall_collect::describe;
 
-/// AWS configuration for publishing: the collector's (same credential chain and retries).
-pub async fn aws_config(profile: Option<&str>, endpoint: Option<&str>, region: &str) -> SdkConfig {
-    rolecall_collect::sdk_config(profile, endpoint, region).await
-}
-
 /// `s3://bucket/prefix/` → (bucket, prefix without slashes at the ends).
 pub fn parse_s3_url(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("s3://")?;
