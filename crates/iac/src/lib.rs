@@ -1,0 +1,499 @@
+//! Infrastructure as code → [`Inventory`], so `rolecall lint` runs the same rules as a live scan.
+//!
+//! Reads CloudFormation and SAM (YAML or JSON, short-form tags included), CDK output
+//! (`cdk.out/*.template.json`), Terraform (`*.tf` and `terraform show -json` plans) and Serverless
+//! Framework `serverless.yml`. Functions are linked to their roles; SAM policy templates expand from
+//! data generated from aws-sam-translator; AWS managed policies resolve through the embedded
+//! catalogue. What a template leaves open (parameters, `var.x`, resources defined elsewhere) stays
+//! symbolic as `{{name}}`: an unknown ARN is never read as `*`.
+//!
+//! Every role, function, policy and statement remembers the file, line and column it came from
+//! ([`Locations`]), and `rolecall:ignore CODE reason` marks (in a resource's Metadata or a comment)
+//! are collected as [`InlineSuppression`]s.
+
+mod cfn;
+mod hcl;
+mod sam;
+mod serverless;
+mod suppress;
+mod terraform;
+pub mod yaml;
+
+use rolecall_inventory::{Document, Function, Inventory, ManagedPolicy, NamedDocument, Role};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+pub use suppress::InlineSuppression;
+
+/// The account every template resource is placed in: templates do not know it.
+pub const ACCOUNT: &str = "{{AWS::AccountId}}";
+/// The region every template function is placed in.
+pub const REGION: &str = "{{AWS::Region}}";
+
+/// A place in a file: 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Loc {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Where something was declared, and the template resource that owns it (`file#LogicalId`), which
+/// is what an inline suppression names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Anchor {
+    pub loc: Loc,
+    pub owner: String,
+}
+
+/// Declaration sites of everything the inventory holds.
+#[derive(Clone, Debug, Default)]
+pub struct Locations {
+    /// Role, function and managed policy ARN → declaration.
+    pub resources: HashMap<String, Anchor>,
+    /// (role or managed policy ARN, policy name) → declaration.
+    pub policies: HashMap<(String, String), Anchor>,
+    /// (role or managed policy ARN, policy name, statement Sid or index) → declaration.
+    pub statements: HashMap<(String, String, String), Anchor>,
+}
+
+impl Locations {
+    /// The anchors of a finding about `resource` whose evidence names `policy` and `statement`,
+    /// most precise first: statement, policy, then the resource itself.
+    pub fn locate(&self, resource: &str, policy: Option<(&str, &str)>) -> Vec<&Anchor> {
+        let mut out = Vec::new();
+        if let Some((p, s)) = policy {
+            for owner in [resource, p] {
+                if let Some(a) = self
+                    .statements
+                    .get(&(owner.to_string(), p.to_string(), s.to_string()))
+                {
+                    out.push(a);
+                    break;
+                }
+            }
+            for owner in [resource, p] {
+                if let Some(a) = self.policies.get(&(owner.to_string(), p.to_string())) {
+                    out.push(a);
+                    break;
+                }
+            }
+            if let Some(a) = self.resources.get(p) {
+                out.push(a);
+            }
+        }
+        if let Some(a) = self.resources.get(resource) {
+            out.push(a);
+        }
+        out
+    }
+}
+
+/// A problem with the input itself (a file that does not parse, a reference that cannot be
+/// followed, a suppression without a reason).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub loc: Loc,
+    /// `error` stops the gate (the input could not be read as intended); `note` is for `--verbose`.
+    pub level: Level,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Note,
+}
+
+/// One file read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub format: Format,
+    pub functions: usize,
+    pub roles: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Cloudformation,
+    Sam,
+    Cdk,
+    Terraform,
+    TerraformPlan,
+    Serverless,
+}
+
+/// Everything `lint` read.
+#[derive(Debug, Default)]
+pub struct Lint {
+    pub inventory: Inventory,
+    pub locations: Locations,
+    pub suppressions: Vec<InlineSuppression>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Vec<FileInfo>,
+}
+
+/// Reads every template under `paths` (files, or directories searched recursively).
+pub fn load(paths: &[PathBuf]) -> Lint {
+    let mut files = Vec::new();
+    let mut b = Builder::default();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files, &mut b);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            b.error(
+                Loc {
+                    file: display(p),
+                    line: 0,
+                    col: 0,
+                },
+                "no such file or directory".into(),
+            );
+        }
+    }
+    files.sort();
+    files.dedup();
+    let mut cfn_docs = Vec::new();
+    let mut tf_dirs: Vec<(PathBuf, Vec<(String, String)>)> = Vec::new();
+    for f in &files {
+        let name = display(f);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf") {
+            let text = match std::fs::read_to_string(f) {
+                Ok(t) => t,
+                Err(e) => {
+                    b.error(loc0(&name), format!("cannot read: {e}"));
+                    continue;
+                }
+            };
+            let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+            match tf_dirs.iter_mut().find(|(d, _)| *d == dir) {
+                Some((_, v)) => v.push((name, text)),
+                None => tf_dirs.push((dir, vec![(name, text)])),
+            }
+            continue;
+        }
+        let is_yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+        let is_json = lower.ends_with(".json") || lower.ends_with(".template");
+        if !is_yaml && !is_json {
+            continue;
+        }
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                b.error(loc0(&name), format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        if !looks_like_template(&text) {
+            continue;
+        }
+        let node = match yaml::parse(&text) {
+            Ok(n) => n,
+            Err(e) => {
+                b.error(
+                    Loc {
+                        file: name,
+                        line: e.line,
+                        col: e.col,
+                    },
+                    format!("not valid YAML/JSON: {}", e.message),
+                );
+                continue;
+            }
+        };
+        b.comments(&name, &text);
+        if node.get("Resources").is_some() && node.get("provider").is_none() {
+            let format = if node.get("Transform").is_some_and(|t| {
+                t.to_json().to_string().contains("AWS::Serverless")
+            }) {
+                Format::Sam
+            } else if lower.ends_with(".template.json") && lower.contains("cdk.out")
+                || text.contains("aws:cdk:path")
+            {
+                Format::Cdk
+            } else {
+                Format::Cloudformation
+            };
+            cfn_docs.push(cfn::Template::new(name, node, format));
+        } else if node.get("planned_values").is_some() || node.get("terraform_version").is_some() {
+            terraform::load_plan(&name, &node, &mut b);
+        } else if node.get("provider").is_some() && node.get("service").is_some() {
+            cfn_docs.push(serverless::template(name, &node));
+        }
+    }
+    cfn::load_all(&mut cfn_docs, &mut b);
+    for (_, module) in &tf_dirs {
+        hcl::load_module(module, &mut b);
+    }
+    b.finish()
+}
+
+/// Cheap look before parsing: JSON/YAML files that cannot be templates (package.json, CDK's
+/// manifest and tree files, editor settings) are skipped without a full parse.
+fn looks_like_template(text: &str) -> bool {
+    text.contains("Resources")
+        || text.contains("planned_values")
+        || (text.contains("provider") && text.contains("service"))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, b: &mut Builder) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            b.error(loc0(&display(dir)), format!("cannot read directory: {e}"));
+            return;
+        }
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p.is_dir() {
+            // Hidden directories (.git, .terraform with downloaded modules) and dependencies.
+            if name.starts_with('.') || name == "node_modules" || name == "target" {
+                continue;
+            }
+            walk(&p, out, b);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+pub(crate) fn display(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+pub(crate) fn loc0(file: &str) -> Loc {
+    Loc {
+        file: file.into(),
+        line: 1,
+        col: 1,
+    }
+}
+
+/// Collects roles, functions and policies from every format and the places they came from.
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub inv: Inventory,
+    pub loc: Locations,
+    pub suppressions: Vec<InlineSuppression>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Vec<FileInfo>,
+    names: BTreeSet<String>,
+    /// Comment suppressions by file, waiting for the resource spans that own them.
+    comments: HashMap<String, Vec<suppress::Comment>>,
+    /// Resource spans per file: (first line, last line, owner).
+    spans: HashMap<String, Vec<(u32, u32, String)>>,
+}
+
+impl Builder {
+    pub fn error(&mut self, loc: Loc, message: String) {
+        self.diagnostics.push(Diagnostic {
+            loc,
+            level: Level::Error,
+            message,
+        });
+    }
+
+    pub fn note(&mut self, loc: Loc, message: String) {
+        self.diagnostics.push(Diagnostic {
+            loc,
+            level: Level::Note,
+            message,
+        });
+    }
+
+    /// A name no other template used: `base`, else `base-2`, `base-3`...
+    pub fn unique_name(&mut self, kind: &str, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 2;
+        while !self.names.insert(format!("{kind}/{name}")) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        name
+    }
+
+    pub fn role_arn(name: &str, path: &str) -> String {
+        format!("arn:aws:iam::{ACCOUNT}:role{path}{name}")
+    }
+
+    pub fn function_arn(name: &str) -> String {
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")
+    }
+
+    pub fn policy_arn(name: &str) -> String {
+        format!("arn:aws:iam::{ACCOUNT}:policy/{name}")
+    }
+
+    pub fn add_role(&mut self, role: Role, anchor: Anchor) {
+        self.loc.resources.insert(role.arn.clone(), anchor);
+        self.inv.roles.push(role);
+    }
+
+    pub fn add_function(&mut self, f: Function, anchor: Anchor) {
+        self.loc.resources.insert(f.arn.clone(), anchor);
+        self.inv.functions.push(f);
+    }
+
+    pub fn add_managed_policy(&mut self, arn: &str, name: &str, doc: Doc, anchor: Anchor) {
+        self.record_statements(arn, arn, &doc, &anchor.owner);
+        self.loc.resources.insert(arn.to_string(), anchor);
+        self.inv.managed_policies.push(ManagedPolicy {
+            arn: arn.into(),
+            name: name.into(),
+            document: Document::from_value(&doc.value),
+            default_version: Some("v1".into()),
+        });
+    }
+
+    /// Adds an inline policy to a role already added (by ARN).
+    pub fn add_inline(&mut self, role_arn: &str, name: &str, doc: Doc, anchor: Anchor) -> bool {
+        let Some(role) = self.inv.roles.iter_mut().find(|r| r.arn == role_arn) else {
+            return false;
+        };
+        let mut name = name.to_string();
+        let mut n = 2;
+        while role.inline_policies.iter().any(|p| p.name == name) {
+            name = format!("{name}-{n}");
+            n += 1;
+        }
+        role.inline_policies.push(NamedDocument {
+            name: name.clone(),
+            arn: None,
+            document: Document::from_value(&doc.value),
+        });
+        self.record_statements(role_arn, &name, &doc, &anchor.owner);
+        self.loc
+            .policies
+            .insert((role_arn.to_string(), name), anchor);
+        true
+    }
+
+    pub fn attach(&mut self, role_arn: &str, policy_arn: &str) -> bool {
+        let Some(role) = self.inv.roles.iter_mut().find(|r| r.arn == role_arn) else {
+            return false;
+        };
+        if !role.managed_policy_arns.iter().any(|a| a == policy_arn) {
+            role.managed_policy_arns.push(policy_arn.to_string());
+        }
+        true
+    }
+
+    pub fn record_statements(&mut self, owner_arn: &str, policy: &str, doc: &Doc, owner: &str) {
+        for (label, loc) in doc.labels() {
+            self.loc.statements.insert(
+                (owner_arn.to_string(), policy.to_string(), label),
+                Anchor {
+                    loc,
+                    owner: owner.to_string(),
+                },
+            );
+        }
+    }
+
+    /// A resource's extent in its file, for comment suppressions.
+    pub fn span(&mut self, file: &str, first: u32, last: u32, owner: &str) {
+        self.spans
+            .entry(file.to_string())
+            .or_default()
+            .push((first, last, owner.to_string()));
+    }
+
+    pub fn comments(&mut self, file: &str, text: &str) {
+        let found = suppress::scan_comments(text);
+        if !found.is_empty() {
+            self.comments.insert(file.to_string(), found);
+        }
+    }
+
+    pub fn metadata_suppressions(&mut self, owner: &str, node: &yaml::Node, file: &str) {
+        suppress::from_metadata(self, owner, node, file);
+    }
+
+    fn finish(mut self) -> Lint {
+        suppress::attach_comments(&mut self);
+        let mut inv = std::mem::take(&mut self.inv);
+        inv.source = "iac".into();
+        inv.schema_version = rolecall_inventory::SCHEMA_VERSION;
+        if !inv.functions.is_empty() || !inv.roles.is_empty() {
+            inv.accounts.push(rolecall_inventory::Account {
+                id: ACCOUNT.into(),
+                name: Some("template account".into()),
+                scp_levels: Vec::new(),
+            });
+            inv.regions.push(REGION.into());
+        }
+        inv.normalize();
+        self.diagnostics.sort_by(|a, b| a.loc.cmp(&b.loc));
+        self.diagnostics.dedup();
+        self.suppressions.sort_by(|a, b| a.loc.cmp(&b.loc));
+        Lint {
+            inventory: inv,
+            locations: self.loc,
+            suppressions: self.suppressions,
+            diagnostics: self.diagnostics,
+            files: self.files,
+        }
+    }
+}
+
+/// A policy document evaluated from a template, with where each statement was written.
+#[derive(Clone, Debug)]
+pub(crate) struct Doc {
+    pub value: serde_json::Value,
+    /// One per statement in `value`'s Statement list, in order.
+    pub statement_locs: Vec<Loc>,
+}
+
+impl Doc {
+    /// (Sid or index, location) of each statement: the labels evidence uses.
+    fn labels(&self) -> Vec<(String, Loc)> {
+        let stmts: Vec<serde_json::Value> = match self.value.get("Statement") {
+            Some(serde_json::Value::Array(v)) => v.clone(),
+            Some(v) => vec![v.clone()],
+            None => Vec::new(),
+        };
+        stmts
+            .iter()
+            .zip(self.statement_locs.iter())
+            .enumerate()
+            .map(|(i, (s, l))| {
+                let label = match s.get("Sid").and_then(|x| x.as_str()) {
+                    Some(sid) if !sid.is_empty() => sid.to_string(),
+                    _ => i.to_string(),
+                };
+                (label, l.clone())
+            })
+            .collect()
+    }
+}
+
+/// The trust policy every Lambda execution role created by SAM or Serverless has.
+pub(crate) fn lambda_trust() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// `arn:aws:iam::aws:policy/NAME` for a bare managed policy name (SAM `Policies: AmazonS3ReadOnlyAccess`).
+pub(crate) fn managed_arn(name_or_arn: &str) -> String {
+    if name_or_arn.starts_with("arn:") || name_or_arn.contains("{{") {
+        name_or_arn.to_string()
+    } else {
+        format!("arn:aws:iam::aws:policy/{name_or_arn}")
+    }
+}

@@ -1,0 +1,388 @@
+//! YAML (and JSON, which YAML 1.2 contains) into a tree that remembers where every node was, with
+//! CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt`, ...) rewritten to their long form
+//! (`{"Ref": ...}`, `{"Fn::Sub": ...}`) so the rest of the crate sees one shape. Unknown tags are
+//! kept as a one-key map too (`!Foo x` → `{"Fn::Foo": x}`): parsed, never rejected.
+
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A node with the 1-based line and column where it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: Kind,
+    pub line: u32,
+    pub col: u32,
+    /// For a mapping's value: where its key was written (0, 0 otherwise).
+    pub key_line: u32,
+    pub key_col: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// A scalar: its text, and whether it was plain (unquoted: may be a number, bool or null).
+    Scalar(String, bool),
+    Seq(Vec<Node>),
+    /// Keys are scalars in every format rolecall reads; a non-scalar key becomes its text form.
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    pub fn new(kind: Kind, line: u32, col: u32) -> Node {
+        Node {
+            kind,
+            line,
+            col,
+            key_line: 0,
+            key_col: 0,
+        }
+    }
+
+    /// Where this node's key was written, else where the node starts.
+    pub fn key_pos(&self) -> (u32, u32) {
+        if self.key_line > 0 {
+            (self.key_line, self.key_col)
+        } else {
+            (self.line, self.col)
+        }
+    }
+
+    /// The last line any part of this node is on.
+    pub fn last_line(&self) -> u32 {
+        match &self.kind {
+            Kind::Scalar(..) => self.line,
+            Kind::Seq(v) => v.iter().map(Node::last_line).max().unwrap_or(self.line),
+            Kind::Map(m) => m
+                .iter()
+                .map(|(_, v)| v.last_line())
+                .max()
+                .unwrap_or(self.line),
+        }
+    }
+
+    /// JSON into a node placed at (line, col) (SAM policy templates, synthesised resources).
+    pub fn from_json(v: &serde_json::Value, line: u32, col: u32) -> Node {
+        use serde_json::Value;
+        let kind = match v {
+            Value::Null => Kind::Scalar("null".into(), true),
+            Value::Bool(b) => Kind::Scalar(b.to_string(), true),
+            Value::Number(n) => Kind::Scalar(n.to_string(), true),
+            Value::String(s) => Kind::Scalar(s.clone(), false),
+            Value::Array(a) => Kind::Seq(a.iter().map(|x| Node::from_json(x, line, col)).collect()),
+            Value::Object(o) => Kind::Map(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), Node::from_json(x, line, col)))
+                    .collect(),
+            ),
+        };
+        Node::new(kind, line, col)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> &[(String, Node)] {
+        match &self.kind {
+            Kind::Map(m) => m,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::Seq(v) => v,
+            _ => &[],
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar(s, true) if s.is_empty() || s == "~" || s == "null")
+    }
+
+    /// A one-key map `{"Fn::X": arg}` (an intrinsic function): its name and argument.
+    pub fn intrinsic(&self) -> Option<(&str, &Node)> {
+        match &self.kind {
+            Kind::Map(m) if m.len() == 1 => {
+                let (k, v) = m.first()?;
+                (k == "Ref" || k == "Condition" || k.starts_with("Fn::")).then_some((k.as_str(), v))
+            }
+            _ => None,
+        }
+    }
+
+    /// Plain JSON, intrinsics left as their long-form maps.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            Kind::Scalar(s, plain) => scalar_json(s, *plain),
+            Kind::Seq(v) => Value::Array(v.iter().map(Node::to_json).collect()),
+            Kind::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+}
+
+/// A plain scalar's YAML meaning (null, bool, number) or its text.
+pub fn scalar_json(s: &str, plain: bool) -> serde_json::Value {
+    use serde_json::Value;
+    if !plain {
+        return Value::String(s.to_string());
+    }
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => {
+            // Keep a number's text when it would not survive the trip (leading zeros: an account id).
+            if let Ok(i) = s.parse::<i64>() {
+                if i.to_string() == s {
+                    return Value::from(i);
+                }
+            }
+            if s.contains('.') && !s.starts_with('.') && !s.ends_with('.') {
+                if let Ok(f) = s.parse::<f64>() {
+                    if let Some(n) = serde_json::Number::from_f64(f) {
+                        return Value::Number(n);
+                    }
+                }
+            }
+            Value::String(s.to_string())
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// Parses the first document of `text`.
+pub fn parse(text: &str) -> Result<Node, YamlError> {
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut b, false).map_err(|e| YamlError {
+        line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+        col: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+        message: e.info().to_string(),
+    })?;
+    b.done.ok_or(YamlError {
+        line: 1,
+        col: 1,
+        message: "empty document".into(),
+    })
+}
+
+enum Open {
+    Seq(Node, Option<Tag>, usize),
+    Map(Node, Option<Tag>, usize, Option<(String, u32, u32)>),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    done: Option<Node>,
+}
+
+fn pos(m: Marker) -> (u32, u32) {
+    (
+        u32::try_from(m.line()).unwrap_or(u32::MAX),
+        u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    )
+}
+
+/// `!Ref x` → `{"Ref": x}`; `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`; `!Sub` etc. → `Fn::Sub`.
+fn apply_tag(tag: Option<Tag>, node: Node) -> Node {
+    let Some(tag) = tag else { return node };
+    if tag.handle != "!" {
+        // `!!str` and friends: standard YAML tags, meaning the node as it is.
+        return node;
+    }
+    let (line, col) = (node.line, node.col);
+    let node_key = (node.key_line, node.key_col);
+    let name = tag.suffix;
+    let key = match name.as_str() {
+        "Ref" | "Condition" => name.clone(),
+        _ => format!("Fn::{name}"),
+    };
+    let value = if name == "GetAtt" {
+        match &node.kind {
+            Kind::Scalar(s, _) => {
+                let (a, b) = s.split_once('.').unwrap_or((s.as_str(), ""));
+                Node::new(
+                    Kind::Seq(vec![
+                        Node::new(Kind::Scalar(a.into(), false), line, col),
+                        Node::new(Kind::Scalar(b.into(), false), line, col),
+                    ]),
+                    line,
+                    col,
+                )
+            }
+            _ => node,
+        }
+    } else {
+        node
+    };
+    let mut out = Node::new(Kind::Map(vec![(key, value)]), line, col);
+    out.key_line = node_key.0;
+    out.key_col = node_key.1;
+    out
+}
+
+impl Builder {
+    fn push_value(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.done.is_none() {
+                    self.done = Some(node);
+                }
+            }
+            Some(Open::Seq(seq, _, _)) => {
+                if let Kind::Seq(v) = &mut seq.kind {
+                    v.push(node);
+                }
+            }
+            Some(Open::Map(map, _, _, key)) => match key.take() {
+                None => {
+                    let k = match &node.kind {
+                        Kind::Scalar(s, _) => s.clone(),
+                        _ => node.to_json().to_string(),
+                    };
+                    *key = Some((k, node.line, node.col));
+                }
+                Some((k, kl, kc)) => {
+                    let mut node = node;
+                    node.key_line = kl;
+                    node.key_col = kc;
+                    if let Kind::Map(m) = &mut map.kind {
+                        // YAML merge key: `<<: *defaults`.
+                        if k == "<<" {
+                            if let Kind::Map(more) = node.kind {
+                                for (mk, mv) in more {
+                                    if !m.iter().any(|(x, _)| *x == mk) {
+                                        m.push((mk, mv));
+                                    }
+                                }
+                            }
+                        } else {
+                            m.push((k, node));
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let (line, col) = pos(mark);
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = Node::new(
+                    Kind::Scalar(text, style == TScalarStyle::Plain && tag.is_none()),
+                    line,
+                    col,
+                );
+                let node = apply_tag(tag, node);
+                self.push_value(node, anchor);
+            }
+            Event::SequenceStart(anchor, tag) => self.stack.push(Open::Seq(
+                Node::new(Kind::Seq(Vec::new()), line, col),
+                tag,
+                anchor,
+            )),
+            Event::MappingStart(anchor, tag) => self.stack.push(Open::Map(
+                Node::new(Kind::Map(Vec::new()), line, col),
+                tag,
+                anchor,
+                None,
+            )),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, tag, anchor) = match self.stack.pop() {
+                    Some(Open::Seq(n, t, a)) | Some(Open::Map(n, t, a, _)) => (n, t, a),
+                    None => return,
+                };
+                let node = apply_tag(tag, node);
+                self.push_value(node, anchor);
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or(Node::new(Kind::Scalar(String::new(), true), line, col));
+                self.push_value(node, 0);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_form_tags_become_long_form_with_positions() {
+        let n = parse("A:\n  B: !GetAtt Role.Arn\n  C: !Sub\n    - x${Y}\n    - Y: !Ref Z\n")
+            .unwrap();
+        let b = n.get("A").unwrap().get("B").unwrap();
+        assert_eq!(b.to_json(), serde_json::json!({"Fn::GetAtt": ["Role", "Arn"]}));
+        // The scalar's own position, after its tag.
+        assert_eq!((b.line, b.col), (2, 14));
+        assert_eq!(b.key_pos(), (2, 3));
+        let c = n.get("A").unwrap().get("C").unwrap();
+        assert_eq!(
+            c.to_json(),
+            serde_json::json!({"Fn::Sub": ["x${Y}", {"Y": {"Ref": "Z"}}]})
+        );
+    }
+
+    #[test]
+    fn json_parses_with_positions_and_types() {
+        let n = parse("{\n  \"a\": [1, \"2\", true, null, \"012\"]\n}").unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!(a.to_json(), serde_json::json!([1, "2", true, null, "012"]));
+        assert_eq!((a.line, a.col), (2, 8));
+    }
+
+    #[test]
+    fn plain_scalars_keep_account_ids_as_text() {
+        let n = parse("a: 012345678901\nb: 123\nc: 2012-10-17\n").unwrap();
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": "012345678901", "b": 123, "c": "2012-10-17"})
+        );
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let n = parse("d: &d {x: 1}\ne:\n  <<: *d\n  y: 2\nf: *d\n").unwrap();
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"d": {"x": 1}, "e": {"y": 2, "x": 1}, "f": {"x": 1}})
+        );
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.line >= 1, "{e:?}");
+    }
+}
