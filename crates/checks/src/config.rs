@@ -31,6 +31,9 @@ pub struct Config {
     pub accounts: Accounts,
     pub rules: Rules,
     pub suppressions: Vec<Suppression>,
+    /// Approved policy templates (`--golden DIR`) for LR701; not read from the file.
+    #[serde(skip)]
+    pub golden: Vec<crate::golden::Golden>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

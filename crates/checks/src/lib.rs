@@ -16,6 +16,7 @@ pub mod config;
 pub mod context;
 pub mod finding;
 pub mod gap;
+pub mod golden;
 pub mod risk;
 pub mod rules;
 pub mod scan;

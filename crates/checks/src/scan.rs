@@ -146,6 +146,12 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
             rule.meta.code, rule.meta.name
         ));
     }
+    if rule.meta.code == "LR701" && config.golden.is_empty() {
+        return Err(format!(
+            "{} {} (needs approved templates: --golden DIR)",
+            rule.meta.code, rule.meta.name
+        ));
+    }
     if rule.meta.needs_live_data && inv.source == "iac" {
         return Err(format!(
             "{} {} (needs live account data)",

@@ -28,8 +28,18 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
+/// The configuration fixtures run with: defaults, plus the approved templates of
+/// `examples/golden` for LR701.
+fn fixture_config() -> Config {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/golden");
+    Config {
+        golden: rolecall_checks::golden::Golden::load_dir(&dir, catalog()).unwrap(),
+        ..Config::default()
+    }
+}
+
 fn findings_of(inv: &Inventory, code: &str) -> Vec<Finding> {
-    scan(inv, catalog(), &Config::default(), today())
+    scan(inv, catalog(), &fixture_config(), today())
         .findings
         .into_iter()
         .filter(|f| f.code == code)

@@ -142,12 +142,13 @@ pub(crate) fn load_all(docs: &mut [Template], b: &mut Builder) {
                     };
                     let arn = Builder::function_arn(&name);
                     functions.insert(id.clone(), (name, arn));
-                    if ty == "AWS::Serverless::Function" && props.and_then(|p| p.get("Role")).is_none()
+                    if ty == "AWS::Serverless::Function"
+                        && props.and_then(|p| p.get("Role")).is_none()
                     {
                         let rid = format!("{id}Role");
                         let name = b.unique_name("role", &format!("{}-{rid}", t.stack));
-                        let path = literal(props.and_then(|p| p.get("RolePath")))
-                            .unwrap_or("/".into());
+                        let path =
+                            literal(props.and_then(|p| p.get("RolePath"))).unwrap_or("/".into());
                         let arn = Builder::role_arn(&name, &path);
                         roles.insert(rid, (name, arn));
                     }
@@ -174,7 +175,10 @@ pub(crate) fn load_all(docs: &mut [Template], b: &mut Builder) {
             exports: &HashMap::new(),
         };
         for (_, out) in t.root.get("Outputs").map(Node::entries).unwrap_or(&[]) {
-            let (Some(name), Some(value)) = (out.get("Export").and_then(|e| e.get("Name")), out.get("Value")) else {
+            let (Some(name), Some(value)) = (
+                out.get("Export").and_then(|e| e.get("Name")),
+                out.get("Value"),
+            ) else {
                 continue;
             };
             if let Value::String(name) = ev.eval(name) {
@@ -354,7 +358,10 @@ impl Ev<'_> {
             }
             "Fn::Split" => {
                 let items = arg.items();
-                match (items.first().and_then(Node::str), items.get(1).map(|x| self.eval(x))) {
+                match (
+                    items.first().and_then(Node::str),
+                    items.get(1).map(|x| self.eval(x)),
+                ) {
                     (Some(sep), Some(Value::String(s))) if !s.contains("{{") && !sep.is_empty() => {
                         Value::Array(s.split(sep).map(|x| Value::String(x.into())).collect())
                     }
@@ -373,7 +380,8 @@ impl Ev<'_> {
                 Value::String(NO_VALUE.into())
             }
             "Fn::FindInMap" => {
-                let keys: Vec<String> = arg.items().iter().map(|k| text_of(&self.eval(k))).collect();
+                let keys: Vec<String> =
+                    arg.items().iter().map(|k| text_of(&self.eval(k))).collect();
                 let found = match keys.as_slice() {
                     [m, a, b] => self
                         .t
@@ -513,7 +521,9 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
         if res.get("Type").and_then(Node::str) != Some("AWS::IAM::Role") {
             continue;
         }
-        let Some((name, arn)) = t.roles.get(id) else { continue };
+        let Some((name, arn)) = t.roles.get(id) else {
+            continue;
+        };
         let props = t.props(res, "AWS::IAM::Role");
         let role = Role {
             arn: arn.clone(),
@@ -574,7 +584,9 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
         if ty != "AWS::Lambda::Function" && ty != "AWS::Serverless::Function" {
             continue;
         }
-        let Some((name, arn)) = t.functions.get(id) else { continue };
+        let Some((name, arn)) = t.functions.get(id) else {
+            continue;
+        };
         let props = t.props(res, ty);
         let owner = t.owner(id);
         let anchor = Anchor {
@@ -658,14 +670,23 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     .get("PolicyName")
                     .map(|n| text_of(&ev.eval(n)))
                     .unwrap_or_else(|| id.clone());
-                let Some(d) = props.get("PolicyDocument") else { continue };
+                let Some(d) = props.get("PolicyDocument") else {
+                    continue;
+                };
                 let targets: Vec<Value> = match ty {
                     "AWS::IAM::Policy" => ev
-                        .list(props.get("Roles").unwrap_or(&Node::new(Kind::Seq(vec![]), 0, 0)))
+                        .list(
+                            props
+                                .get("Roles")
+                                .unwrap_or(&Node::new(Kind::Seq(vec![]), 0, 0)),
+                        )
                         .into_iter()
                         .map(|(v, _)| v)
                         .collect(),
-                    _ => props.get("RoleName").map(|r| vec![ev.eval(r)]).unwrap_or_default(),
+                    _ => props
+                        .get("RoleName")
+                        .map(|r| vec![ev.eval(r)])
+                        .unwrap_or_default(),
                 };
                 for target in targets {
                     match ev.role_by_name(&target, b) {
@@ -675,20 +696,32 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                         }
                         None => b.note(
                             t.key_loc(res),
-                            format!("policy {id}: role {} is not defined in the templates read", text_of(&target)),
+                            format!(
+                                "policy {id}: role {} is not defined in the templates read",
+                                text_of(&target)
+                            ),
                         ),
                     }
                 }
             }
             "AWS::IAM::ManagedPolicy" => {
-                let Some(arn) = t.policies.get(id) else { continue };
-                let doc = props.get("PolicyDocument").map(|d| ev.doc(d)).unwrap_or(Doc {
-                    value: json!({}),
-                    statement_locs: vec![],
-                });
+                let Some(arn) = t.policies.get(id) else {
+                    continue;
+                };
+                let doc = props
+                    .get("PolicyDocument")
+                    .map(|d| ev.doc(d))
+                    .unwrap_or(Doc {
+                        value: json!({}),
+                        statement_locs: vec![],
+                    });
                 let name = arn.rsplit('/').next().unwrap_or(id).to_string();
                 b.add_managed_policy(arn, &name, doc, anchor.clone());
-                for (target, _) in ev.list(props.get("Roles").unwrap_or(&Node::new(Kind::Seq(vec![]), 0, 0))) {
+                for (target, _) in ev.list(props.get("Roles").unwrap_or(&Node::new(
+                    Kind::Seq(vec![]),
+                    0,
+                    0,
+                ))) {
                     if let Some(role_arn) = ev.role_by_name(&target, b) {
                         b.attach(&role_arn, arn);
                     }
@@ -709,7 +742,10 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
             }
             "AWS::Lambda::Permission" => {
                 let target = props.get("FunctionName").map(|x| text_of(&ev.eval(x)));
-                let principal = props.get("Principal").map(|x| text_of(&ev.eval(x))).unwrap_or_default();
+                let principal = props
+                    .get("Principal")
+                    .map(|x| text_of(&ev.eval(x)))
+                    .unwrap_or_default();
                 let action = props
                     .get("Action")
                     .map(|x| text_of(&ev.eval(x)))
@@ -719,10 +755,16 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     cond.insert("ArnLike".into(), json!({"AWS:SourceArn": ev.eval(s)}));
                 }
                 if let Some(s) = props.get("SourceAccount") {
-                    cond.insert("StringEquals".into(), json!({"AWS:SourceAccount": ev.eval(s)}));
+                    cond.insert(
+                        "StringEquals".into(),
+                        json!({"AWS:SourceAccount": ev.eval(s)}),
+                    );
                 }
                 if let Some(s) = props.get("FunctionUrlAuthType") {
-                    cond.insert("StringEquals".into(), json!({"lambda:FunctionUrlAuthType": ev.eval(s)}));
+                    cond.insert(
+                        "StringEquals".into(),
+                        json!({"lambda:FunctionUrlAuthType": ev.eval(s)}),
+                    );
                 }
                 if let Some(a) = target.clone() {
                     let principal = principal_json(&principal);
@@ -805,8 +847,11 @@ fn function_mut<'b>(b: &'b mut Builder, name_or_arn: &str) -> Option<&'b mut Fun
 /// and `Policies` (managed policy names or ARNs, SAM policy templates, inline documents).
 fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, b: &mut Builder) {
     let rid = format!("{id}Role");
-    let Some((name, arn)) = t.roles.get(&rid) else { return };
-    let mut managed = vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole".to_string()];
+    let Some((name, arn)) = t.roles.get(&rid) else {
+        return;
+    };
+    let mut managed =
+        vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole".to_string()];
     let mut inline: Vec<(Doc, &Node)> = Vec::new();
     let policies: Vec<&Node> = match props.get("Policies") {
         Some(p) if matches!(p.kind, Kind::Seq(_)) => p.items().iter().collect(),

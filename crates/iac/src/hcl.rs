@@ -85,13 +85,17 @@ pub(crate) fn load_module(files: &[(String, String)], b: &mut Builder) {
                 continue;
             }
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let [ty, rname] = labels.as_slice() else { continue };
+            let [ty, rname] = labels.as_slice() else {
+                continue;
+            };
             if !(ty.starts_with("aws_iam_") || ty.starts_with("aws_lambda_") || kind == "data") {
                 continue;
             }
             let values = ev.body(&block.body);
             let loc = src.span_loc(block.span());
-            let last_line = src.loc(block.span().map(|r| r.end.saturating_sub(1)).unwrap_or(0)).line;
+            let last_line = src
+                .loc(block.span().map(|r| r.end.saturating_sub(1)).unwrap_or(0))
+                .line;
             let mut attr_locs = HashMap::new();
             let mut statement_locs: HashMap<String, Vec<Loc>> = HashMap::new();
             for attr in block.body.attributes() {
@@ -253,7 +257,9 @@ impl Eval<'_> {
                     p.push('.');
                     p.push_str(&i.to_string());
                 }
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => p.push_str("[*]"),
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    p.push_str("[*]")
+                }
             }
         }
         p
@@ -299,7 +305,9 @@ impl Eval<'_> {
                 if root == "local" {
                     if let Some((first, rest)) = t.operators.split_first() {
                         if let TraversalOperator::GetAttr(name) = &**first {
-                            if let (Some(x), true) = (self.locals.get(name.as_str()), self.depth < 8) {
+                            if let (Some(x), true) =
+                                (self.locals.get(name.as_str()), self.depth < 8)
+                            {
                                 let inner = Eval {
                                     locals: self.locals,
                                     depth: self.depth + 1,
@@ -379,9 +387,12 @@ impl Eval<'_> {
             "tolist" | "toset" | "distinct" | "compact" | "tostring" | "tomap" | "sensitive"
             | "nonsensitive" | "trimspace" => first,
             "join" => match args.get(1) {
-                Some(Value::Array(a)) => {
-                    Value::String(a.iter().map(text_of).collect::<Vec<_>>().join(&text_of(&first)))
-                }
+                Some(Value::Array(a)) => Value::String(
+                    a.iter()
+                        .map(text_of)
+                        .collect::<Vec<_>>()
+                        .join(&text_of(&first)),
+                ),
                 _ => sym("join()"),
             },
             "format" => {

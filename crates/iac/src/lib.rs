@@ -65,9 +65,9 @@ impl Locations {
         let mut out = Vec::new();
         if let Some((p, s)) = policy {
             for owner in [resource, p] {
-                if let Some(a) = self
-                    .statements
-                    .get(&(owner.to_string(), p.to_string(), s.to_string()))
+                if let Some(a) =
+                    self.statements
+                        .get(&(owner.to_string(), p.to_string(), s.to_string()))
                 {
                     out.push(a);
                     break;
@@ -210,9 +210,10 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         };
         b.comments(&name, &text);
         if node.get("Resources").is_some() && node.get("provider").is_none() {
-            let format = if node.get("Transform").is_some_and(|t| {
-                t.to_json().to_string().contains("AWS::Serverless")
-            }) {
+            let format = if node
+                .get("Transform")
+                .is_some_and(|t| t.to_json().to_string().contains("AWS::Serverless"))
+            {
                 Format::Sam
             } else if lower.ends_with(".template.json") && lower.contains("cdk.out")
                 || text.contains("aws:cdk:path")

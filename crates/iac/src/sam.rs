@@ -35,12 +35,19 @@ pub fn is_template(name: &str) -> bool {
 /// left as `{"Ref": Param}`, which evaluates to a symbolic `{{Param}}`.
 pub fn expand(name: &str, args: &Node) -> Result<Node, (Node, Vec<String>)> {
     let Some(t) = templates().get(name) else {
-        return Err((Node::new(Kind::Map(Vec::new()), args.line, args.col), vec![]));
+        return Err((
+            Node::new(Kind::Map(Vec::new()), args.line, args.col),
+            vec![],
+        ));
     };
     let params: Vec<String> = t
         .get("parameters")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let def = t.get("definition").cloned().unwrap_or(Value::Null);
     let mut node = Node::from_json(&def, args.line, args.col);

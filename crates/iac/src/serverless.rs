@@ -13,7 +13,17 @@ use crate::Format;
 use serde_json::json;
 
 const VAR_PREFIXES: &[&str] = &[
-    "self:", "opt:", "sls:", "env:", "file(", "cf:", "cf.", "ssm:", "aws:", "param:", "s3:",
+    "self:",
+    "opt:",
+    "sls:",
+    "env:",
+    "file(",
+    "cf:",
+    "cf.",
+    "ssm:",
+    "aws:",
+    "param:",
+    "s3:",
     "strToBool(",
 ];
 
@@ -123,7 +133,10 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
         .map(|r| r.entries().to_vec())
         .unwrap_or_default();
 
-    let make_role = |id_line: (u32, u32), stmts: Vec<Node>, managed: Option<Node>, boundary: Option<Node>| {
+    let make_role = |id_line: (u32, u32),
+                     stmts: Vec<Node>,
+                     managed: Option<Node>,
+                     boundary: Option<Node>| {
         let (l, c) = id_line;
         let logs = Node::from_json(
             &json!({
@@ -145,7 +158,10 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
             ],
         );
         let mut props = vec![
-            entry("AssumeRolePolicyDocument", Node::from_json(&crate::lambda_trust(), l, c)),
+            entry(
+                "AssumeRolePolicyDocument",
+                Node::from_json(&crate::lambda_trust(), l, c),
+            ),
             entry(
                 "Policies",
                 Node::new(
@@ -189,7 +205,12 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
     if shared_needed {
         resources.push((
             "IamRoleLambdaExecution".into(),
-            make_role(role_at, statements.clone(), managed.clone(), boundary.clone()),
+            make_role(
+                role_at,
+                statements.clone(),
+                managed.clone(),
+                boundary.clone(),
+            ),
         ));
     }
     for (name, f) in functions {
@@ -218,7 +239,10 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
             if f.get("iamRoleStatementsInherit").and_then(Node::str) == Some("true") {
                 stmts.extend(statements.iter().cloned());
             }
-            resources.push((rid.clone(), make_role(own.key_pos(), stmts, managed.clone(), boundary.clone())));
+            resources.push((
+                rid.clone(),
+                make_role(own.key_pos(), stmts, managed.clone(), boundary.clone()),
+            ));
             getatt(&rid, fl, fc)
         } else if let Some(r) = &external_role {
             r.clone()
@@ -244,13 +268,25 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
             if !auth.is_empty() {
                 props.push(entry(
                     "FunctionUrlConfig",
-                    map(u.line, u.col, vec![entry("AuthType", scalar(auth, u.line, u.col))]),
+                    map(
+                        u.line,
+                        u.col,
+                        vec![entry("AuthType", scalar(auth, u.line, u.col))],
+                    ),
                 ));
             }
         }
         let mut events = Vec::new();
-        for (i, e) in f.get("events").map(Node::items).unwrap_or(&[]).iter().enumerate() {
-            let Some((kind, _)) = e.entries().first() else { continue };
+        for (i, e) in f
+            .get("events")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            let Some((kind, _)) = e.entries().first() else {
+                continue;
+            };
             let ty = match kind.as_str() {
                 "http" => "Api",
                 "httpApi" => "HttpApi",
@@ -265,7 +301,11 @@ pub(crate) fn template(file: String, raw: &Node) -> Template {
             };
             events.push(entry(
                 &format!("E{i}"),
-                map(e.line, e.col, vec![entry("Type", scalar(ty, e.line, e.col))]),
+                map(
+                    e.line,
+                    e.col,
+                    vec![entry("Type", scalar(ty, e.line, e.col))],
+                ),
             ));
         }
         if !events.is_empty() {
@@ -304,7 +344,11 @@ fn getatt(id: &str, l: u32, c: u32) -> Node {
 fn upper_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).filter(|c| c.is_ascii_alphanumeric()).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(c)
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect(),
         None => String::new(),
     }
 }

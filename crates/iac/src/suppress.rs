@@ -39,7 +39,9 @@ fn parse_mark(rest: &str) -> (Vec<String>, String) {
         let is_code = !word.is_empty()
             && (word.len() >= 3
                 && word.starts_with("LR")
-                && word.get(2..).is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()))
+                && word
+                    .get(2..)
+                    .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()))
                 || word.contains('-')
                     && word.starts_with(|c: char| c.is_ascii_lowercase())
                     && word.chars().all(|c| c.is_ascii_lowercase() || c == '-'));

@@ -45,7 +45,10 @@ impl TfRes {
     }
 
     fn attr_loc(&self, attr: &str) -> Loc {
-        self.attr_locs.get(attr).cloned().unwrap_or(self.loc.clone())
+        self.attr_locs
+            .get(attr)
+            .cloned()
+            .unwrap_or(self.loc.clone())
     }
 
     fn str(&self, k: &str) -> Option<&str> {
@@ -74,9 +77,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             .map(|p| p.strip_suffix("data.").unwrap_or(p).to_string())
             .unwrap_or_default()
     };
-    let mut subst: Vec<(String, String)> = vec![
-        ("data.aws_partition.".into(), "aws".into()),
-    ];
+    let mut subst: Vec<(String, String)> = vec![("data.aws_partition.".into(), "aws".into())];
     let mut exact: HashMap<String, String> = HashMap::new();
     let mut role_ids: HashMap<String, String> = HashMap::new(); // name or arn → arn
     for r in &res {
@@ -127,15 +128,24 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 exact.insert(format!("{{{{{a}.id}}}}"), name);
             }
             (true, "aws_caller_identity") => {
-                subst.push((format!("{{{{{p}data.aws_caller_identity.{}.account_id}}}}", r.name), crate::ACCOUNT.into()));
+                subst.push((
+                    format!("{{{{{p}data.aws_caller_identity.{}.account_id}}}}", r.name),
+                    crate::ACCOUNT.into(),
+                ));
             }
             (true, "aws_region") => {
                 for attr in ["name", "region", "id"] {
-                    subst.push((format!("{{{{{p}data.aws_region.{}.{attr}}}}}", r.name), crate::REGION.into()));
+                    subst.push((
+                        format!("{{{{{p}data.aws_region.{}.{attr}}}}}", r.name),
+                        crate::REGION.into(),
+                    ));
                 }
             }
             (true, "aws_partition") => {
-                subst.push((format!("{{{{{p}data.aws_partition.{}.partition}}}}", r.name), "aws".into()));
+                subst.push((
+                    format!("{{{{{p}data.aws_partition.{}.partition}}}}", r.name),
+                    "aws".into(),
+                ));
             }
             _ => {}
         }
@@ -151,10 +161,17 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
     }
     // Policy documents (data sources), which other values reference as `.json`.
     let mut docs: HashMap<String, (Doc, Anchor)> = HashMap::new();
-    for r in res.iter().filter(|r| r.data && r.ty == "aws_iam_policy_document") {
+    for r in res
+        .iter()
+        .filter(|r| r.data && r.ty == "aws_iam_policy_document")
+    {
         let doc = policy_document(r, &docs);
         docs.insert(
-            format!("{{{{{}data.aws_iam_policy_document.{}.json}}}}", prefix(r), r.name),
+            format!(
+                "{{{{{}data.aws_iam_policy_document.{}.json}}}}",
+                prefix(r),
+                r.name
+            ),
             (doc, r.anchor()),
         );
     }
@@ -167,7 +184,8 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         }
         let value: Value = match v {
             Value::Object(_) => v.clone(),
-            _ => serde_json::from_str(&s).unwrap_or_else(|_| json!({"Statement": [], "_unresolved": s})),
+            _ => serde_json::from_str(&s)
+                .unwrap_or_else(|_| json!({"Statement": [], "_unresolved": s})),
         };
         let n = match value.get("Statement") {
             Some(Value::Array(a)) => a.len(),
@@ -196,7 +214,9 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
     // Roles.
     for r in res.iter().filter(|r| !r.data && r.ty == "aws_iam_role") {
         let a = format!("{{{{{}aws_iam_role.{}.arn}}}}", prefix(r), r.name);
-        let Some(arn) = exact.get(&a).cloned() else { continue };
+        let Some(arn) = exact.get(&a).cloned() else {
+            continue;
+        };
         let name = exact
             .get(&a.replace(".arn}}", ".name}}"))
             .cloned()
@@ -223,15 +243,23 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             ..Default::default()
         };
         if let Some((d, a)) = &trust {
-            let owner = a.as_ref().map(|a| a.owner.clone()).unwrap_or_else(|| r.owner());
+            let owner = a
+                .as_ref()
+                .map(|a| a.owner.clone())
+                .unwrap_or_else(|| r.owner());
             b.record_statements(&arn, &format!("{name} trust policy"), d, &owner);
         }
         b.add_role(role, r.anchor());
         n_roles += 1;
         if let Some(Value::Array(blocks)) = r.values.get("inline_policy") {
             for (i, p) in blocks.iter().enumerate() {
-                let pname = p.get("name").map(text_of).unwrap_or_else(|| format!("inline-{i}"));
-                if let Some((doc, a)) = policy_of(r, p.get("policy"), &format!("inline_policy.{i}.policy")) {
+                let pname = p
+                    .get("name")
+                    .map(text_of)
+                    .unwrap_or_else(|| format!("inline-{i}"));
+                if let Some((doc, a)) =
+                    policy_of(r, p.get("policy"), &format!("inline_policy.{i}.policy"))
+                {
                     b.add_inline(&arn, &pname, doc, a.unwrap_or_else(|| r.anchor()));
                 }
             }
@@ -242,7 +270,9 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         match r.ty.as_str() {
             "aws_iam_policy" => {
                 let a = format!("{{{{{}aws_iam_policy.{}.arn}}}}", prefix(r), r.name);
-                let Some(arn) = exact.get(&a).cloned() else { continue };
+                let Some(arn) = exact.get(&a).cloned() else {
+                    continue;
+                };
                 if let Some((doc, _)) = policy_of(r, r.values.get("policy"), "policy") {
                     let name = arn.rsplit('/').next().unwrap_or("").to_string();
                     b.add_managed_policy(&arn, &name, doc, r.anchor());
@@ -251,23 +281,38 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             }
             "aws_iam_role_policy" => {
                 let target = r.str("role").unwrap_or("");
-                let pname = r.str("name").filter(|s| !s.is_empty()).unwrap_or(&r.name).to_string();
+                let pname = r
+                    .str("name")
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(&r.name)
+                    .to_string();
                 match role_of(target) {
                     Some(role_arn) => {
                         if let Some((doc, a)) = policy_of(r, r.values.get("policy"), "policy") {
                             let anchor = a.unwrap_or_else(|| r.anchor());
                             // The attachment itself is where a suppression for it is written.
-                            let anchor = Anchor { loc: anchor.loc, owner: r.owner() };
+                            let anchor = Anchor {
+                                loc: anchor.loc,
+                                owner: r.owner(),
+                            };
                             b.add_inline(&role_arn, &pname, doc, anchor);
                         }
                     }
-                    None => b.note(r.attr_loc("role"), format!("{}: role {target} is not defined in the files read", r.address)),
+                    None => b.note(
+                        r.attr_loc("role"),
+                        format!(
+                            "{}: role {target} is not defined in the files read",
+                            r.address
+                        ),
+                    ),
                 }
             }
             "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
                 let policy = managed_arn(r.str("policy_arn").unwrap_or(""));
                 let roles: Vec<String> = if r.ty == "aws_iam_role_policy_attachment" {
-                    r.str("role").map(|s| vec![s.to_string()]).unwrap_or_default()
+                    r.str("role")
+                        .map(|s| vec![s.to_string()])
+                        .unwrap_or_default()
                 } else {
                     strings(r.values.get("roles"))
                 };
@@ -276,7 +321,13 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                         Some(role_arn) => {
                             b.attach(&role_arn, &policy);
                         }
-                        None => b.note(r.attr_loc("role"), format!("{}: role {target} is not defined in the files read", r.address)),
+                        None => b.note(
+                            r.attr_loc("role"),
+                            format!(
+                                "{}: role {target} is not defined in the files read",
+                                r.address
+                            ),
+                        ),
                     }
                 }
             }
@@ -284,9 +335,14 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         }
     }
     // Functions.
-    for r in res.iter().filter(|r| !r.data && r.ty == "aws_lambda_function") {
+    for r in res
+        .iter()
+        .filter(|r| !r.data && r.ty == "aws_lambda_function")
+    {
         let a = format!("{{{{{}aws_lambda_function.{}.arn}}}}", prefix(r), r.name);
-        let Some(arn) = exact.get(&a).cloned() else { continue };
+        let Some(arn) = exact.get(&a).cloned() else {
+            continue;
+        };
         let name = arn.rsplit(':').next().unwrap_or("").to_string();
         let role = r.str("role").unwrap_or("").to_string();
         let role_arn = role_of(&role).unwrap_or(role.clone());
@@ -315,13 +371,23 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             "aws_lambda_function_url" => {
                 let auth = r.str("authorization_type").unwrap_or("AWS_IAM").to_string();
                 if let Some(f) = function_mut(b, &target) {
-                    f.url = Some(FunctionUrl { auth_type: auth, url: None });
+                    f.url = Some(FunctionUrl {
+                        auth_type: auth,
+                        url: None,
+                    });
                 }
             }
             "aws_lambda_permission" => {
                 let principal = r.str("principal").unwrap_or("").to_string();
-                let action = r.str("action").unwrap_or("lambda:InvokeFunction").to_string();
-                let sid = r.str("statement_id").filter(|s| is_literal(s)).unwrap_or(&r.name).to_string();
+                let action = r
+                    .str("action")
+                    .unwrap_or("lambda:InvokeFunction")
+                    .to_string();
+                let sid = r
+                    .str("statement_id")
+                    .filter(|s| is_literal(s))
+                    .unwrap_or(&r.name)
+                    .to_string();
                 let mut cond = Map::new();
                 if let Some(s) = r.values.get("source_arn").filter(|v| !v.is_null()) {
                     cond.insert("ArnLike".into(), json!({"AWS:SourceArn": s}));
@@ -329,8 +395,15 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 if let Some(s) = r.values.get("source_account").filter(|v| !v.is_null()) {
                     cond.insert("StringEquals".into(), json!({"AWS:SourceAccount": s}));
                 }
-                if let Some(s) = r.values.get("function_url_auth_type").filter(|v| !v.is_null()) {
-                    cond.insert("StringEquals".into(), json!({"lambda:FunctionUrlAuthType": s}));
+                if let Some(s) = r
+                    .values
+                    .get("function_url_auth_type")
+                    .filter(|v| !v.is_null())
+                {
+                    cond.insert(
+                        "StringEquals".into(),
+                        json!({"lambda:FunctionUrlAuthType": s}),
+                    );
                 }
                 let anchor = r.anchor();
                 if let Some(f) = function_mut(b, &target) {
@@ -369,7 +442,10 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                     .unwrap_or("event-source")
                     .to_string();
                 if let Some(f) = function_mut(b, &target) {
-                    f.triggers.push(Trigger { kind, source_arn: source });
+                    f.triggers.push(Trigger {
+                        kind,
+                        source_arn: source,
+                    });
                 }
             }
             _ => {}
@@ -466,7 +542,11 @@ fn policy_document(r: &TfRes, earlier: &HashMap<String, (Doc, Anchor)>) -> Doc {
         Some(Value::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
-    let own_locs = r.statement_locs.get("statement").cloned().unwrap_or_default();
+    let own_locs = r
+        .statement_locs
+        .get("statement")
+        .cloned()
+        .unwrap_or_default();
     for (i, s) in blocks.iter().enumerate() {
         let mut st = Map::new();
         if let Some(sid) = s.get("sid").filter(|v| !v.is_null()) {
@@ -474,7 +554,10 @@ fn policy_document(r: &TfRes, earlier: &HashMap<String, (Doc, Anchor)>) -> Doc {
         }
         st.insert(
             "Effect".into(),
-            s.get("effect").filter(|v| !v.is_null()).cloned().unwrap_or(json!("Allow")),
+            s.get("effect")
+                .filter(|v| !v.is_null())
+                .cloned()
+                .unwrap_or(json!("Allow")),
         );
         for (k, out) in [
             ("actions", "Action"),
@@ -486,7 +569,10 @@ fn policy_document(r: &TfRes, earlier: &HashMap<String, (Doc, Anchor)>) -> Doc {
                 st.insert(out.into(), v.clone());
             }
         }
-        for (k, out) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+        for (k, out) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
             if let Some(Value::Array(ps)) = s.get(k) {
                 let mut m = Map::new();
                 for p in ps {
@@ -530,15 +616,27 @@ fn policy_document(r: &TfRes, earlier: &HashMap<String, (Doc, Anchor)>) -> Doc {
 pub(crate) fn load_plan(file: &str, root: &Node, b: &mut Builder) {
     let mut res = Vec::new();
     let config = root.get("configuration").and_then(|c| c.get("root_module"));
-    if let Some(m) = root.get("planned_values").and_then(|p| p.get("root_module")) {
+    if let Some(m) = root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
         plan_module(file, m, config, "", &mut res);
     }
     // Data sources read during planning live in prior_state.
-    if let Some(m) = root.get("prior_state").and_then(|p| p.get("values")).and_then(|v| v.get("root_module")) {
+    if let Some(m) = root
+        .get("prior_state")
+        .and_then(|p| p.get("values"))
+        .and_then(|v| v.get("root_module"))
+    {
         let mut prior = Vec::new();
         plan_module(file, m, config, "", &mut prior);
-        let known: std::collections::HashSet<String> = res.iter().map(|r| r.address.clone()).collect();
-        res.extend(prior.into_iter().filter(|r| r.data && !known.contains(&r.address)));
+        let known: std::collections::HashSet<String> =
+            res.iter().map(|r| r.address.clone()).collect();
+        res.extend(
+            prior
+                .into_iter()
+                .filter(|r| r.data && !known.contains(&r.address)),
+        );
     }
     let module = std::path::Path::new(file)
         .file_stem()
@@ -558,13 +656,21 @@ fn plan_module(file: &str, m: &Node, config: Option<&Node>, prefix: &str, out: &
         };
         // References for what the plan does not know yet.
         let conf = config.and_then(|c| {
-            c.get("resources").map(Node::items).unwrap_or(&[]).iter().find(|x| {
-                x.get("type").and_then(Node::str) == Some(ty.as_str())
-                    && x.get("name").and_then(Node::str) == Some(name.as_str())
-                    && (x.get("mode").and_then(Node::str) == Some("data")) == data
-            })
+            c.get("resources")
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .find(|x| {
+                    x.get("type").and_then(Node::str) == Some(ty.as_str())
+                        && x.get("name").and_then(Node::str) == Some(name.as_str())
+                        && (x.get("mode").and_then(Node::str) == Some("data")) == data
+                })
         });
-        for (attr, e) in conf.and_then(|c| c.get("expressions")).map(Node::entries).unwrap_or(&[]) {
+        for (attr, e) in conf
+            .and_then(|c| c.get("expressions"))
+            .map(Node::entries)
+            .unwrap_or(&[])
+        {
             let missing = values.get(attr).map_or(true, Value::is_null);
             if !missing {
                 continue;
@@ -577,7 +683,10 @@ fn plan_module(file: &str, m: &Node, config: Option<&Node>, prefix: &str, out: &
                 .filter_map(|x| x.str().map(str::to_string))
                 .collect();
             if let Some(first) = refs.first() {
-                values.insert(attr.clone(), Value::String(format!("{{{{{prefix}{first}}}}}")));
+                values.insert(
+                    attr.clone(),
+                    Value::String(format!("{{{{{prefix}{first}}}}}")),
+                );
             }
         }
         let address = r

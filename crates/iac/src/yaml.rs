@@ -127,7 +127,9 @@ impl Node {
         match &self.kind {
             Kind::Scalar(s, plain) => scalar_json(s, *plain),
             Kind::Seq(v) => Value::Array(v.iter().map(Node::to_json).collect()),
-            Kind::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Kind::Map(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -322,11 +324,11 @@ impl MarkedEventReceiver for Builder {
                 self.push_value(node, anchor);
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or(Node::new(Kind::Scalar(String::new(), true), line, col));
+                let node = self.anchors.get(&id).cloned().unwrap_or(Node::new(
+                    Kind::Scalar(String::new(), true),
+                    line,
+                    col,
+                ));
                 self.push_value(node, 0);
             }
             _ => {}
@@ -340,10 +342,13 @@ mod tests {
 
     #[test]
     fn short_form_tags_become_long_form_with_positions() {
-        let n = parse("A:\n  B: !GetAtt Role.Arn\n  C: !Sub\n    - x${Y}\n    - Y: !Ref Z\n")
-            .unwrap();
+        let n =
+            parse("A:\n  B: !GetAtt Role.Arn\n  C: !Sub\n    - x${Y}\n    - Y: !Ref Z\n").unwrap();
         let b = n.get("A").unwrap().get("B").unwrap();
-        assert_eq!(b.to_json(), serde_json::json!({"Fn::GetAtt": ["Role", "Arn"]}));
+        assert_eq!(
+            b.to_json(),
+            serde_json::json!({"Fn::GetAtt": ["Role", "Arn"]})
+        );
         // The scalar's own position, after its tag.
         assert_eq!((b.line, b.col), (2, 14));
         assert_eq!(b.key_pos(), (2, 3));

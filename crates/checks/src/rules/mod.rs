@@ -42,6 +42,7 @@ mod lr502_public_resource_policy;
 mod lr503_cross_account_invoke;
 mod lr601_unused_permissions;
 mod lr602_unused_services;
+mod lr701_exceeds_approved_template;
 mod lr901_unknown_action;
 mod lr902_invalid_policy;
 
@@ -74,6 +75,7 @@ pub static RULES: &[&Rule] = &[
     &lr503_cross_account_invoke::RULE,
     &lr601_unused_permissions::RULE,
     &lr602_unused_services::RULE,
+    &lr701_exceeds_approved_template::RULE,
     &lr901_unknown_action::RULE,
     &lr902_invalid_policy::RULE,
 ];

@@ -179,6 +179,11 @@ F["lr601_fail_put_item_never_used"] = with_usage(inventory([LOGS, TABLE]), ["log
 F["lr601_pass_no_usage_data"] = inventory([LOGS, TABLE])
 F["lr602_pass_every_service_used"] = with_usage(inventory([LOGS, TABLE]), ALL_USED)
 F["lr602_fail_dynamodb_never_called"] = with_usage(inventory([LOGS, TABLE]), ["logs:CreateLogStream", "logs:PutLogEvents"])
+# LR701 runs with the approved templates of examples/golden (the tests load them for every fixture).
+READ_ORDERS = allow(["dynamodb:GetItem", "dynamodb:Query"], f"arn:aws:dynamodb:us-east-1:{ACCT}:table/orders")
+F["lr701_pass_within_templates"] = inventory([LOGS, READ_ORDERS, allow("s3:PutObject", "arn:aws:s3:::exports-bucket/*")])
+F["lr701_fail_write_not_approved"] = inventory([LOGS, TABLE])
+F["lr701_fail_every_table"] = inventory([LOGS, allow("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{ACCT}:table/*")])
 
 for old in os.listdir(HERE):
     if old.endswith(".json"):
