@@ -204,7 +204,7 @@ mod tests {
         ));
         assert!(covers(
             one_table,
-            "arn:aws:dynamodb:{{AWS::Region}}:{{AWS::AccountId}}:table/{{Orders}}"
+            "arn:aws:dynamodb:{{Region}}:{{AccountId}}:table/{{Orders}}"
         ));
         assert!(!covers(one_table, "arn:aws:dynamodb:us-east-1:1:table/*"));
         assert!(!covers(

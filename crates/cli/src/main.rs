@@ -5,6 +5,7 @@
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
+mod lint_cmd;
 mod publish_cmd;
 mod rules_cmd;
 mod scan_cmd;
@@ -33,6 +34,9 @@ enum Command {
     /// Scan an estate (live AWS, the demo Organization, snapshots or AWS CLI exports): findings
     /// ranked by risk.
     Scan(scan_cmd::ScanArgs),
+    /// Lint infrastructure as code (CloudFormation, SAM, CDK, Terraform, Serverless) with the same
+    /// rules: compiler-style locations, SARIF, JUnit or JSON, and --fail-on for CI.
+    Lint(lint_cmd::LintArgs),
     /// Collect an inventory snapshot from AWS (read-only) without analysing it.
     Collect(collect_cmd::CollectArgs),
     /// Effective permissions of every role (or one role): what it is allowed after denies,
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
+        Command::Lint(a) => lint_cmd::run(a),
         Command::Collect(a) => collect_cmd::run(a),
         Command::Effective(a) => effective_cmd::run(a),
         Command::Expand(a) => expand_cmd::run(a),

@@ -43,7 +43,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn severity(self) -> Severity {
+    pub fn severity(self) -> Severity {
         match self {
             FailOn::Low => Severity::Low,
             FailOn::Medium => Severity::Medium,

@@ -13,7 +13,7 @@ use rolecall_inventory::{Document, Function, FunctionUrl, Role, Trigger};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
-const NO_VALUE: &str = "{{AWS::NoValue}}";
+const NO_VALUE: &str = "{{AWS.NoValue}}";
 
 pub(crate) struct Template {
     pub file: String,
@@ -208,8 +208,13 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// A value the template leaves open, as `{{name}}` (`::` written `.`, since symbols end up inside
+/// ARNs, which split on `:`).
 fn sym(s: &str) -> Value {
-    Value::String(format!("{{{{{s}}}}}"))
+    Value::String(format!(
+        "{{{{{}}}}}",
+        s.replace("::", ".").replace(':', ".")
+    ))
 }
 
 impl Ev<'_> {

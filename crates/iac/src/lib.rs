@@ -26,10 +26,11 @@ use std::path::{Path, PathBuf};
 
 pub use suppress::InlineSuppression;
 
-/// The account every template resource is placed in: templates do not know it.
-pub const ACCOUNT: &str = "{{AWS::AccountId}}";
+/// The account every template resource is placed in: templates do not know it. (No `:` in
+/// symbols: they sit inside ARNs, which split on it.)
+pub const ACCOUNT: &str = "{{AccountId}}";
 /// The region every template function is placed in.
-pub const REGION: &str = "{{AWS::Region}}";
+pub const REGION: &str = "{{Region}}";
 
 /// A place in a file: 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

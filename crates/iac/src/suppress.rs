@@ -9,7 +9,7 @@ use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InlineSuppression {
-    /// Rule code (`LR103`) or name (`unscoped-resource`).
+    /// Rule code (`LR103`).
     pub code: String,
     pub reason: String,
     /// The resource it covers (`file#LogicalId`).
@@ -36,15 +36,12 @@ fn parse_mark(rest: &str) -> (Vec<String>, String) {
             .find(|c: char| c.is_whitespace() || c == ',')
             .unwrap_or(rest.len());
         let (word, tail) = rest.split_at(end);
-        let is_code = !word.is_empty()
-            && (word.len() >= 3
-                && word.starts_with("LR")
-                && word
-                    .get(2..)
-                    .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()))
-                || word.contains('-')
-                    && word.starts_with(|c: char| c.is_ascii_lowercase())
-                    && word.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        // Rule codes only: a reason may well start with a kebab-case word ("break-glass").
+        let is_code = word.len() >= 3
+            && word.starts_with("LR")
+            && word
+                .get(2..)
+                .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
         if !is_code {
             break;
         }
@@ -212,8 +209,8 @@ mod tests {
         );
         assert_eq!(parse_mark(" LR103"), (vec!["LR103".into()], String::new()));
         assert_eq!(
-            parse_mark(" unscoped-resource why not"),
-            (vec!["unscoped-resource".into()], "why not".into())
+            parse_mark(" LR304 break-glass role"),
+            (vec!["LR304".into()], "break-glass role".into())
         );
     }
 

@@ -1,0 +1,638 @@
+//! `rolecall lint PATH...`: the rule catalogue over infrastructure as code, as a CI/CD gate.
+//! Findings are placed at the file, line and column of the statement, policy, role or function
+//! they concern; `rolecall:ignore CODE reason` in a template suppresses them there.
+
+use crate::scan_cmd::FailOn;
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+use rolecall_catalog::catalog;
+use rolecall_checks::golden::Golden;
+use rolecall_checks::{scan, Config, Finding, ScanResult, Severity};
+use rolecall_iac::{Anchor, Level, Lint, Loc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum LintFormat {
+    /// `path:line:col: LR103 [medium] ...`, one line per finding.
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Args)]
+pub struct LintArgs {
+    /// Templates: files, or directories searched recursively (CloudFormation, SAM, CDK
+    /// `cdk.out`, Terraform `*.tf` and `terraform show -json` plans, `serverless.yml`).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    format: LintFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains (after suppressions).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Directory of approved policy templates (IAM policy JSON); enables LR701
+    /// exceeds-approved-template.
+    #[arg(long, value_name = "DIR")]
+    golden: Option<PathBuf>,
+    /// Configuration file (default: rolecall.toml in the current directory, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Also show the files read, the rules skipped and why, references left unresolved, and
+    /// suppressed findings.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Also write the inventory read from the templates (a snapshot `rolecall scan --input` reads).
+    #[arg(long, value_name = "PATH")]
+    inventory: Option<PathBuf>,
+    /// Evaluate as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+}
+
+/// One finding with where it is.
+#[derive(Serialize, Clone)]
+pub struct Located {
+    pub location: Loc,
+    /// Further places the finding's evidence names (other statements).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Loc>,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+#[derive(Serialize, Clone)]
+pub struct SuppressedInline {
+    pub location: Loc,
+    pub reason: String,
+    /// Where the `rolecall:ignore` was written.
+    pub suppressed_at: Loc,
+    pub finding: Finding,
+}
+
+#[derive(Serialize)]
+pub struct LintReport {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub files: Vec<rolecall_iac::FileInfo>,
+    pub summary: Summary,
+    pub findings: Vec<Located>,
+    pub suppressed: Vec<SuppressedInline>,
+    pub diagnostics: Vec<rolecall_iac::Diagnostic>,
+    pub skipped_rules: Vec<String>,
+    /// Suppressions (inline or in rolecall.toml) that matched nothing.
+    pub unused_suppressions: Vec<String>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub roles: usize,
+    pub functions: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+    pub errors: usize,
+    pub by_severity: BTreeMap<String, usize>,
+}
+
+fn unknown_loc() -> Loc {
+    Loc {
+        file: "(unknown)".into(),
+        line: 0,
+        col: 0,
+    }
+}
+
+fn anchors_of<'l>(lint: &'l Lint, f: &Finding) -> Vec<Vec<&'l Anchor>> {
+    let mut out: Vec<Vec<&Anchor>> = f
+        .evidence
+        .iter()
+        .map(|e| {
+            lint.locations
+                .locate(&f.resource_arn, Some((&e.policy, &e.statement)))
+        })
+        .filter(|a| !a.is_empty())
+        .collect();
+    if out.is_empty() {
+        out.push(lint.locations.locate(&f.resource_arn, None));
+    }
+    out
+}
+
+/// Runs the rules over the templates and places each finding.
+pub fn lint_report(
+    lint: &Lint,
+    config: &Config,
+    today: chrono::NaiveDate,
+) -> (LintReport, ScanResult) {
+    let result = scan(&lint.inventory, catalog(), config, today);
+    let mut findings = Vec::new();
+    let mut suppressed = Vec::new();
+    let mut used = vec![false; lint.suppressions.len()];
+    for f in &result.findings {
+        let anchors = anchors_of(lint, f);
+        let mut locs: Vec<Loc> = anchors
+            .iter()
+            .filter_map(|a| a.first().map(|x| x.loc.clone()))
+            .collect();
+        locs.sort();
+        locs.dedup();
+        let location = locs.first().cloned().unwrap_or_else(unknown_loc);
+        let related = locs.into_iter().skip(1).collect();
+        // Inline suppressions name the resource that owns any anchor of the finding.
+        let hit = lint.suppressions.iter().enumerate().find(|(_, s)| {
+            (s.code.eq_ignore_ascii_case(&f.code) || s.code == f.name)
+                && anchors.iter().flatten().any(|a| a.owner == s.owner)
+        });
+        match hit {
+            Some((i, s)) => {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+                suppressed.push(SuppressedInline {
+                    location,
+                    reason: s.reason.clone(),
+                    suppressed_at: s.loc.clone(),
+                    finding: f.clone(),
+                });
+            }
+            None => findings.push(Located {
+                location,
+                related,
+                finding: f.clone(),
+            }),
+        }
+    }
+    findings.sort_by(|a, b| {
+        a.location
+            .cmp(&b.location)
+            .then(b.finding.severity.cmp(&a.finding.severity))
+            .then(a.finding.code.cmp(&b.finding.code))
+            .then(a.finding.id.cmp(&b.finding.id))
+    });
+    let mut unused: Vec<String> = lint
+        .suppressions
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(s, _)| {
+            format!(
+                "{}:{}:{}: rolecall:ignore {} matched no finding",
+                s.loc.file, s.loc.line, s.loc.col, s.code
+            )
+        })
+        .collect();
+    unused.extend(result.suppression_notes.iter().cloned());
+    let mut by_severity: BTreeMap<String, usize> = Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for f in &findings {
+        *by_severity
+            .entry(f.finding.severity.as_str().to_string())
+            .or_default() += 1;
+    }
+    let summary = Summary {
+        files: lint.files.len(),
+        roles: lint.inventory.roles.len(),
+        functions: lint.inventory.functions.len(),
+        findings: findings.len(),
+        suppressed: suppressed.len() + result.suppressed.len(),
+        errors: lint
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count(),
+        by_severity,
+    };
+    let report = LintReport {
+        tool: "rolecall",
+        version: env!("CARGO_PKG_VERSION"),
+        files: lint.files.clone(),
+        summary,
+        findings,
+        suppressed,
+        diagnostics: lint.diagnostics.clone(),
+        skipped_rules: result.skipped_rules.clone(),
+        unused_suppressions: unused,
+    };
+    (report, result)
+}
+
+pub fn run(a: LintArgs) -> Result<ExitCode> {
+    let (mut config, _) = Config::load(a.config.as_deref())?;
+    if let Some(dir) = &a.golden {
+        config.golden =
+            Golden::load_dir(dir, catalog()).map_err(|e| anyhow::anyhow!("--golden: {e}"))?;
+    }
+    let mut lint = rolecall_iac::load(&a.paths);
+    // A suppression naming a rule that does not exist suppresses nothing, and says so.
+    for s in &lint.suppressions {
+        if rolecall_checks::find_rule(&s.code).is_none() {
+            lint.diagnostics.push(rolecall_iac::Diagnostic {
+                loc: s.loc.clone(),
+                level: Level::Error,
+                message: format!(
+                    "rolecall:ignore {}: no such rule (see `rolecall rules`)",
+                    s.code
+                ),
+            });
+        }
+    }
+    if let Some(p) = &a.inventory {
+        lint.inventory
+            .write_snapshot(p)
+            .with_context(|| format!("{}: cannot write the inventory", p.display()))?;
+    }
+    let today = crate::sources::scan_day(&lint.inventory, a.today.as_deref())?;
+    if lint.files.is_empty() && lint.diagnostics.is_empty() {
+        bail!(
+            "no templates found under {}: rolecall lint reads CloudFormation/SAM/CDK (YAML or JSON), Terraform (*.tf, plan JSON) and serverless.yml",
+            a.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let (report, result) = lint_report(&lint, &config, today);
+    let text = match a.format {
+        LintFormat::Text => render_text(&report, a.verbose),
+        LintFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        LintFormat::Sarif => serde_json::to_string_pretty(&sarif(&report, &result))? + "\n",
+        LintFormat::Junit => junit(&report),
+    };
+    match &a.output {
+        Some(p) => rolecall_inventory::model::write_atomic(p, |w| w.write_all(text.as_bytes()))
+            .with_context(|| format!("{}: cannot write the report", p.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    if a.format != LintFormat::Text || a.output.is_some() {
+        // The report went elsewhere: problems with the input still reach the terminal.
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+        {
+            eprintln!(
+                "{}:{}:{}: error: {}",
+                d.loc.file, d.loc.line, d.loc.col, d.message
+            );
+        }
+        eprintln!("{}", summary_line(&report));
+    }
+    let failing = a
+        .fail_on
+        .map(FailOn::severity)
+        .is_some_and(|t| report.findings.iter().any(|f| f.finding.severity >= t));
+    Ok(if report.summary.errors > 0 {
+        ExitCode::from(2)
+    } else if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary_line(r: &LintReport) -> String {
+    let sev: Vec<String> = r
+        .summary
+        .by_severity
+        .iter()
+        .rev()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    format!(
+        "rolecall lint: {} file(s), {} role(s), {} function(s): {} finding(s){}{}{}",
+        r.summary.files,
+        r.summary.roles,
+        r.summary.functions,
+        r.summary.findings,
+        if sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sev.join(", "))
+        },
+        if r.summary.suppressed > 0 {
+            format!(", {} suppressed", r.summary.suppressed)
+        } else {
+            String::new()
+        },
+        if r.summary.errors > 0 {
+            format!(", {} input error(s)", r.summary.errors)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Terminal control characters in names from templates are shown escaped, never executed.
+fn clean(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+pub fn render_text(r: &LintReport, verbose: bool) -> String {
+    let mut out = String::new();
+    for d in &r.diagnostics {
+        if d.level == Level::Note && !verbose {
+            continue;
+        }
+        let level = if d.level == Level::Error {
+            "error"
+        } else {
+            "note"
+        };
+        out.push_str(&format!(
+            "{}:{}:{}: {level}: {}\n",
+            d.loc.file,
+            d.loc.line,
+            d.loc.col,
+            clean(&d.message)
+        ));
+    }
+    for f in &r.findings {
+        let x = &f.finding;
+        out.push_str(&format!(
+            "{}:{}:{}: {} [{}] {}\n",
+            f.location.file,
+            f.location.line,
+            f.location.col,
+            x.code,
+            x.severity,
+            clean(&x.title)
+        ));
+        if let Some(e) = x.evidence.first() {
+            let mut what = e
+                .actions
+                .iter()
+                .take(6)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if e.actions.len() > 6 {
+                what.push_str(", ...");
+            }
+            if !e.resources.is_empty() {
+                what.push_str(&format!(" on {}", e.resources.join(", ")));
+            }
+            if !what.trim().is_empty() {
+                out.push_str(&format!("    {}\n", clean(what.trim())));
+            }
+        }
+        for l in &f.related {
+            out.push_str(&format!("    also at {}:{}:{}\n", l.file, l.line, l.col));
+        }
+    }
+    if verbose {
+        for f in &r.files {
+            out.push_str(&format!(
+                "read {} ({:?}): {} role(s), {} function(s)\n",
+                f.path, f.format, f.roles, f.functions
+            ));
+        }
+        for s in &r.skipped_rules {
+            out.push_str(&format!("skipped {s}\n"));
+        }
+        for s in &r.suppressed {
+            out.push_str(&format!(
+                "{}:{}:{}: suppressed {} ({}) by {}:{}: {}\n",
+                s.location.file,
+                s.location.line,
+                s.location.col,
+                s.finding.code,
+                clean(&s.finding.title),
+                s.suppressed_at.file,
+                s.suppressed_at.line,
+                clean(&s.reason)
+            ));
+        }
+        for u in &r.unused_suppressions {
+            out.push_str(&format!("{u}\n"));
+        }
+    }
+    out.push_str(&summary_line(r));
+    out.push('\n');
+    out
+}
+
+fn physical(l: &Loc) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(&l.file), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": l.line.max(1), "startColumn": l.col.max(1)}
+        }
+    })
+}
+
+/// A relative path as a URI reference (percent-encoding what a URI cannot hold).
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// SARIF 2.1.0 with physical locations, as GitHub code scanning reads it; inline suppressions as
+/// `inSource` suppressions.
+pub fn sarif(r: &LintReport, result: &ScanResult) -> Value {
+    let mut with = result.clone();
+    with.findings = r.findings.iter().map(|f| f.finding.clone()).collect();
+    let mut v = rolecall_report::sarif::render(&with);
+    let mut extra = ScanResult { ..result.clone() };
+    extra.findings = r.suppressed.iter().map(|s| s.finding.clone()).collect();
+    let suppressed_results = rolecall_report::sarif::render(&extra);
+    let run = v
+        .get_mut("runs")
+        .and_then(|x| x.as_array_mut())
+        .and_then(|x| x.first_mut());
+    let Some(run) = run else { return v };
+    if let Some(Value::Object(m)) = run.get_mut("automationDetails") {
+        m.insert("id".into(), json!("rolecall/lint/"));
+    }
+    if let Some(Value::Array(results)) = run.get_mut("results") {
+        for (res, f) in results.iter_mut().zip(&r.findings) {
+            place(res, &f.location, &f.related);
+        }
+        let more = suppressed_results
+            .get("runs")
+            .and_then(|x| x.get(0))
+            .and_then(|x| x.get("results"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (mut res, s) in more.into_iter().zip(&r.suppressed) {
+            place(&mut res, &s.location, &[]);
+            if let Value::Object(m) = &mut res {
+                m.insert(
+                    "suppressions".into(),
+                    json!([{"kind": "inSource", "justification": s.reason, "location": physical(&s.suppressed_at)}]),
+                );
+            }
+            results.push(res);
+        }
+    }
+    v
+}
+
+fn place(res: &mut Value, l: &Loc, related: &[Loc]) {
+    let Value::Object(m) = res else { return };
+    if let Some(Value::Array(locs)) = m.get_mut("locations") {
+        if let Some(Value::Object(first)) = locs.first_mut() {
+            if let Value::Object(p) = physical(l) {
+                first.extend(p);
+            }
+        }
+    }
+    if !related.is_empty() {
+        m.insert(
+            "relatedLocations".into(),
+            Value::Array(
+                related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut p = physical(l);
+                        if let Value::Object(o) = &mut p {
+                            o.insert("id".into(), json!(i + 1));
+                        }
+                        p
+                    })
+                    .collect(),
+            ),
+        );
+    }
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot hold most control characters at all.
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one test suite per file, one failing test case per finding (a file without findings
+/// has one passing case), input errors as errors.
+pub fn junit(r: &LintReport) -> String {
+    let mut by_file: BTreeMap<&str, (Vec<&Located>, Vec<&rolecall_iac::Diagnostic>)> =
+        BTreeMap::new();
+    for f in &r.files {
+        by_file.entry(f.path.as_str()).or_default();
+    }
+    for f in &r.findings {
+        by_file
+            .entry(f.location.file.as_str())
+            .or_default()
+            .0
+            .push(f);
+    }
+    for d in r.diagnostics.iter().filter(|d| d.level == Level::Error) {
+        by_file.entry(d.loc.file.as_str()).or_default().1.push(d);
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"rolecall lint\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+        by_file
+            .values()
+            .map(|(f, d)| (f.len() + d.len()).max(1))
+            .sum::<usize>(),
+        r.findings.len(),
+        r.summary.errors
+    ));
+    for (file, (findings, errors)) in &by_file {
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+            xml(file),
+            (findings.len() + errors.len()).max(1),
+            findings.len(),
+            errors.len()
+        ));
+        for d in errors {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"input {}:{}\">\n      <error message=\"{}\"/>\n    </testcase>\n",
+                xml(file),
+                d.loc.line,
+                d.loc.col,
+                xml(&d.message)
+            ));
+        }
+        for f in findings {
+            let x = &f.finding;
+            let body = x
+                .evidence
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {}: {} on {}",
+                        e.policy,
+                        e.statement,
+                        e.actions.join(", "),
+                        e.resources.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{} {}:{} {}\">\n      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}\n{}</failure>\n    </testcase>\n",
+                xml(file),
+                x.code,
+                f.location.line,
+                f.location.col,
+                xml(rolecall_report::short_name(&x.resource_arn)),
+                x.severity,
+                xml(&x.title),
+                xml(&f.location.file),
+                f.location.line,
+                f.location.col,
+                xml(&x.title),
+                xml(&body)
+            ));
+        }
+        if findings.is_empty() && errors.is_empty() {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"no findings\"/>\n",
+                xml(file)
+            ));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
