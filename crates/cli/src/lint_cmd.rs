@@ -307,13 +307,12 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
 }
 
 fn summary_line(r: &LintReport) -> String {
-    let sev: Vec<String> = r
-        .summary
-        .by_severity
+    let sev: Vec<String> = Severity::ALL
         .iter()
-        .rev()
-        .filter(|(_, n)| **n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
+        .filter_map(|s| {
+            let n = r.summary.by_severity.get(s.as_str()).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{n} {s}"))
+        })
         .collect();
     format!(
         "rolecall lint: {} file(s), {} role(s), {} function(s): {} finding(s){}{}{}",

@@ -458,3 +458,71 @@ fn golden_templates_gate_roles_outside_them() {
         stderr(&bad)
     );
 }
+
+/// The commands the shipped pre-commit hooks and the GitHub Actions example run are accepted as
+/// written (a renamed flag would break every user's pipeline), and gate as documented.
+#[test]
+fn shipped_hook_and_workflow_commands_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let golden = root.join("examples/golden");
+    let mut commands: Vec<(String, bool)> = Vec::new();
+    let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
+    for line in hooks.lines() {
+        if let Some(entry) = line.trim().strip_prefix("entry: ") {
+            // pass_filenames hooks get the changed files appended.
+            let cmd = if entry.ends_with(" .") {
+                entry.to_string()
+            } else {
+                format!("{entry} sam/template.yaml terraform/main.tf")
+            };
+            commands.push((cmd, true));
+        }
+    }
+    let workflow =
+        std::fs::read_to_string(root.join("examples/github-actions/rolecall-lint.yml")).unwrap();
+    for line in workflow.lines() {
+        if let Some(run) = line.trim().strip_prefix("run: rolecall lint") {
+            let gate = run.contains("--fail-on");
+            commands.push((
+                format!(
+                    "rolecall lint{}",
+                    run.replace("policies/approved", golden.to_str().unwrap())
+                ),
+                gate,
+            ));
+        }
+    }
+    assert_eq!(commands.len(), 4, "{commands:?}");
+    let out = scratch("shipped");
+    for (cmd, gate) in commands {
+        let words: Vec<String> = cmd
+            .split_whitespace()
+            .skip(1)
+            .map(|w| match w {
+                "rolecall.sarif" | "rolecall-junit.xml" => {
+                    out.join(w).to_str().unwrap().to_string()
+                }
+                w => w.to_string(),
+            })
+            .collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .current_dir(corpus())
+            .args(&words)
+            .output()
+            .unwrap();
+        // The corpus has high findings: gates fail with 1 (never 2, a usage or input error).
+        assert_eq!(
+            o.status.code(),
+            Some(if gate { 1 } else { 0 }),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+    }
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("rolecall.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(std::fs::read_to_string(out.join("rolecall-junit.xml"))
+        .unwrap()
+        .contains("<testsuites"));
+}
