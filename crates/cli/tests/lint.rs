@@ -118,7 +118,7 @@ fn short_form_intrinsics_resolve_and_unknown_values_stay_symbolic() {
     // `Resource: "*"` on dynamodb:DeleteItem is unscoped, at its statement (line 43).
     let f = findings(&r, "LR103", "cloudformation/orders.yaml");
     assert_eq!(f.len(), 1);
-    assert_eq!(at(f[0]), ("cloudformation/orders.yaml".into(), 43, 20));
+    assert_eq!(at(f[0]), ("cloudformation/orders.yaml".into(), 43, 17));
     let text = f[0]["evidence"].to_string();
     assert!(text.contains("dynamodb:DeleteItem"), "{text}");
     // `!Sub "${ArchiveBucketArn}/*"` is a parameter: unknown, not "*".

@@ -316,10 +316,20 @@ impl MarkedEventReceiver for Builder {
                 None,
             )),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, tag, anchor) = match self.stack.pop() {
+                let (mut node, tag, anchor) = match self.stack.pop() {
                     Some(Open::Seq(n, t, a)) | Some(Open::Map(n, t, a, _)) => (n, t, a),
                     None => return,
                 };
+                // A block mapping's start event is marked at its first `:`; it starts at its
+                // first key.
+                if let Kind::Map(m) = &node.kind {
+                    if let Some((_, first)) = m.first() {
+                        let key = (first.key_line, first.key_col);
+                        if first.key_line > 0 && key < (node.line, node.col) {
+                            (node.line, node.col) = key;
+                        }
+                    }
+                }
                 let node = apply_tag(tag, node);
                 self.push_value(node, anchor);
             }
