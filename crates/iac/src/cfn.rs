@@ -583,7 +583,6 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
         }
     }
     // Functions (SAM ones make their roles).
-    let mut fn_by_id: HashMap<&str, String> = HashMap::new();
     for (id, res) in resources {
         let ty = res.get("Type").and_then(Node::str).unwrap_or("");
         if ty != "AWS::Lambda::Function" && ty != "AWS::Serverless::Function" {
@@ -613,12 +612,6 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                 String::new()
             }
         };
-        if role_arn.contains("{{") && !role_arn.starts_with("arn:") {
-            b.note(
-                props.get("Role").map(|r| t.loc(r)).unwrap_or(t.key_loc(res)),
-                format!("function {id}: role {role_arn} is not defined in the templates read; its permissions are not analysed"),
-            );
-        }
         let mut f = Function {
             arn: arn.clone(),
             name: name.clone(),
@@ -656,7 +649,6 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                 source_arn: None,
             });
         }
-        fn_by_id.insert(id.as_str(), arn.clone());
         b.add_function(f, anchor);
         n_functions += 1;
     }
@@ -809,7 +801,6 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
             _ => {}
         }
     }
-    let _ = fn_by_id;
     b.files.push(FileInfo {
         path: t.file.clone(),
         format: t.format,

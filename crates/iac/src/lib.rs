@@ -421,7 +421,43 @@ impl Builder {
         suppress::from_metadata(self, owner, node, file);
     }
 
+    /// Links each function to a role the templates define when it names one by name or by an ARN
+    /// with a real account id; says which functions' roles are defined elsewhere.
+    fn link_function_roles(&mut self) {
+        let mut notes = Vec::new();
+        for f in &mut self.inv.functions {
+            if self.inv.roles.iter().any(|r| r.arn == f.role_arn) {
+                continue;
+            }
+            let wanted = rolecall_inventory::role_key(&f.role_arn)
+                .map(|(_, name)| name)
+                .unwrap_or_else(|| f.role_arn.clone());
+            match self.inv.roles.iter().find(|r| r.name == wanted) {
+                Some(r) => f.role_arn = r.arn.clone(),
+                None => {
+                    let loc = self
+                        .loc
+                        .resources
+                        .get(&f.arn)
+                        .map(|a| a.loc.clone())
+                        .unwrap_or_else(|| loc0("?"));
+                    notes.push((
+                        loc,
+                        format!(
+                            "function {}: its role {} is not defined in the templates read; its permissions are not analysed",
+                            f.name, f.role_arn
+                        ),
+                    ));
+                }
+            }
+        }
+        for (loc, message) in notes {
+            self.note(loc, message);
+        }
+    }
+
     fn finish(mut self) -> Lint {
+        self.link_function_roles();
         suppress::attach_comments(&mut self);
         let mut inv = std::mem::take(&mut self.inv);
         inv.source = "iac".into();

@@ -205,9 +205,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         ))
     };
 
-    let mut n_roles = 0;
-    let mut n_functions = 0;
-    let mut managed_arns: HashMap<String, String> = HashMap::new();
     for r in &res {
         b.span(&r.loc.file, r.loc.line, r.last_line, &r.owner());
     }
@@ -250,7 +247,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             b.record_statements(&arn, &format!("{name} trust policy"), d, &owner);
         }
         b.add_role(role, r.anchor());
-        n_roles += 1;
         if let Some(Value::Array(blocks)) = r.values.get("inline_policy") {
             for (i, p) in blocks.iter().enumerate() {
                 let pname = p
@@ -276,7 +272,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 if let Some((doc, _)) = policy_of(r, r.values.get("policy"), "policy") {
                     let name = arn.rsplit('/').next().unwrap_or("").to_string();
                     b.add_managed_policy(&arn, &name, doc, r.anchor());
-                    managed_arns.insert(arn.clone(), arn);
                 }
             }
             "aws_iam_role_policy" => {
@@ -346,12 +341,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         let name = arn.rsplit(':').next().unwrap_or("").to_string();
         let role = r.str("role").unwrap_or("").to_string();
         let role_arn = role_of(&role).unwrap_or(role.clone());
-        if !role_ids.contains_key(&role) {
-            b.note(
-                r.attr_loc("role"),
-                format!("{}: role {role} is not defined in the files read; its permissions are not analysed", r.address),
-            );
-        }
         let f = Function {
             arn,
             name,
@@ -363,7 +352,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             ..Default::default()
         };
         b.add_function(f, r.anchor());
-        n_functions += 1;
     }
     for r in res.iter().filter(|r| !r.data) {
         let target = r.str("function_name").unwrap_or("").to_string();
@@ -461,7 +449,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             e.0 += 1;
         }
     }
-    let _ = (n_roles, n_functions, managed_arns);
     for (f, (functions, roles)) in files {
         b.files.push(FileInfo {
             path: f.to_string(),

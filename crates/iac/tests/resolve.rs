@@ -257,3 +257,33 @@ proptest! {
         let _ = load(&[d]);
     }
 }
+
+#[test]
+fn functions_find_roles_by_name_or_real_arn_across_templates() {
+    let roles = format!("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app-role\n{TRUST}");
+    let fns = "Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::123456789012:role/app-role\n  B:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::123456789012:role/elsewhere\n";
+    // "a-functions.yaml" sorts before "b-roles.yaml": linking does not depend on file order.
+    let l = lint(
+        "byname",
+        &[("a-functions.yaml", fns), ("b-roles.yaml", &roles)],
+    );
+    let role = &l.inventory.roles[0].arn;
+    let a = l
+        .inventory
+        .functions
+        .iter()
+        .find(|f| f.name.ends_with("-A"))
+        .unwrap();
+    assert_eq!(&a.role_arn, role);
+    let notes: Vec<&str> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Note)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("role/elsewhere is not defined in the templates read"),
+        "{notes:?}"
+    );
+}
