@@ -90,6 +90,9 @@ pub struct LintReport {
     pub skipped_rules: Vec<String>,
     /// Suppressions (inline or in rolecall.toml) that matched nothing.
     pub unused_suppressions: Vec<String>,
+    /// Customer managed policies (and boundaries) the roles name but no template defines: not
+    /// analysed (`role ARN: policy ARN`).
+    pub missing_policies: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -223,6 +226,7 @@ pub fn lint_report(
         diagnostics: lint.diagnostics.clone(),
         skipped_rules: result.skipped_rules.clone(),
         unused_suppressions: unused,
+        missing_policies: result.missing_policies.clone(),
     };
     (report, result)
 }
@@ -428,6 +432,12 @@ pub fn render_text(r: &LintReport, verbose: bool) -> String {
         }
         for u in &r.unused_suppressions {
             out.push_str(&format!("{u}\n"));
+        }
+        for m in &r.missing_policies {
+            out.push_str(&format!(
+                "not analysed (no template defines it): {}\n",
+                clean(m)
+            ));
         }
     }
     out.push_str(&summary_line(r));
