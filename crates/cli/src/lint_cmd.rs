@@ -258,6 +258,15 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
     }
     let today = crate::sources::scan_day(&lint.inventory, a.today.as_deref())?;
     if lint.files.is_empty() && lint.diagnostics.is_empty() {
+        if a.paths.iter().all(|p| p.is_file()) {
+            // A pre-commit hook hands over whatever YAML and JSON changed: none being a template
+            // is a pass, not an error. A directory without templates is a mistake worth failing.
+            eprintln!(
+                "rolecall lint: none of the {} file(s) given is a template",
+                a.paths.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         bail!(
             "no templates found under {}: rolecall lint reads CloudFormation/SAM/CDK (YAML or JSON), Terraform (*.tf, plan JSON) and serverless.yml",
             a.paths

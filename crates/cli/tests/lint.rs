@@ -479,7 +479,7 @@ fn shipped_hook_and_workflow_commands_run() {
         }
     }
     let workflow =
-        std::fs::read_to_string(root.join("examples/github-actions/rolecall-lint.yml")).unwrap();
+        std::fs::read_to_string(root.join("docs/ci/github-actions-rolecall-lint.yml")).unwrap();
     for line in workflow.lines() {
         if let Some(run) = line.trim().strip_prefix("run: rolecall lint") {
             let gate = run.contains("--fail-on");
@@ -493,6 +493,22 @@ fn shipped_hook_and_workflow_commands_run() {
         }
     }
     assert_eq!(commands.len(), 4, "{commands:?}");
+    // The changed-files hook with no template among the files passes; a directory without
+    // templates is an error.
+    let dir = scratch("no-templates");
+    std::fs::write(dir.join("package.json"), "{\"name\": \"x\"}").unwrap();
+    std::fs::write(dir.join("ci.yml"), "on: push\n").unwrap();
+    assert_eq!(
+        lint_in(&dir, &["package.json", "ci.yml"]).status.code(),
+        Some(0)
+    );
+    let empty = lint_in(&dir, &["."]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("no templates found"),
+        "{}",
+        stderr(&empty)
+    );
     let out = scratch("shipped");
     for (cmd, gate) in commands {
         let words: Vec<String> = cmd
