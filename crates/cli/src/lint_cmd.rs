@@ -617,13 +617,14 @@ pub fn junit(r: &LintReport) -> String {
                 .evidence
                 .iter()
                 .map(|e| {
-                    format!(
-                        "{} {}: {} on {}",
-                        e.policy,
-                        e.statement,
-                        e.actions.join(", "),
-                        e.resources.join(", ")
-                    )
+                    let mut line = format!("{} {}", e.policy, e.statement);
+                    if !e.actions.is_empty() {
+                        line.push_str(&format!(": {}", e.actions.join(", ")));
+                    }
+                    if !e.resources.is_empty() {
+                        line.push_str(&format!(" on {}", e.resources.join(", ")));
+                    }
+                    line
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
