@@ -542,3 +542,44 @@ fn shipped_hook_and_workflow_commands_run() {
         .unwrap()
         .contains("<testsuites"));
 }
+
+#[test]
+fn a_suppression_inside_a_policy_document_covers_its_statements() {
+    let dir = scratch("tfdoc");
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Principal = {Service = "lambda.amazonaws.com"}, Action = "sts:AssumeRole"}]})
+}
+data "aws_iam_policy_document" "d" {
+  statement {
+    # rolecall:ignore LR204 the function reads every secret of its own account by design (SEC-9)
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = data.aws_iam_policy_document.d.json
+}
+"#,
+    )
+    .unwrap();
+    let o = lint_in(&dir, &[".", "--format", "json"]);
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        findings(&r, "LR204", "main.tf").is_empty(),
+        "{}",
+        r["findings"]
+    );
+    let s = &r["suppressed"][0];
+    assert_eq!(s["finding"]["code"], "LR204");
+    assert_eq!(
+        s["location"]["line"], 6,
+        "the finding is at the statement block"
+    );
+    assert_eq!(s["suppressed_at"]["line"], 7);
+    // LR103 on the same statement is not suppressed: the mark names LR204 only.
+    assert_eq!(findings(&r, "LR103", "main.tf").len(), 1);
+}

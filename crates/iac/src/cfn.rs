@@ -578,6 +578,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                         loc: t.loc(p),
                         owner: owner.clone(),
                     },
+                    &owner,
                 );
             }
         }
@@ -689,7 +690,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     match ev.role_by_name(&target, b) {
                         Some(role_arn) => {
                             let doc = ev.doc(d);
-                            b.add_inline(&role_arn, &pname, doc, anchor.clone());
+                            b.add_inline(&role_arn, &pname, doc, anchor.clone(), &owner);
                         }
                         None => b.note(
                             t.key_loc(res),
@@ -713,7 +714,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                         statement_locs: vec![],
                     });
                 let name = arn.rsplit('/').next().unwrap_or(id).to_string();
-                b.add_managed_policy(arn, &name, doc, anchor.clone());
+                b.add_managed_policy(arn, &name, doc, anchor.clone(), &owner);
                 for (target, _) in ev.list(props.get("Roles").unwrap_or(&Node::new(
                     Kind::Seq(vec![]),
                     0,
@@ -923,6 +924,7 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
                 loc: t.loc(at),
                 owner: anchor.owner.clone(),
             },
+            &anchor.owner,
         );
     }
 }

@@ -346,8 +346,15 @@ impl Builder {
         self.inv.functions.push(f);
     }
 
-    pub fn add_managed_policy(&mut self, arn: &str, name: &str, doc: Doc, anchor: Anchor) {
-        self.record_statements(arn, arn, &doc, &anchor.owner);
+    pub fn add_managed_policy(
+        &mut self,
+        arn: &str,
+        name: &str,
+        doc: Doc,
+        anchor: Anchor,
+        stmt_owner: &str,
+    ) {
+        self.record_statements(arn, arn, &doc, stmt_owner);
         self.loc.resources.insert(arn.to_string(), anchor);
         self.inv.managed_policies.push(ManagedPolicy {
             arn: arn.into(),
@@ -357,15 +364,24 @@ impl Builder {
         });
     }
 
-    /// Adds an inline policy to a role already added (by ARN).
-    pub fn add_inline(&mut self, role_arn: &str, name: &str, doc: Doc, anchor: Anchor) -> bool {
+    /// Adds an inline policy to a role already added (by ARN). `anchor` is where the policy is
+    /// attached; its statements belong to `stmt_owner` (a Terraform policy document data source
+    /// may hold them, and a suppression written there covers them).
+    pub fn add_inline(
+        &mut self,
+        role_arn: &str,
+        base: &str,
+        doc: Doc,
+        anchor: Anchor,
+        stmt_owner: &str,
+    ) -> bool {
         let Some(role) = self.inv.roles.iter_mut().find(|r| r.arn == role_arn) else {
             return false;
         };
-        let mut name = name.to_string();
+        let mut name = base.to_string();
         let mut n = 2;
         while role.inline_policies.iter().any(|p| p.name == name) {
-            name = format!("{name}-{n}");
+            name = format!("{base}-{n}");
             n += 1;
         }
         role.inline_policies.push(NamedDocument {
@@ -373,7 +389,7 @@ impl Builder {
             arn: None,
             document: Document::from_value(&doc.value),
         });
-        self.record_statements(role_arn, &name, &doc, &anchor.owner);
+        self.record_statements(role_arn, &name, &doc, stmt_owner);
         self.loc
             .policies
             .insert((role_arn.to_string(), name), anchor);

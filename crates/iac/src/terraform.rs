@@ -256,7 +256,12 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 if let Some((doc, a)) =
                     policy_of(r, p.get("policy"), &format!("inline_policy.{i}.policy"))
                 {
-                    b.add_inline(&arn, &pname, doc, a.unwrap_or_else(|| r.anchor()));
+                    let stmt_owner = a.map(|a| a.owner).unwrap_or_else(|| r.owner());
+                    let at = Anchor {
+                        loc: r.attr_loc("inline_policy"),
+                        owner: r.owner(),
+                    };
+                    b.add_inline(&arn, &pname, doc, at, &stmt_owner);
                 }
             }
         }
@@ -269,9 +274,10 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 let Some(arn) = exact.get(&a).cloned() else {
                     continue;
                 };
-                if let Some((doc, _)) = policy_of(r, r.values.get("policy"), "policy") {
+                if let Some((doc, a)) = policy_of(r, r.values.get("policy"), "policy") {
                     let name = arn.rsplit('/').next().unwrap_or("").to_string();
-                    b.add_managed_policy(&arn, &name, doc, r.anchor());
+                    let stmt_owner = a.map(|a| a.owner).unwrap_or_else(|| r.owner());
+                    b.add_managed_policy(&arn, &name, doc, r.anchor(), &stmt_owner);
                 }
             }
             "aws_iam_role_policy" => {
@@ -284,13 +290,10 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 match role_of(target) {
                     Some(role_arn) => {
                         if let Some((doc, a)) = policy_of(r, r.values.get("policy"), "policy") {
-                            let anchor = a.unwrap_or_else(|| r.anchor());
-                            // The attachment itself is where a suppression for it is written.
-                            let anchor = Anchor {
-                                loc: anchor.loc,
-                                owner: r.owner(),
-                            };
-                            b.add_inline(&role_arn, &pname, doc, anchor);
+                            // The policy is where it is attached; its statements may be in a
+                            // policy document data source.
+                            let stmt_owner = a.map(|a| a.owner).unwrap_or_else(|| r.owner());
+                            b.add_inline(&role_arn, &pname, doc, r.anchor(), &stmt_owner);
                         }
                     }
                     None => b.note(
