@@ -547,23 +547,22 @@ fn place(res: &mut Value, l: &Loc, related: &[Loc]) {
     }
 }
 
+/// XML text and attribute values: HTML's escaping, and control characters (which XML 1.0 cannot
+/// hold) written out as `\u{..}`.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot hold most control characters at all.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)))
+    let visible: String = s
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                format!("\\u{{{:x}}}", u32::from(c))
+                    .chars()
+                    .collect::<Vec<_>>()
+            } else {
+                vec![c]
             }
-            c => out.push(c),
-        }
-    }
-    out
+        })
+        .collect();
+    rolecall_report::escape_html(&visible)
 }
 
 /// JUnit XML: one test suite per file, one failing test case per finding (a file without findings

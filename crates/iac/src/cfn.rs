@@ -8,7 +8,7 @@
 //! branches where a list allows it, since either may be deployed). Everything else stays symbolic.
 
 use crate::yaml::{Kind, Node};
-use crate::{managed_arn, Anchor, Builder, Doc, FileInfo, Format, Loc};
+use crate::{managed_arn, Anchor, Builder, Doc, FileInfo, Format, Loc, Permission};
 use rolecall_inventory::{Document, Function, FunctionUrl, Role, Trigger};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -731,7 +731,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     .get("AuthType")
                     .map(|a| text_of(&ev.eval(a)))
                     .unwrap_or_else(|| "AWS_IAM".into());
-                if let Some(f) = target.and_then(|a| function_mut(b, &a)) {
+                if let Some(f) = target.and_then(|a| b.function_mut(&a)) {
                     f.url = Some(FunctionUrl {
                         auth_type: auth,
                         url: None,
@@ -739,49 +739,20 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                 }
             }
             "AWS::Lambda::Permission" => {
-                let target = props.get("FunctionName").map(|x| text_of(&ev.eval(x)));
-                let principal = props
-                    .get("Principal")
-                    .map(|x| text_of(&ev.eval(x)))
-                    .unwrap_or_default();
-                let action = props
-                    .get("Action")
-                    .map(|x| text_of(&ev.eval(x)))
-                    .unwrap_or_else(|| "lambda:InvokeFunction".into());
-                let mut cond = Map::new();
-                if let Some(s) = props.get("SourceArn") {
-                    cond.insert("ArnLike".into(), json!({"AWS:SourceArn": ev.eval(s)}));
-                }
-                if let Some(s) = props.get("SourceAccount") {
-                    cond.insert(
-                        "StringEquals".into(),
-                        json!({"AWS:SourceAccount": ev.eval(s)}),
-                    );
-                }
-                if let Some(s) = props.get("FunctionUrlAuthType") {
-                    cond.insert(
-                        "StringEquals".into(),
-                        json!({"lambda:FunctionUrlAuthType": ev.eval(s)}),
-                    );
-                }
-                if let Some(a) = target.clone() {
-                    let principal = principal_json(&principal);
-                    if let Some(f) = function_mut(b, &a) {
-                        let fname = f.name.clone();
-                        let farn = f.arn.clone();
-                        let mut stmt = json!({"Sid": id, "Effect": "Allow", "Principal": principal, "Action": action, "Resource": farn});
-                        if !cond.is_empty() {
-                            if let Value::Object(m) = &mut stmt {
-                                m.insert("Condition".into(), Value::Object(cond));
-                            }
-                        }
-                        add_resource_statement(f, stmt);
-                        b.loc.statements.insert(
-                            (farn, format!("{fname} resource policy"), id.clone()),
-                            anchor.clone(),
-                        );
-                    }
-                }
+                let value = |k: &str| props.get(k).map(|x| ev.eval(x));
+                let text = |k: &str| value(k).map(|v| text_of(&v));
+                let Some(target) = text("FunctionName") else {
+                    continue;
+                };
+                let p = Permission {
+                    sid: id.clone(),
+                    principal: text("Principal").unwrap_or_default(),
+                    action: text("Action").unwrap_or_else(|| "lambda:InvokeFunction".into()),
+                    source_arn: value("SourceArn"),
+                    source_account: value("SourceAccount"),
+                    url_auth_type: value("FunctionUrlAuthType"),
+                };
+                b.add_permission(&target, p, anchor.clone());
             }
             "AWS::Lambda::EventSourceMapping" => {
                 let target = props.get("FunctionName").map(|x| text_of(&ev.eval(x)));
@@ -792,7 +763,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     .filter(|s| !s.contains("{{"))
                     .unwrap_or("event-source")
                     .to_string();
-                if let Some(f) = target.and_then(|a| function_mut(b, &a)) {
+                if let Some(f) = target.and_then(|a| b.function_mut(&a)) {
                     f.triggers.push(Trigger {
                         kind,
                         source_arn: source,
@@ -808,36 +779,6 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
         functions: n_functions,
         roles: n_roles,
     });
-}
-
-fn principal_json(p: &str) -> Value {
-    if p == "*" {
-        json!("*")
-    } else if p.ends_with(".amazonaws.com") || p.ends_with(".amazonaws.com.cn") {
-        json!({"Service": p})
-    } else {
-        json!({"AWS": p})
-    }
-}
-
-fn add_resource_statement(f: &mut Function, stmt: Value) {
-    let mut doc = f
-        .resource_policy
-        .as_ref()
-        .map(Document::to_value)
-        .unwrap_or_else(|| json!({"Version": "2012-10-17", "Statement": []}));
-    if let Some(Value::Array(v)) = doc.get_mut("Statement") {
-        v.push(stmt);
-    }
-    f.resource_policy = Some(Document::from_value(&doc));
-}
-
-/// The function a `FunctionName`/`TargetFunctionArn` names (by ARN or name).
-fn function_mut<'b>(b: &'b mut Builder, name_or_arn: &str) -> Option<&'b mut Function> {
-    b.inv
-        .functions
-        .iter_mut()
-        .find(|f| f.arn == name_or_arn || f.name == name_or_arn)
 }
 
 /// The role SAM creates for a function without `Role`: Lambda trust, AWSLambdaBasicExecutionRole,

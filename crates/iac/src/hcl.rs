@@ -7,7 +7,7 @@ use crate::terraform::{link, TfRes};
 use crate::{Builder, Format, Loc};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::Element;
 use hcl_edit::Span;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -227,9 +227,10 @@ impl Eval<'_> {
         out
     }
 
-    fn template(&self, t: &Template) -> String {
+    /// A template's text: literals, interpolations as their values, directives symbolic.
+    fn elements<'e>(&self, elements: impl Iterator<Item = &'e Element>) -> String {
         let mut out = String::new();
-        for el in t.iter() {
+        for el in elements {
             match el {
                 Element::Literal(s) => out.push_str(s.as_str()),
                 Element::Interpolation(i) => out.push_str(&text_of(&self.expr(&i.expr))),
@@ -283,18 +284,8 @@ impl Eval<'_> {
                 }
                 Value::Object(m)
             }
-            Expression::StringTemplate(t) => {
-                let mut out = String::new();
-                for el in t.iter() {
-                    match el {
-                        Element::Literal(s) => out.push_str(s.as_str()),
-                        Element::Interpolation(i) => out.push_str(&text_of(&self.expr(&i.expr))),
-                        Element::Directive(_) => out.push_str("{{directive}}"),
-                    }
-                }
-                Value::String(out)
-            }
-            Expression::HeredocTemplate(h) => Value::String(self.template(&h.template)),
+            Expression::StringTemplate(t) => Value::String(self.elements(t.iter())),
+            Expression::HeredocTemplate(h) => Value::String(self.elements(h.template.iter())),
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => sym(v.as_str()),
             Expression::Traversal(t) => {

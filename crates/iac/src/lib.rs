@@ -396,6 +396,62 @@ impl Builder {
         true
     }
 
+    /// The function a template names by ARN or by name (`FunctionName`, `function_name`).
+    pub fn function_mut(&mut self, name_or_arn: &str) -> Option<&mut Function> {
+        self.inv
+            .functions
+            .iter_mut()
+            .find(|f| f.arn == name_or_arn || f.name == name_or_arn)
+    }
+
+    /// Adds a `lambda:AddPermission` grant (AWS::Lambda::Permission, aws_lambda_permission) to
+    /// the resource policy of the function `target` names, recording where it was written.
+    pub fn add_permission(&mut self, target: &str, p: Permission, anchor: Anchor) {
+        let Some(f) = self.function_mut(target) else {
+            return;
+        };
+        let principal = if p.principal == "*" {
+            serde_json::json!("*")
+        } else if p.principal.ends_with(".amazonaws.com")
+            || p.principal.ends_with(".amazonaws.com.cn")
+        {
+            serde_json::json!({"Service": p.principal})
+        } else {
+            serde_json::json!({"AWS": p.principal})
+        };
+        let mut cond = serde_json::Map::new();
+        if let Some(v) = p.source_arn {
+            cond.insert("ArnLike".into(), serde_json::json!({"AWS:SourceArn": v}));
+        }
+        let mut equals = serde_json::Map::new();
+        if let Some(v) = p.source_account {
+            equals.insert("AWS:SourceAccount".into(), v);
+        }
+        if let Some(v) = p.url_auth_type {
+            equals.insert("lambda:FunctionUrlAuthType".into(), v);
+        }
+        if !equals.is_empty() {
+            cond.insert("StringEquals".into(), serde_json::Value::Object(equals));
+        }
+        let mut stmt = serde_json::json!({
+            "Sid": p.sid, "Effect": "Allow", "Principal": principal, "Action": p.action, "Resource": f.arn
+        });
+        if let (false, serde_json::Value::Object(m)) = (cond.is_empty(), &mut stmt) {
+            m.insert("Condition".into(), serde_json::Value::Object(cond));
+        }
+        let mut doc = f
+            .resource_policy
+            .as_ref()
+            .map(Document::to_value)
+            .unwrap_or_else(|| serde_json::json!({"Version": "2012-10-17", "Statement": []}));
+        if let Some(serde_json::Value::Array(v)) = doc.get_mut("Statement") {
+            v.push(stmt);
+        }
+        f.resource_policy = Some(Document::from_value(&doc));
+        let key = (f.arn.clone(), format!("{} resource policy", f.name), p.sid);
+        self.loc.statements.insert(key, anchor);
+    }
+
     pub fn attach(&mut self, role_arn: &str, policy_arn: &str) -> bool {
         let Some(role) = self.inv.roles.iter_mut().find(|r| r.arn == role_arn) else {
             return false;
@@ -498,6 +554,16 @@ impl Builder {
             files: self.files,
         }
     }
+}
+
+/// One invoke permission on a function, as a template grants it.
+pub(crate) struct Permission {
+    pub sid: String,
+    pub principal: String,
+    pub action: String,
+    pub source_arn: Option<serde_json::Value>,
+    pub source_account: Option<serde_json::Value>,
+    pub url_auth_type: Option<serde_json::Value>,
 }
 
 /// A policy document evaluated from a template, with where each statement was written.

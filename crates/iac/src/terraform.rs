@@ -8,7 +8,7 @@
 //! defines; the rest (`{{var.bucket_arn}}`) stay symbolic.
 
 use crate::yaml::Node;
-use crate::{managed_arn, Anchor, Builder, Doc, FileInfo, Format, Loc};
+use crate::{managed_arn, Anchor, Builder, Doc, FileInfo, Format, Loc, Permission};
 use rolecall_inventory::{Document, Function, FunctionUrl, Role, Trigger};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -361,7 +361,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         match r.ty.as_str() {
             "aws_lambda_function_url" => {
                 let auth = r.str("authorization_type").unwrap_or("AWS_IAM").to_string();
-                if let Some(f) = function_mut(b, &target) {
+                if let Some(f) = b.function_mut(&target) {
                     f.url = Some(FunctionUrl {
                         auth_type: auth,
                         url: None,
@@ -369,60 +369,23 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 }
             }
             "aws_lambda_permission" => {
-                let principal = r.str("principal").unwrap_or("").to_string();
-                let action = r
-                    .str("action")
-                    .unwrap_or("lambda:InvokeFunction")
-                    .to_string();
-                let sid = r
-                    .str("statement_id")
-                    .filter(|s| is_literal(s))
-                    .unwrap_or(&r.name)
-                    .to_string();
-                let mut cond = Map::new();
-                if let Some(s) = r.values.get("source_arn").filter(|v| !v.is_null()) {
-                    cond.insert("ArnLike".into(), json!({"AWS:SourceArn": s}));
-                }
-                if let Some(s) = r.values.get("source_account").filter(|v| !v.is_null()) {
-                    cond.insert("StringEquals".into(), json!({"AWS:SourceAccount": s}));
-                }
-                if let Some(s) = r
-                    .values
-                    .get("function_url_auth_type")
-                    .filter(|v| !v.is_null())
-                {
-                    cond.insert(
-                        "StringEquals".into(),
-                        json!({"lambda:FunctionUrlAuthType": s}),
-                    );
-                }
-                let anchor = r.anchor();
-                if let Some(f) = function_mut(b, &target) {
-                    let p = if principal == "*" {
-                        json!("*")
-                    } else if principal.ends_with(".amazonaws.com") {
-                        json!({"Service": principal})
-                    } else {
-                        json!({"AWS": principal})
-                    };
-                    let mut stmt = json!({"Sid": sid, "Effect": "Allow", "Principal": p, "Action": action, "Resource": f.arn});
-                    if !cond.is_empty() {
-                        if let Value::Object(m) = &mut stmt {
-                            m.insert("Condition".into(), Value::Object(cond));
-                        }
-                    }
-                    let mut doc = f
-                        .resource_policy
-                        .as_ref()
-                        .map(Document::to_value)
-                        .unwrap_or_else(|| json!({"Version": "2012-10-17", "Statement": []}));
-                    if let Some(Value::Array(v)) = doc.get_mut("Statement") {
-                        v.push(stmt);
-                    }
-                    f.resource_policy = Some(Document::from_value(&doc));
-                    let key = (f.arn.clone(), format!("{} resource policy", f.name), sid);
-                    b.loc.statements.insert(key, anchor);
-                }
+                let value = |k: &str| r.values.get(k).filter(|v| !v.is_null()).cloned();
+                let p = Permission {
+                    sid: r
+                        .str("statement_id")
+                        .filter(|s| is_literal(s))
+                        .unwrap_or(&r.name)
+                        .to_string(),
+                    principal: r.str("principal").unwrap_or("").to_string(),
+                    action: r
+                        .str("action")
+                        .unwrap_or("lambda:InvokeFunction")
+                        .to_string(),
+                    source_arn: value("source_arn"),
+                    source_account: value("source_account"),
+                    url_auth_type: value("function_url_auth_type"),
+                };
+                b.add_permission(&target, p, r.anchor());
             }
             "aws_lambda_event_source_mapping" => {
                 let source = r.str("event_source_arn").map(str::to_string);
@@ -432,7 +395,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                     .filter(|s| is_literal(s))
                     .unwrap_or("event-source")
                     .to_string();
-                if let Some(f) = function_mut(b, &target) {
+                if let Some(f) = b.function_mut(&target) {
                     f.triggers.push(Trigger {
                         kind,
                         source_arn: source,
@@ -460,13 +423,6 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
             roles,
         });
     }
-}
-
-fn function_mut<'b>(b: &'b mut Builder, name_or_arn: &str) -> Option<&'b mut Function> {
-    b.inv
-        .functions
-        .iter_mut()
-        .find(|f| f.arn == name_or_arn || f.name == name_or_arn)
 }
 
 /// Replaces references this module defines: whole strings exactly, and inside longer strings.

@@ -287,3 +287,53 @@ fn functions_find_roles_by_name_or_real_arn_across_templates() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn invoke_permissions_become_the_functions_resource_policy() {
+    let cfn = format!(
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n{TRUST}  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: f\n      Role: !GetAtt R.Arn\n  P:\n    Type: AWS::Lambda::Permission\n    Properties:\n      FunctionName: !Ref F\n      Action: lambda:InvokeFunctionUrl\n      Principal: '*'\n      FunctionUrlAuthType: NONE\n      SourceAccount: '123456789012'\n"
+    );
+    let tf = "resource \"aws_lambda_function\" \"g\" {\n  function_name = \"g\"\n  role = \"arn:aws:iam::1:role/x\"\n}\nresource \"aws_lambda_permission\" \"sns\" {\n  statement_id = \"FromSns\"\n  function_name = aws_lambda_function.g.function_name\n  principal = \"sns.amazonaws.com\"\n  source_arn = var.topic_arn\n}\n";
+    let l = lint("perm", &[("t.yaml", &cfn), ("tf/main.tf", tf)]);
+    let policy = |name: &str| -> Value {
+        let f = l
+            .inventory
+            .functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap();
+        serde_json::from_str(f.resource_policy.as_ref().unwrap().text()).unwrap()
+    };
+    let f = policy("f");
+    let s = &f["Statement"][0];
+    assert_eq!(s["Principal"], "*");
+    assert_eq!(s["Action"], "lambda:InvokeFunctionUrl");
+    // Both conditions under one StringEquals.
+    assert_eq!(
+        s["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"],
+        "NONE"
+    );
+    assert_eq!(
+        s["Condition"]["StringEquals"]["AWS:SourceAccount"],
+        "123456789012"
+    );
+    let g = policy("g");
+    let s = &g["Statement"][0];
+    assert_eq!(s["Sid"], "FromSns");
+    assert_eq!(s["Principal"]["Service"], "sns.amazonaws.com");
+    assert_eq!(
+        s["Condition"]["ArnLike"]["AWS:SourceArn"],
+        "{{var.topic_arn}}"
+    );
+    let farn = &l
+        .inventory
+        .functions
+        .iter()
+        .find(|f| f.name == "g")
+        .unwrap()
+        .arn;
+    let at = l
+        .locations
+        .locate(farn, Some(("g resource policy", "FromSns")));
+    assert_eq!(at[0].loc.line, 5);
+}
