@@ -80,16 +80,20 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
     let mut subst: Vec<(String, String)> = vec![("data.aws_partition.".into(), "aws".into())];
     let mut exact: HashMap<String, String> = HashMap::new();
     let mut role_ids: HashMap<String, String> = HashMap::new(); // name or arn → arn
+                                                                // The name Terraform will create: the literal attribute, else `<module>-<resource name>`.
+    let mut name_of = |r: &TfRes, attr: &str, kind: &str| -> String {
+        let name = r
+            .str(attr)
+            .filter(|n| is_literal(n))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{module}-{}", r.name));
+        b.unique_name(kind, &name)
+    };
     for r in &res {
         let p = prefix(r);
         match (r.data, r.ty.as_str()) {
             (false, "aws_iam_role") => {
-                let name = r
-                    .str("name")
-                    .filter(|n| is_literal(n))
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{module}-{}", r.name));
-                let name = b.unique_name("role", &name);
+                let name = name_of(r, "name", "role");
                 let path = r.str("path").filter(|p| is_literal(p)).unwrap_or("/");
                 let arn = Builder::role_arn(&name, path);
                 let a = format!("{p}aws_iam_role.{}", r.name);
@@ -100,12 +104,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 role_ids.insert(arn.clone(), arn);
             }
             (false, "aws_iam_policy") => {
-                let name = r
-                    .str("name")
-                    .filter(|n| is_literal(n))
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{module}-{}", r.name));
-                let name = b.unique_name("policy", &name);
+                let name = name_of(r, "name", "policy");
                 let arn = Builder::policy_arn(&name);
                 let a = format!("{p}aws_iam_policy.{}", r.name);
                 exact.insert(format!("{{{{{a}.arn}}}}"), arn.clone());
@@ -113,12 +112,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                 exact.insert(format!("{{{{{a}.policy_id}}}}"), arn);
             }
             (false, "aws_lambda_function") => {
-                let name = r
-                    .str("function_name")
-                    .filter(|n| is_literal(n))
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{module}-{}", r.name));
-                let name = b.unique_name("function", &name);
+                let name = name_of(r, "function_name", "function");
                 let arn = Builder::function_arn(&name);
                 let a = format!("{p}aws_lambda_function.{}", r.name);
                 exact.insert(format!("{{{{{a}.arn}}}}"), arn.clone());
