@@ -20,8 +20,11 @@ use std::process::ExitCode;
 pub enum LintFormat {
     /// `path:line:col: LR103 [medium] ...`, one line per finding.
     Text,
+    /// Every finding with its location, suppressed findings, input errors, skipped rules.
     Json,
+    /// SARIF 2.1.0 with physical locations, for GitHub code scanning.
     Sarif,
+    /// JUnit XML: a test suite per file, a failing test case per finding.
     Junit,
 }
 
