@@ -482,12 +482,15 @@ fn uri(path: &str) -> String {
 /// SARIF 2.1.0 with physical locations, as GitHub code scanning reads it; inline suppressions as
 /// `inSource` suppressions.
 pub fn sarif(r: &LintReport, result: &ScanResult) -> Value {
-    let mut with = result.clone();
-    with.findings = r.findings.iter().map(|f| f.finding.clone()).collect();
-    let mut v = rolecall_report::sarif::render(&with);
-    let mut extra = ScanResult { ..result.clone() };
-    extra.findings = r.suppressed.iter().map(|s| s.finding.clone()).collect();
-    let suppressed_results = rolecall_report::sarif::render(&extra);
+    // One rendering of the open findings followed by the suppressed ones.
+    let mut all = result.clone();
+    all.findings = r
+        .findings
+        .iter()
+        .map(|f| f.finding.clone())
+        .chain(r.suppressed.iter().map(|s| s.finding.clone()))
+        .collect();
+    let mut v = rolecall_report::sarif::render(&all);
     let run = v
         .get_mut("runs")
         .and_then(|x| x.as_array_mut())
@@ -497,25 +500,19 @@ pub fn sarif(r: &LintReport, result: &ScanResult) -> Value {
         m.insert("id".into(), json!("rolecall/lint/"));
     }
     if let Some(Value::Array(results)) = run.get_mut("results") {
-        for (res, f) in results.iter_mut().zip(&r.findings) {
+        let split = r.findings.len().min(results.len());
+        let (open, suppressed) = results.split_at_mut(split);
+        for (res, f) in open.iter_mut().zip(&r.findings) {
             place(res, &f.location, &f.related);
         }
-        let more = suppressed_results
-            .get("runs")
-            .and_then(|x| x.get(0))
-            .and_then(|x| x.get("results"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for (mut res, s) in more.into_iter().zip(&r.suppressed) {
-            place(&mut res, &s.location, &[]);
-            if let Value::Object(m) = &mut res {
+        for (res, s) in suppressed.iter_mut().zip(&r.suppressed) {
+            place(res, &s.location, &[]);
+            if let Value::Object(m) = res {
                 m.insert(
                     "suppressions".into(),
                     json!([{"kind": "inSource", "justification": s.reason, "location": physical(&s.suppressed_at)}]),
                 );
             }
-            results.push(res);
         }
     }
     v

@@ -656,6 +656,17 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
     // Policies attached from outside the role, URLs, permissions, event sources.
     for (id, res) in resources {
         let ty = res.get("Type").and_then(Node::str).unwrap_or("");
+        if !matches!(
+            ty,
+            "AWS::IAM::Policy"
+                | "AWS::IAM::RolePolicy"
+                | "AWS::IAM::ManagedPolicy"
+                | "AWS::Lambda::Url"
+                | "AWS::Lambda::Permission"
+                | "AWS::Lambda::EventSourceMapping"
+        ) {
+            continue;
+        }
         let props = t.props(res, ty);
         let owner = t.owner(id);
         let anchor = Anchor {

@@ -577,9 +577,9 @@ pub(crate) struct Doc {
 impl Doc {
     /// (Sid or index, location) of each statement: the labels evidence uses.
     fn labels(&self) -> Vec<(String, Loc)> {
-        let stmts: Vec<serde_json::Value> = match self.value.get("Statement") {
-            Some(serde_json::Value::Array(v)) => v.clone(),
-            Some(v) => vec![v.clone()],
+        let stmts: Vec<&serde_json::Value> = match self.value.get("Statement") {
+            Some(serde_json::Value::Array(v)) => v.iter().collect(),
+            Some(v) => vec![v],
             None => Vec::new(),
         };
         stmts
