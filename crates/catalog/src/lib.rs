@@ -88,6 +88,31 @@ pub struct Service {
 pub struct ResourceType {
     pub name: &'static str,
     pub arn_format: &'static str,
+    /// The ARN format as a resource pattern: every `${Placeholder}` is a wildcard, with IAM's
+    /// ARN segment rule (a placeholder inside a segment never spans a colon).
+    pub pattern: wildcard::Pattern,
+}
+
+/// `arn:${Partition}:s3:::${BucketName}/${ObjectName}` → the pattern `arn:*:s3:::*/*`.
+fn format_pattern(format: &str) -> wildcard::Pattern {
+    let mut text = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        let (before, after) = rest.split_at(start);
+        text.push_str(before);
+        match after.find('}') {
+            Some(end) => {
+                text.push('*');
+                rest = after.get(end + 1..).unwrap_or("");
+            }
+            None => {
+                text.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    text.push_str(rest);
+    wildcard::Pattern::arn_structural(&text)
 }
 
 /// One action, e.g. `s3:GetObject`.
@@ -113,6 +138,8 @@ pub struct Catalog {
     lower_names: Vec<String>,
     level_masks: Vec<ActionSet>,
     scopable: ActionSet,
+    /// Service prefixes that resource control policies apply to.
+    rcp_supported: Vec<&'static str>,
 }
 
 /// Errors in the embedded data can only come from a broken regeneration: they are reported, not
@@ -143,6 +170,7 @@ impl Catalog {
             lower_names: Vec::with_capacity(23_000),
             level_masks: Vec::new(),
             scopable: ActionSet::empty(0),
+            rcp_supported: Vec::new(),
         };
         let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -162,6 +190,14 @@ impl Catalog {
             };
             let current = cat.services.len().checked_sub(1);
             match (kind, cat.services.last_mut()) {
+                ("X", _) if a == Some("rcp-supported") => {
+                    cat.rcp_supported = b
+                        .unwrap_or("")
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .collect();
+                    cat.rcp_supported.sort_unstable();
+                }
                 ("S", _) => {
                     let (Some(prefix), Some(name)) = (a, b) else {
                         errors.push(bad("service line needs prefix and name"));
@@ -182,6 +218,7 @@ impl Catalog {
                 ("R", Some(svc)) => svc.resource_types.push(ResourceType {
                     name: a.unwrap_or(""),
                     arn_format: b.unwrap_or(""),
+                    pattern: format_pattern(b.unwrap_or("")),
                 }),
                 ("A", Some(svc)) => {
                     let (Some(name), Some(levels)) = (a, b) else {
@@ -372,6 +409,48 @@ impl Catalog {
             .collect()
     }
 
+    /// Does a resource control policy apply to this service (`s3`, `kms`, `sqs`, ...)? From the
+    /// pinned catalogue package's list of services that support RCPs.
+    pub fn rcp_supported(&self, service_prefix: &str) -> bool {
+        let lower = service_prefix.to_ascii_lowercase();
+        self.rcp_supported.binary_search(&lower.as_str()).is_ok()
+    }
+
+    /// Every service prefix RCPs apply to.
+    pub fn rcp_supported_services(&self) -> &[&'static str] {
+        &self.rcp_supported
+    }
+
+    /// The ARN patterns of the resource types the action can be scoped to (empty for actions that
+    /// only take `*`).
+    pub fn resource_patterns(&self, id: ActionId) -> impl Iterator<Item = &wildcard::Pattern> {
+        let parts = match (self.action(id), self.service_of(id)) {
+            (Some(a), Some(s)) => Some((a.resource_types, s)),
+            _ => None,
+        };
+        parts.into_iter().flat_map(|(list, s)| {
+            list.split(',')
+                .filter_map(|x| x.trim_end_matches('*').parse::<usize>().ok())
+                .filter_map(|i| s.resource_types.get(i).map(|r| &r.pattern))
+        })
+    }
+
+    /// Indexes (within the service) of the resource types the action can be scoped to, with
+    /// whether the reference marks each as required.
+    pub fn resource_type_indexes(&self, id: ActionId) -> impl Iterator<Item = (usize, bool)> + '_ {
+        self.action(id)
+            .map(|a| a.resource_types)
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|x| {
+                let required = x.ends_with('*');
+                x.trim_end_matches('*')
+                    .parse::<usize>()
+                    .ok()
+                    .map(|i| (i, required))
+            })
+    }
+
     /// True when the action supports resource-level permissions (it names at least one resource
     /// type). Actions that do not (`s3:ListAllMyBuckets`) can only be granted on `*`.
     pub fn supports_resource_scoping(&self, id: ActionId) -> bool {
@@ -438,6 +517,30 @@ mod tests {
             .iter()
             .any(|(r, req)| r.name == "role" && *req));
         assert!(cat.condition_keys(pass).contains(&"iam:PassedToService"));
+        // Resource types as patterns
+        let pats: Vec<String> = cat.resource_patterns(get).map(|p| p.to_text()).collect();
+        assert!(pats.contains(&"arn:*:s3:::*/*".to_string()), "{pats:?}");
+        assert!(cat.resource_patterns(list).next().is_none());
+    }
+
+    #[test]
+    fn rcp_supported_services_come_from_the_catalogue() {
+        let cat = catalog();
+        for s in [
+            "s3",
+            "kms",
+            "sqs",
+            "sts",
+            "secretsmanager",
+            "dynamodb",
+            "logs",
+        ] {
+            assert!(cat.rcp_supported(s), "{s}");
+        }
+        assert!(cat.rcp_supported("S3"));
+        assert!(!cat.rcp_supported("lambda"));
+        assert!(!cat.rcp_supported("iam"));
+        assert!(cat.rcp_supported_services().len() >= 10);
     }
 
     #[test]

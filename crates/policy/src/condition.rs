@@ -23,10 +23,62 @@ pub fn all_hold(conds: &[Condition], ctx: &Context, version: PolicyVersion) -> b
     conds.iter().all(|c| holds(c, ctx, version))
 }
 
+/// [`all_hold`], noting every ambiguity and assumption met on the way in `notes`.
+pub fn all_hold_noting(
+    conds: &[Condition],
+    ctx: &Context,
+    version: PolicyVersion,
+    notes: &mut Vec<String>,
+) -> bool {
+    conds.iter().all(|c| holds_noting(c, ctx, version, notes))
+}
+
 /// Evaluates one condition (one operator, one key, its values).
 pub fn holds(c: &Condition, ctx: &Context, version: PolicyVersion) -> bool {
+    holds_noting(c, ctx, version, &mut Vec::new())
+}
+
+fn note(notes: &mut Vec<String>, text: String) {
+    if !notes.contains(&text) {
+        notes.push(text);
+    }
+}
+
+/// [`holds`], noting in `notes` where the documentation leaves the answer open (and what rolecall
+/// chose), and where the value of the key was assumed rather than known.
+pub fn holds_noting(
+    c: &Condition,
+    ctx: &Context,
+    version: PolicyVersion,
+    notes: &mut Vec<String>,
+) -> bool {
     let op = &c.operator;
     let request = ctx.get(&c.key).filter(|v| !v.is_empty());
+    if let Some(why) = ctx.assumption(&c.key) {
+        note(notes, format!("{}: {why}", c.key));
+    }
+    if op.qualifier.is_none() && request.is_some_and(|v| v.len() > 1) {
+        note(notes, format!(
+            "warning: {} on the multi-valued key {} without ForAnyValue:/ForAllValues: AWS documents only the set operators for keys with several values; rolecall treats a positive operator as ForAnyValue and a negated one as \"no value matches\"",
+            op.name, c.key
+        ));
+    }
+    if op.qualifier == Some(SetQualifier::ForAnyValue) && op.if_exists && request.is_none() {
+        note(notes, format!(
+            "warning: {} on {}, which the request does not have: AWS says ForAnyValue on an absent key is false and IfExists on an absent key is true; rolecall follows IfExists (true)",
+            op.name, c.key
+        ));
+    }
+    if op.comparison == Comparison::ArnLike {
+        for v in &c.values {
+            if v != "*" && v.split(':').count() < 6 {
+                note(notes, format!(
+                    "warning: {} value `{v}` for {} has fewer than the six colon-separated parts of an ARN: AWS compares ARNs part by part and does not say what a shorter value matches; rolecall matches it against the whole value as a wildcard pattern",
+                    op.name, c.key
+                ));
+            }
+        }
+    }
     if op.comparison == Comparison::Null {
         let want_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
         let want_present = c.values.iter().any(|v| v.eq_ignore_ascii_case("false"));

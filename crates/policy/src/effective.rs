@@ -10,9 +10,29 @@
 //! Deny handling: an unconditional deny whose resources cover the grant's removes the actions; a
 //! deny limited to some resources or by conditions stays attached to the grant as an
 //! [`Exception`] (the action is still granted elsewhere, or when the condition does not hold).
+//!
+//! Resource types: an action is granted only on resources of its own types (the catalogue's ARN
+//! formats). A grant of `ssm:*` on `arn:aws:ssm:*:*:parameter/*` grants the parameter actions and
+//! not `ssm:SendCommand`; an action that takes only `*` (`s3:ListAllMyBuckets`) is granted only by
+//! a statement whose resources include `*`. Conversely, a pattern that matches every resource of
+//! the action's types (`arn:aws:s3:::*` for `s3:GetObject`) is as unscoped as `*`: each grant
+//! keeps the set of actions it grants that broadly ([`Grant::unscoped`]).
+//!
+//! What is known about the principal (its ARN, account, tags, Organization: [`KnownContext`])
+//! decides the conditions on those keys once, here: an SCP that denies "unless aws:PrincipalArn is
+//! role/ci" does not apply to role/ci and applies unconditionally to every other role; a resource
+//! pattern with `${aws:username}` grants a role nothing (a role session has no user name).
+//!
+//! RCPs of the principal's own account cap what can be done to that account's resources, for
+//! the services that support RCPs: their denies become exceptions limited to the account's
+//! resources (or remove a grant whose resources are all in the account).
 
+use crate::condition;
 use crate::model::*;
-use rolecall_catalog::{wildcard, ActionId, ActionSet, Catalog};
+use crate::principal::{Caller, PrincipalFacts};
+use crate::Context;
+use rolecall_catalog::wildcard::{self, Pattern};
+use rolecall_catalog::{ActionId, ActionSet, Catalog};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::sync::Arc;
@@ -83,13 +103,13 @@ impl ResourceScope {
             for y in &other.include {
                 let pick = if x == "*" {
                     Some(y)
-                } else if y == "*" || wildcard::matches(y, x) {
+                } else if y == "*" || pattern_covers(y, x) {
                     Some(x)
-                } else if wildcard::matches(x, y) {
+                } else if pattern_covers(x, y) {
                     Some(y)
-                } else if wildcard::has_wildcard(x) && wildcard::has_wildcard(y) {
-                    // Two wildcard patterns neither of which contains the other may still
-                    // overlap (`a*` and `*b`); keep the grant's own pattern rather than lose it.
+                } else if pattern_overlaps(x, y) {
+                    // Two patterns neither of which contains the other may still overlap (`a*`
+                    // and `*b`); keep the grant's own pattern rather than lose it.
                     Some(x)
                 } else {
                     None
@@ -113,7 +133,7 @@ impl ResourceScope {
                 .cloned(),
         );
         // A grant entirely inside an exclusion is gone.
-        include.retain(|p| !exclude.iter().any(|e| wildcard::matches(e, p)));
+        include.retain(|p| !exclude.iter().any(|e| pattern_covers(e, p)));
         if include.is_empty() {
             return None;
         }
@@ -126,8 +146,8 @@ impl ResourceScope {
             let included = self
                 .include
                 .iter()
-                .any(|q| q == "*" || wildcard::matches(q, p));
-            let excluded = self.exclude.iter().any(|n| overlaps(n, p));
+                .any(|q| q == "*" || pattern_covers(q, p));
+            let excluded = self.exclude.iter().any(|n| pattern_overlaps(n, p));
             included && !excluded
         });
         inner_ok && !grant.include.is_empty()
@@ -139,10 +159,44 @@ impl ResourceScope {
     }
 }
 
-fn overlaps(a: &str, b: &str) -> bool {
-    wildcard::matches(a, b)
-        || wildcard::matches(b, a)
-        || (wildcard::has_wildcard(a) && wildcard::has_wildcard(b))
+/// A resource pattern for comparing scopes: IAM's ARN segment rule, and policy variables
+/// (`${aws:PrincipalTag/team}`) as wildcards, since their value is not known here.
+fn scope_pattern(p: &str) -> Pattern {
+    if !p.contains("${") {
+        return Pattern::arn_structural(p);
+    }
+    let mut text = String::with_capacity(p.len());
+    let mut rest = p;
+    while let Some(start) = rest.find("${") {
+        let (before, after) = rest.split_at(start);
+        text.push_str(before);
+        match after.find('}') {
+            Some(end) => {
+                // `${*}`, `${?}` and `${$}` are literal characters; other variables are unknown.
+                match after.get(2..end) {
+                    Some("*") | Some("?") | Some("$") => text.push('_'),
+                    _ => text.push('*'),
+                }
+                rest = after.get(end + 1..).unwrap_or("");
+            }
+            None => {
+                text.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    text.push_str(rest);
+    Pattern::arn_structural(&text)
+}
+
+/// Does resource pattern `outer` match every resource `inner` matches?
+pub fn pattern_covers(outer: &str, inner: &str) -> bool {
+    outer == "*" || outer == inner || wildcard::covers(&scope_pattern(outer), &scope_pattern(inner))
+}
+
+/// Could the two resource patterns match a common resource?
+pub fn pattern_overlaps(a: &str, b: &str) -> bool {
+    a == "*" || b == "*" || wildcard::overlaps(&scope_pattern(a), &scope_pattern(b))
 }
 
 /// A deny that does not remove the grant outright: it applies to some resources, or only when
@@ -154,6 +208,9 @@ pub struct Exception {
     pub resources: ResourceScope,
     pub conditional: bool,
     pub source: StatementRef,
+    /// For an RCP: the deny applies to the resources of this account only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// Actions allowed on some resources, under some conditions, by one statement.
@@ -161,6 +218,11 @@ pub struct Exception {
 pub struct Grant {
     #[serde(skip)]
     pub actions: Arc<ActionSet>,
+    /// The actions this grant allows on every resource of their types: all of them when the
+    /// resources include `*`, else those whose every resource type a pattern covers
+    /// (`arn:aws:s3:::*` for the object actions).
+    #[serde(skip)]
+    pub unscoped: Arc<ActionSet>,
     pub resources: ResourceScope,
     /// Every condition that must hold: the granting statement's, and the boundary's and SCPs'.
     #[serde(serialize_with = "ser_conditions")]
@@ -191,6 +253,17 @@ pub fn describe_condition(c: &Condition) -> String {
 impl Grant {
     pub fn is_conditional(&self) -> bool {
         !self.conditions.is_empty()
+    }
+
+    /// Does the grant allow the action on every resource of its types (`*`, or a pattern as
+    /// broad as the action's ARN formats)?
+    pub fn unscoped_for(&self, id: ActionId) -> bool {
+        self.unscoped.contains(id)
+    }
+
+    /// The grant allows every resource with nothing carved out, for this action.
+    fn everywhere_for(&self, id: ActionId) -> bool {
+        self.resources.exclude.is_empty() && self.unscoped.contains(id)
     }
 
     /// Is the action denied for some resource or condition by an attached exception?
@@ -240,7 +313,7 @@ impl EffectivePermissions {
     /// condition the action is allowed everywhere.
     pub fn allowed_everywhere(&self, id: ActionId) -> Option<&Grant> {
         self.grants_for(id).find(|g| {
-            g.resources.is_all() && !g.is_conditional() && !g.has_unconditional_exception_for(id)
+            g.everywhere_for(id) && !g.is_conditional() && !g.has_unconditional_exception_for(id)
         })
     }
 
@@ -260,7 +333,7 @@ impl EffectivePermissions {
     /// conditional. None when the action is only granted on named resources.
     pub fn unscoped_grant(&self, id: ActionId) -> Option<&Grant> {
         let mut best: Option<&Grant> = None;
-        for g in self.grants_for(id).filter(|g| g.resources.is_unscoped()) {
+        for g in self.grants_for(id).filter(|g| g.unscoped_for(id)) {
             let rank = |g: &Grant| {
                 (
                     g.is_conditional() as u8,
@@ -283,7 +356,7 @@ impl EffectivePermissions {
         let mut grants: Vec<&Grant> = self
             .grants
             .iter()
-            .filter(|g| g.resources.is_unscoped())
+            .filter(|g| !g.unscoped.is_empty())
             .collect();
         grants.sort_by_key(|g| {
             (
@@ -297,7 +370,7 @@ impl EffectivePermissions {
             if remaining.is_empty() {
                 break;
             }
-            let mine = remaining.intersection(&g.actions);
+            let mine = remaining.intersection(&g.unscoped);
             if mine.is_empty() {
                 continue;
             }
@@ -314,9 +387,9 @@ impl EffectivePermissions {
         for g in self
             .grants
             .iter()
-            .filter(|g| g.resources.is_all() && !g.is_conditional())
+            .filter(|g| g.resources.exclude.is_empty() && !g.is_conditional())
         {
-            let mut a = (*g.actions).clone();
+            let mut a = (*g.unscoped).clone();
             for e in g.exceptions.iter().filter(|e| !e.conditional) {
                 a.subtract(&e.actions);
             }
@@ -328,8 +401,8 @@ impl EffectivePermissions {
     /// Actions granted on unscoped resources (`*`), conditionally or not.
     pub fn unscoped_set(&self) -> ActionSet {
         let mut s = ActionSet::empty(self.allowed.universe());
-        for g in self.grants.iter().filter(|g| g.resources.is_unscoped()) {
-            s.union_with(&g.actions);
+        for g in &self.grants {
+            s.union_with(&g.unscoped);
         }
         s
     }
@@ -347,19 +420,164 @@ pub struct PrincipalPolicies<'a> {
     pub boundary: Option<&'a Policy>,
     /// One entry per level of the Organization hierarchy (root, OUs, account).
     pub scp_levels: Vec<Vec<&'a Policy>>,
+    /// RCPs of the principal's own account (they cap what can be done to its resources).
+    pub rcp_levels: Vec<Vec<&'a Policy>>,
+    /// What is known about the principal: conditions on these keys are decided once.
+    pub known: Option<KnownContext>,
 }
 
-/// A statement with its actions expanded.
-struct Expanded<'p> {
-    stmt: &'p Statement,
+/// The condition keys whose values are known for a principal, whatever the request: its ARN,
+/// account and type, its tags (when the source had them: an absent tag is then known absent) and
+/// its Organization (when known).
+#[derive(Clone, Debug, Default)]
+pub struct KnownContext {
+    /// The principal's account.
+    pub account: Option<String>,
+    ctx: Context,
+    /// Lower-cased keys whose value (or absence) is known.
+    keys: Vec<String>,
+    tags_known: bool,
+}
+
+impl KnownContext {
+    /// The known keys of a role's sessions.
+    pub fn for_role(role_arn: &str, facts: &PrincipalFacts) -> KnownContext {
+        let caller = Caller::parse(Some(role_arn), facts);
+        let mut ctx = Context::new();
+        caller.fill_context(&mut ctx, facts);
+        let mut keys: Vec<String> = [
+            "aws:principalarn",
+            "aws:principalaccount",
+            "aws:principaltype",
+            "aws:principalisawsservice",
+            "aws:principalservicename",
+            "aws:username",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if facts.org_id.is_some() {
+            keys.push("aws:principalorgid".into());
+        }
+        if !facts.org_paths.is_empty() {
+            keys.push("aws:principalorgpaths".into());
+        }
+        KnownContext {
+            account: caller.account.clone(),
+            ctx,
+            keys,
+            tags_known: facts.tags.is_some(),
+        }
+    }
+
+    fn knows(&self, key: &str) -> bool {
+        let k = key.to_ascii_lowercase();
+        self.keys.contains(&k) || (self.tags_known && k.starts_with("aws:principaltag/"))
+    }
+
+    /// Are all the variables of a value known (`${aws:PrincipalTag/team}`)?
+    fn knows_variables(&self, value: &str) -> bool {
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            let after = rest.get(start + 2..).unwrap_or("");
+            let Some(end) = after.find('}') else {
+                return true;
+            };
+            let var = after.get(..end).unwrap_or("");
+            let key = var.split(',').next().unwrap_or("").trim();
+            if !matches!(key, "*" | "?" | "$") && !self.knows(key) {
+                return false;
+            }
+            rest = after.get(end + 1..).unwrap_or("");
+        }
+        true
+    }
+
+    /// The conditions left once the known keys are decided: None when a known condition is
+    /// false (the statement never applies to this principal).
+    pub fn specialise(
+        &self,
+        conds: &[Condition],
+        version: PolicyVersion,
+    ) -> Option<Vec<Condition>> {
+        let mut left = Vec::new();
+        for c in conds {
+            if self.knows(&c.key) && c.values.iter().all(|v| self.knows_variables(v)) {
+                if !condition::holds(c, &self.ctx, version) {
+                    return None;
+                }
+            } else {
+                left.push(c.clone());
+            }
+        }
+        Some(left)
+    }
+
+    /// A resource pattern with the known variables substituted: None when a variable is known to
+    /// have no value (`${aws:username}` for a role), so the pattern matches nothing.
+    pub fn resolve_pattern(&self, pattern: &str, version: PolicyVersion) -> Option<String> {
+        if !pattern.contains("${") || version == PolicyVersion::V2008 {
+            return Some(pattern.to_string());
+        }
+        let mut out = String::with_capacity(pattern.len());
+        let mut rest = pattern;
+        while let Some(start) = rest.find("${") {
+            let (before, after) = rest.split_at(start);
+            out.push_str(before);
+            let Some(end) = after.find('}') else {
+                out.push_str(after);
+                return Some(out);
+            };
+            let var = after.get(2..end).unwrap_or("");
+            let whole = after.get(..=end).unwrap_or("");
+            rest = after.get(end + 1..).unwrap_or("");
+            let (key, default) = match var.split_once(',') {
+                Some((k, d)) => (k.trim(), Some(d.trim().trim_matches('\'').to_string())),
+                None => (var.trim(), None),
+            };
+            if matches!(key, "*" | "?" | "$") || !self.knows(key) {
+                out.push_str(whole);
+                continue;
+            }
+            match self
+                .ctx
+                .get(key)
+                .and_then(|v| v.first())
+                .cloned()
+                .or(default)
+            {
+                // A known value goes in literally (wildcards in it are characters: `${*}`).
+                Some(v) => {
+                    for ch in v.chars() {
+                        match ch {
+                            '*' => out.push_str("${*}"),
+                            '?' => out.push_str("${?}"),
+                            '$' => out.push_str("${$}"),
+                            c => out.push(c),
+                        }
+                    }
+                }
+                None => return None,
+            }
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}
+
+/// A statement with its actions expanded and the principal's known conditions decided.
+struct Expanded {
+    /// Index of the statement in its policy.
+    index: usize,
     actions: Arc<ActionSet>,
     resources: ResourceScope,
+    conditions: Vec<Condition>,
     source: StatementRef,
 }
 
-impl Expanded<'_> {
+impl Expanded {
     fn is_everything(&self) -> bool {
-        self.actions.is_full() && self.resources.is_all() && self.stmt.conditions.is_empty()
+        self.actions.is_full() && self.resources.is_all() && self.conditions.is_empty()
     }
 }
 
@@ -378,6 +596,11 @@ pub struct Analyzer<'c> {
     catalog: &'c Catalog,
     patterns: FxHashMap<String, Arc<ActionSet>>,
     statements: FxHashMap<String, Arc<StatementActions>>,
+    /// (resource pattern, service) → for each resource type of the service: does the pattern
+    /// overlap it, and does it cover it?
+    resource_types: FxHashMap<(String, u16), Arc<[(bool, bool)]>>,
+    /// Actions of the services RCPs apply to.
+    rcp_mask: Option<ActionSet>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -386,6 +609,8 @@ impl<'c> Analyzer<'c> {
             catalog,
             patterns: FxHashMap::default(),
             statements: FxHashMap::default(),
+            resource_types: FxHashMap::default(),
+            rcp_mask: None,
         }
     }
 
@@ -462,21 +687,154 @@ impl<'c> Analyzer<'c> {
         sa
     }
 
-    fn expand<'p>(&mut self, p: &'p Policy, effect: Effect) -> Vec<Expanded<'p>> {
-        p.statements
-            .iter()
-            .filter(|s| s.effect == effect)
-            .map(|s| Expanded {
-                stmt: s,
+    fn expand(
+        &mut self,
+        p: &Policy,
+        effect: Effect,
+        known: Option<&KnownContext>,
+    ) -> Vec<Expanded> {
+        let mut out = Vec::new();
+        for s in p.statements.iter().filter(|s| s.effect == effect) {
+            let conditions = match known {
+                Some(k) => match k.specialise(&s.conditions, p.version) {
+                    Some(c) => c,
+                    None => continue, // a known condition is false: the statement never applies
+                },
+                None => s.conditions.clone(),
+            };
+            let mut resources = ResourceScope::from_match(s.resource.as_ref());
+            if let Some(k) = known {
+                resources.include = resources
+                    .include
+                    .iter()
+                    .filter_map(|r| k.resolve_pattern(r, p.version))
+                    .collect();
+                resources.exclude = resources
+                    .exclude
+                    .iter()
+                    .filter_map(|r| k.resolve_pattern(r, p.version))
+                    .collect();
+                if resources.include.is_empty() {
+                    continue;
+                }
+            }
+            out.push(Expanded {
+                index: s.index,
                 actions: self.statement(&s.action).actions.clone(),
-                resources: ResourceScope::from_match(s.resource.as_ref()),
+                resources,
+                conditions,
                 source: StatementRef::new(p, s),
-            })
-            .collect()
+            });
+        }
+        out
+    }
+
+    /// Per resource type of the service: does the pattern overlap it, does it cover it?
+    fn resource_type_fit(&mut self, pattern: &str, service: u16) -> Arc<[(bool, bool)]> {
+        let key = (pattern.to_string(), service);
+        if let Some(v) = self.resource_types.get(&key) {
+            return v.clone();
+        }
+        let pat = scope_pattern(pattern);
+        // The formats say `${Partition}`: a pattern naming one partition covers its own.
+        let partition = pattern
+            .strip_prefix("arn:")
+            .and_then(|r| r.split(':').next())
+            .filter(|p| !wildcard::has_wildcard(p) && !p.is_empty());
+        let fits: Arc<[(bool, bool)]> = match self.catalog.services.get(service as usize) {
+            Some(svc) => svc
+                .resource_types
+                .iter()
+                .map(|rt| {
+                    let overlap = wildcard::overlaps(&pat, &rt.pattern);
+                    let cover = overlap
+                        && match partition {
+                            Some(part) => {
+                                let text = rt.pattern.to_text();
+                                let own = text.replacen("arn:*:", &format!("arn:{part}:"), 1);
+                                wildcard::covers(&pat, &Pattern::arn_structural(&own))
+                            }
+                            None => wildcard::covers(&pat, &rt.pattern),
+                        };
+                    (overlap, cover)
+                })
+                .collect(),
+            None => Arc::from(Vec::new()),
+        };
+        if self.resource_types.len() >= CACHE_LIMIT * 4 {
+            self.resource_types.clear();
+        }
+        self.resource_types.insert(key, fits.clone());
+        fits
+    }
+
+    /// Narrows a grant to the actions whose resource types its resources can name, and works out
+    /// which of them it grants on every resource of their types.
+    fn scope_to_resource_types(&mut self, g: &mut Grant) {
+        if g.resources.is_unscoped() {
+            g.unscoped = g.actions.clone();
+            return;
+        }
+        let cat = self.catalog;
+        let mut allowed = ActionSet::empty(cat.len());
+        let mut unscoped = ActionSet::empty(cat.len());
+        let include = g.resources.include.clone();
+        for (sid, svc) in cat.services.iter().enumerate() {
+            if g.actions.count_in_range(svc.actions.clone()) == 0 {
+                continue;
+            }
+            let fits: Vec<Arc<[(bool, bool)]>> = include
+                .iter()
+                .map(|p| self.resource_type_fit(p, sid as u16))
+                .collect();
+            for id in svc.actions.clone() {
+                if !g.actions.contains(id) {
+                    continue;
+                }
+                // Granted when a pattern can name a resource of one of its types; as broad as `*`
+                // when a pattern covers a whole type and every required type.
+                let mut any_overlap = false;
+                let mut any_covered = false;
+                let mut required_covered = true;
+                for (rt, required) in cat.resource_type_indexes(id) {
+                    let overlap = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.0));
+                    let cover = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.1));
+                    any_overlap |= overlap;
+                    any_covered |= cover;
+                    if required {
+                        required_covered &= cover;
+                    }
+                }
+                if any_overlap {
+                    allowed.insert(id);
+                    if any_covered && required_covered {
+                        unscoped.insert(id);
+                    }
+                }
+            }
+        }
+        if allowed.len() != g.actions.len() {
+            g.actions = Arc::new(allowed);
+        }
+        g.unscoped = Arc::new(unscoped);
+    }
+
+    fn rcp_mask(&mut self) -> &ActionSet {
+        let cat = self.catalog;
+        self.rcp_mask.get_or_insert_with(|| {
+            let mut m = ActionSet::empty(cat.len());
+            for s in &cat.services {
+                if cat.rcp_supported(s.prefix) {
+                    m.insert_range(s.actions.clone());
+                }
+            }
+            m
+        })
     }
 
     /// Effective permissions of a principal bounded by these policies.
     pub fn effective(&mut self, input: &PrincipalPolicies<'_>) -> EffectivePermissions {
+        let known = input.known.as_ref();
         let mut unknown_actions = Vec::new();
         let mut grants = Vec::new();
         for p in &input.identity {
@@ -489,50 +847,126 @@ impl<'c> Analyzer<'c> {
                         reason,
                     });
                 }
-                if s.effect != Effect::Allow || sa.actions.is_empty() {
+            }
+            for x in self.expand(p, Effect::Allow, known) {
+                if x.actions.is_empty() {
                     continue;
                 }
+                let stmt = p.statements.iter().find(|s| s.index == x.index);
                 grants.push(Grant {
-                    actions: sa.actions.clone(),
-                    action_patterns: s.action.patterns().into(),
-                    not_action: s.action.is_not(),
-                    not_resource: s.resource.as_ref().is_some_and(|r| r.is_not()),
-                    resources: ResourceScope::from_match(s.resource.as_ref()),
-                    conditions: s.conditions.clone(),
-                    source: StatementRef::new(p, s),
+                    actions: x.actions.clone(),
+                    unscoped: x.actions,
+                    action_patterns: stmt
+                        .map(|s| s.action.patterns().into())
+                        .unwrap_or_else(|| Arc::from(Vec::new())),
+                    not_action: stmt.is_some_and(|s| s.action.is_not()),
+                    not_resource: stmt
+                        .and_then(|s| s.resource.as_ref())
+                        .is_some_and(|r| r.is_not()),
+                    resources: x.resources,
+                    conditions: x.conditions,
+                    source: x.source,
                     limited_by: vec![],
                     exceptions: vec![],
                 });
             }
         }
         // Boundary and each SCP level: a grant survives only where they also allow.
-        let mut ceilings: Vec<Vec<Expanded<'_>>> = Vec::new();
+        let mut ceilings: Vec<Vec<Expanded>> = Vec::new();
         if let Some(b) = input.boundary {
-            ceilings.push(self.expand(b, Effect::Allow));
+            ceilings.push(self.expand(b, Effect::Allow, known));
         }
         for level in &input.scp_levels {
             let mut allows = Vec::new();
             for p in level {
-                allows.extend(self.expand(p, Effect::Allow));
+                allows.extend(self.expand(p, Effect::Allow, known));
             }
             ceilings.push(allows);
         }
         for ceiling in &ceilings {
             grants = restrict(grants, ceiling);
         }
+        // RCP levels cap the actions of the services they apply to (only RCPFullAWSAccess may
+        // allow, so in practice they pass everything; a level without it passes nothing).
+        if !input.rcp_levels.is_empty() {
+            let mask = self.rcp_mask().clone();
+            for level in &input.rcp_levels {
+                let mut passed = mask.complement();
+                for p in level {
+                    for x in self.expand(p, Effect::Allow, known) {
+                        if x.resources.is_all() && x.conditions.is_empty() {
+                            passed.union_with(&x.actions);
+                        }
+                    }
+                }
+                for g in &mut grants {
+                    if !g.actions.is_subset(&passed) {
+                        Arc::make_mut(&mut g.actions).intersect_with(&passed);
+                    }
+                }
+            }
+        }
+        // Each grant holds only the actions its resources can name.
+        for g in &mut grants {
+            self.scope_to_resource_types(g);
+        }
         // Explicit denies from every policy.
-        let mut denies: Vec<Expanded<'_>> = Vec::new();
+        let mut denies: Vec<Expanded> = Vec::new();
         for p in input
             .identity
             .iter()
             .chain(input.boundary.iter())
             .chain(input.scp_levels.iter().flatten())
         {
-            denies.extend(self.expand(p, Effect::Deny));
+            denies.extend(self.expand(p, Effect::Deny, known));
         }
         for g in &mut grants {
             for d in &denies {
-                apply_deny(g, d);
+                apply_deny(g, d, None);
+            }
+        }
+        // RCP denies: for the services RCPs apply to, on the resources of the principal's account.
+        if !input.rcp_levels.is_empty() {
+            let mask = self.rcp_mask().clone();
+            let account = known.and_then(|k| k.account.clone());
+            let mut rcp_denies = Vec::new();
+            for p in input.rcp_levels.iter().flatten() {
+                for mut x in self.expand(p, Effect::Deny, known) {
+                    // Conditions on the resource's account are known here: it is the principal's.
+                    if let Some(a) = &account {
+                        let mut ctx = Context::new();
+                        ctx.insert("aws:ResourceAccount", a);
+                        let mut keep = true;
+                        x.conditions.retain(|c| {
+                            if c.key.eq_ignore_ascii_case("aws:ResourceAccount") {
+                                keep &= condition::holds(c, &ctx, PolicyVersion::V2012);
+                                false
+                            } else {
+                                true
+                            }
+                        });
+                        if !keep {
+                            continue;
+                        }
+                    }
+                    let actions = x.actions.intersection(&mask);
+                    if actions.is_empty() {
+                        continue;
+                    }
+                    x.actions = Arc::new(actions);
+                    rcp_denies.push(x);
+                }
+            }
+            for g in &mut grants {
+                for d in &rcp_denies {
+                    apply_deny(g, d, account.as_deref().or(Some("")));
+                }
+            }
+        }
+        for g in &mut grants {
+            if !g.unscoped.is_subset(&g.actions) {
+                let u = g.unscoped.intersection(&g.actions);
+                g.unscoped = Arc::new(u);
             }
         }
         grants.retain(|g| !g.actions.is_empty());
@@ -548,7 +982,7 @@ impl<'c> Analyzer<'c> {
     }
 }
 
-fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
+fn restrict(grants: Vec<Grant>, ceiling: &[Expanded]) -> Vec<Grant> {
     let mut out = Vec::with_capacity(grants.len());
     for g in grants {
         if let Some(all) = ceiling.iter().find(|c| c.is_everything()) {
@@ -570,10 +1004,11 @@ fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
                 Arc::new(g.actions.intersection(&c.actions))
             };
             let mut conditions = g.conditions.clone();
-            conditions.extend(c.stmt.conditions.iter().cloned());
+            conditions.extend(c.conditions.iter().cloned());
             let mut limited_by = g.limited_by.clone();
             limited_by.push(c.source.clone());
             out.push(Grant {
+                unscoped: actions.clone(),
                 actions,
                 resources,
                 conditions,
@@ -589,12 +1024,23 @@ fn restrict(grants: Vec<Grant>, ceiling: &[Expanded<'_>]) -> Vec<Grant> {
     out
 }
 
-fn apply_deny(g: &mut Grant, d: &Expanded<'_>) {
+/// Applies a deny to a grant. `account`: the deny is an RCP's, limited to the resources of that
+/// account (empty when the account is not known).
+fn apply_deny(g: &mut Grant, d: &Expanded, account: Option<&str>) {
     if !g.actions.intersects(&d.actions) {
         return;
     }
-    let unconditional = d.stmt.conditions.is_empty();
-    if unconditional && d.resources.covers(&g.resources) {
+    let unconditional = d.conditions.is_empty();
+    // An RCP's deny removes the grant only when every resource the grant names is in the account.
+    let within_account = match account {
+        None => true,
+        Some("") => false,
+        Some(a) => g.resources.include.iter().all(|p| {
+            let acct = p.split(':').nth(4);
+            acct == Some(a) || (p.starts_with("arn:") && acct == Some("") && p.contains(":s3:::"))
+        }),
+    };
+    if unconditional && within_account && d.resources.covers(&g.resources) {
         Arc::make_mut(&mut g.actions).subtract(&d.actions);
         return;
     }
@@ -606,5 +1052,6 @@ fn apply_deny(g: &mut Grant, d: &Expanded<'_>) {
         resources: d.resources.clone(),
         conditional: !unconditional,
         source: d.source.clone(),
+        account: account.filter(|a| !a.is_empty()).map(str::to_string),
     });
 }

@@ -1,20 +1,34 @@
-//! Request evaluation, following AWS's documented policy evaluation logic:
+//! Request evaluation, following AWS's documented policy evaluation logic (IAM User Guide,
+//! "Policy evaluation logic", and "Cross-account policy evaluation logic"):
 //!
-//! 1. An explicit `Deny` in any applicable policy (SCP, resource policy, identity policy,
-//!    permission boundary) decides `explicit_deny`.
-//! 2. SCPs: every level of the Organization hierarchy (root, each OU, the account) must have an
-//!    `Allow` that applies; otherwise `implicit_deny`.
-//! 3. A resource-based policy in the same account that allows the principal:
-//!    - naming the role session (or `*`): `allow`, whatever the identity policies and boundary say;
-//!    - naming the role ARN: `allow` unless the permission boundary fails to allow it;
-//!    - naming the account: only delegates; identity policies must allow.
+//! 1. An explicit `Deny` in any policy that applies (identity, session, permission boundary, SCP,
+//!    RCP, resource policy) decides `explicit_deny`.
+//! 2. RCPs of the resource's account, for services that support RCPs: every level of the
+//!    Organization hierarchy must allow. Not for resources of the management account, AWS managed
+//!    KMS keys, `kms:RetireGrant`, or calls by service-linked roles.
+//! 3. SCPs of the caller's account: every level must allow. Not for the management account, for
+//!    service-linked roles, or for callers that are not IAM principals of an account.
+//! 4. The resource-based policy, when there is one:
+//!    - same account, naming the role session, `*`, a service or a federated principal: `allow`
+//!      whatever the identity policies, boundary and session policy say;
+//!    - same account, naming an IAM user's ARN: `allow` (a permission boundary's implicit deny does
+//!      not limit it);
+//!    - same account, naming the role's ARN: `allow` unless the permission boundary or the session
+//!      policy fails to allow;
+//!    - naming the account (id or `:root`): it delegates to the account's identity policies;
+//!    - KMS key policies and role trust policies must allow explicitly: a key policy or trust
+//!      policy that does not name the caller (or its account) grants nothing, and an identity
+//!      `Allow` does not help;
+//!    - across accounts, the resource policy must allow *and* the caller's identity side must.
+//! 5. The identity side: an identity `Allow`, within the permission boundary and the session
+//!    policy, decides `allow`; otherwise `implicit_deny`.
 //!
-//!    Across accounts, the resource policy and the identity side must both allow.
-//! 4. A permission boundary that does not allow the request: `implicit_deny`.
-//! 5. An identity-based `Allow`: `allow`; otherwise `implicit_deny`.
+//! Every answer carries the statements that decided and the steps in words; where the
+//! documentation leaves the answer open, a `warning:` line says what rolecall chose.
 
 use crate::condition;
 use crate::model::*;
+use crate::principal::{Caller, CallerKind, PrincipalFacts};
 use crate::Context;
 use rolecall_catalog::wildcard;
 use serde::Serialize;
@@ -22,12 +36,22 @@ use serde::Serialize;
 /// What is being asked.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
-    /// The principal ARN (role, assumed-role session, user, account root) or a service principal
-    /// (`lambda.amazonaws.com`). None when unknown.
+    /// The principal ARN (role, assumed-role session, user, account root, federated user), an
+    /// account id, a service principal (`lambda.amazonaws.com`), or `anonymous` for an unsigned
+    /// request. None when unknown.
     pub principal: Option<String>,
     pub action: String,
     pub resource: String,
     pub context: Context,
+    /// What else is known about the caller (path, tags, Organization, unique id).
+    pub principal_facts: PrincipalFacts,
+    /// The account that owns the resource, when its ARN does not say (S3 buckets).
+    pub resource_account: Option<String>,
+    /// The Organization's management account: SCPs do not restrict its principals and RCPs do not
+    /// restrict its resources.
+    pub management_account: Option<String>,
+    /// The resource is an AWS managed KMS key (RCPs do not apply to those).
+    pub aws_managed_key: bool,
 }
 
 /// The policies that apply to a request.
@@ -35,8 +59,13 @@ pub struct Request {
 pub struct PolicySet<'a> {
     pub identity: Vec<&'a Policy>,
     pub boundary: Option<&'a Policy>,
-    /// One entry per level of the hierarchy; the policies of one level are ORed.
+    /// The session policy of a role (or federated user) session.
+    pub session: Option<&'a Policy>,
+    /// SCPs of the caller's account: one entry per level of the hierarchy; the policies of one
+    /// level are ORed.
     pub scp_levels: Vec<Vec<&'a Policy>>,
+    /// RCPs of the resource's account, one entry per level.
+    pub rcp_levels: Vec<Vec<&'a Policy>>,
     pub resource_policy: Option<&'a Policy>,
 }
 
@@ -63,8 +92,12 @@ pub struct Response {
     pub decision: Decision,
     /// The statements that decided: the denies for `explicit_deny`, the allows for `allow`.
     pub matched: Vec<Matched>,
-    /// One line per step of the evaluation logic that decided, in words.
+    /// One line per step of the evaluation logic that decided, in words; lines starting with
+    /// `warning:` name an ambiguity of the documentation and what rolecall chose.
     pub reasons: Vec<String>,
+    /// The `warning:` lines of `reasons`, on their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// How a resource policy's `Principal` names the caller.
@@ -72,33 +105,47 @@ pub struct Response {
 pub enum PrincipalMatch {
     /// The account (id or `:root`): delegation to the account's own policies.
     Account,
-    /// The role (or user) ARN: limited by the permission boundary.
+    /// The role's ARN: limited by the permission boundary and session policy.
     Entity,
+    /// An IAM user's ARN: not limited by the user's permission boundary.
+    User,
     /// `*`, the session ARN, a service or federated principal: grants directly.
     Direct,
 }
 
 /// Does the statement apply to the request (action, resource, principal and conditions)?
 pub fn statement_applies(s: &Statement, version: PolicyVersion, req: &Request) -> bool {
+    let caller = Caller::parse(req.principal.as_deref(), &req.principal_facts);
+    applies(s, version, req, &req.context, &caller, &mut Vec::new())
+}
+
+fn applies(
+    s: &Statement,
+    version: PolicyVersion,
+    req: &Request,
+    ctx: &Context,
+    caller: &Caller,
+    notes: &mut Vec<String>,
+) -> bool {
     if !action_matches(&s.action, &req.action) {
         return false;
     }
     if let Some(r) = &s.resource {
-        if !resource_matches(r, &req.resource, &req.context, version) {
+        if !resource_matches_noting(r, &req.resource, ctx, version, notes) {
             return false;
         }
     }
     if let Some(p) = &s.principal {
-        if principal_match(p, req.principal.as_deref()).is_none() {
+        if principal_match_caller(p, caller).is_none() {
             return false;
         }
     }
     if let Some(np) = &s.not_principal {
-        if principal_match(np, req.principal.as_deref()).is_some() {
+        if principal_match_caller(np, caller).is_some() {
             return false;
         }
     }
-    condition::all_hold(&s.conditions, &req.context, version)
+    condition::all_hold_noting(&s.conditions, ctx, version, notes)
 }
 
 pub fn action_matches(m: &ActionMatch, action: &str) -> bool {
@@ -115,53 +162,90 @@ pub fn resource_matches(
     ctx: &Context,
     version: PolicyVersion,
 ) -> bool {
-    let any = m
-        .patterns()
-        .iter()
-        .any(|p| match condition::substitute(p, ctx, version) {
-            Some(pat) => pat.is_match(resource),
-            None => false,
-        });
+    resource_matches_noting(m, resource, ctx, version, &mut Vec::new())
+}
+
+/// The service segment of an ARN pattern, when it holds a wildcard.
+fn wildcard_service_segment(p: &str) -> bool {
+    p.starts_with("arn:") && p.split(':').nth(2).is_some_and(wildcard::has_wildcard)
+}
+
+fn resource_matches_noting(
+    m: &ResourceMatch,
+    resource: &str,
+    ctx: &Context,
+    version: PolicyVersion,
+    notes: &mut Vec<String>,
+) -> bool {
+    let any = m.patterns().iter().any(|p| {
+        let Some(mut pat) = condition::substitute(p, ctx, version) else {
+            return false;
+        };
+        if p.starts_with("arn:") {
+            pat.bind_to_segments();
+        }
+        let hit = pat.is_match(resource);
+        if hit && wildcard_service_segment(p) {
+            let n = format!("warning: `{p}` has a wildcard in the service segment, which AWS says an ARN cannot have; rolecall matches it as written");
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
+        hit
+    });
     any != m.is_not()
 }
 
-/// Whether, and how, `Principal` names the caller.
+/// Whether, and how, `Principal` names the caller (given as an ARN, account id or service).
 pub fn principal_match(p: &Principals, caller: Option<&str>) -> Option<PrincipalMatch> {
-    if p.any {
+    principal_match_caller(p, &Caller::parse(caller, &PrincipalFacts::default()))
+}
+
+fn principal_match_caller(p: &Principals, c: &Caller) -> Option<PrincipalMatch> {
+    if p.any || p.aws.iter().any(|a| a == "*") {
         return Some(PrincipalMatch::Direct);
     }
-    if p.aws.iter().any(|a| a == "*") {
-        return Some(PrincipalMatch::Direct);
+    if c.kind == CallerKind::Anonymous || c.given.is_empty() {
+        return None;
     }
-    let caller = caller?;
     if p.service
         .iter()
         .chain(&p.federated)
         .chain(&p.canonical_user)
-        .any(|s| s == caller)
+        .any(|s| s == &c.given)
     {
         return Some(PrincipalMatch::Direct);
     }
-    let c = PrincipalArn::parse(caller)?;
+    let account = c.account.as_deref()?;
+    let root = format!("arn:{}:iam::{account}:root", c.partition);
     let mut best = None;
     for a in &p.aws {
-        let m = if a == caller {
-            if c.is_session {
-                Some(PrincipalMatch::Direct)
-            } else if c.is_root {
-                Some(PrincipalMatch::Account)
-            } else {
-                Some(PrincipalMatch::Entity)
-            }
-        } else if a == &c.account || *a == format!("arn:{}:iam::{}:root", c.partition, c.account) {
+        let m = if a == account || *a == root {
             Some(PrincipalMatch::Account)
-        } else if let Some(role) = &c.role_name {
-            // A policy naming the role ARN matches the role's sessions too.
-            PrincipalArn::parse(a)
-                .filter(|p| {
-                    !p.is_session && p.account == c.account && p.role_name.as_deref() == Some(role)
-                })
-                .map(|_| PrincipalMatch::Entity)
+        } else if a == &c.given {
+            match c.kind {
+                CallerKind::Session | CallerKind::FederatedUser => Some(PrincipalMatch::Direct),
+                CallerKind::Root => Some(PrincipalMatch::Account),
+                CallerKind::User => Some(PrincipalMatch::User),
+                _ => Some(PrincipalMatch::Entity),
+            }
+        } else if c.is_role_session() {
+            let named = Caller::parse(Some(a), &PrincipalFacts::default());
+            if named.account.as_deref() == Some(account) && named.name == c.name {
+                match named.kind {
+                    // A policy naming the role ARN covers every session of the role.
+                    CallerKind::Role => Some(PrincipalMatch::Entity),
+                    // A session ARN names one session.
+                    CallerKind::Session
+                        if named.session.is_some() && named.session == c.session =>
+                    {
+                        Some(PrincipalMatch::Direct)
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            }
         } else {
             None
         };
@@ -183,43 +267,20 @@ pub struct PrincipalArn {
 impl PrincipalArn {
     /// Accepts role, user, root and assumed-role session ARNs, and bare account ids.
     pub fn parse(s: &str) -> Option<PrincipalArn> {
-        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-            return Some(PrincipalArn {
-                partition: "aws".into(),
-                account: s.into(),
-                role_name: None,
-                is_session: false,
-                is_root: true,
-            });
-        }
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let [arn, partition, service, _region, account, resource] = parts.as_slice() else {
-            return None;
-        };
-        if *arn != "arn" {
+        let c = Caller::parse(Some(s), &PrincipalFacts::default());
+        if !c.is_iam() {
             return None;
         }
-        let (role_name, is_session, is_root) = match *service {
-            "iam" if *resource == "root" => (None, false, true),
-            "iam" if resource.starts_with("role/") => (
-                resource.rsplit('/').next().map(str::to_string),
-                false,
-                false,
-            ),
-            "sts" if resource.starts_with("assumed-role/") => {
-                let mut it = resource.splitn(3, '/');
-                it.next();
-                (it.next().map(str::to_string), true, false)
-            }
-            "iam" | "sts" => (None, false, false),
-            _ => return None,
-        };
         Some(PrincipalArn {
-            partition: partition.to_string(),
-            account: account.to_string(),
-            role_name,
-            is_session,
-            is_root,
+            partition: c.partition.clone(),
+            account: c.account.clone()?,
+            role_name: if c.is_role_session() {
+                c.name.clone()
+            } else {
+                None
+            },
+            is_session: c.kind == CallerKind::Session,
+            is_root: c.kind == CallerKind::Root,
         })
     }
 }
@@ -238,188 +299,422 @@ fn matched(p: &Policy, s: &Statement) -> Matched {
     }
 }
 
-/// Evaluates one request against a set of policies.
-pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
-    let mut req = req.clone();
-    if let Some(p) = &req.principal {
-        if req.context.get("aws:PrincipalArn").is_none() {
-            req.context.insert("aws:PrincipalArn", p);
-        }
-        if let Some(a) = PrincipalArn::parse(p) {
-            if req.context.get("aws:PrincipalAccount").is_none() {
-                req.context.insert("aws:PrincipalAccount", &a.account);
+/// A request whose resource policy must allow explicitly: KMS keys (key policies) and roles
+/// (trust policies), with what the policy is called.
+fn must_allow_explicitly(req: &Request, set: &PolicySet<'_>) -> Option<&'static str> {
+    let action = req.action.to_ascii_lowercase();
+    if set
+        .resource_policy
+        .is_some_and(|p| p.kind == PolicyKind::Trust)
+        || action.starts_with("sts:assumerole")
+    {
+        return Some("trust policy");
+    }
+    if action.starts_with("kms:") && req.resource.contains(":key/") {
+        return Some("key policy");
+    }
+    None
+}
+
+struct Eval<'r> {
+    req: &'r Request,
+    ctx: Context,
+    caller: Caller,
+    notes: Vec<String>,
+    reasons: Vec<String>,
+}
+
+impl Eval<'_> {
+    fn applying(&mut self, p: &Policy, effect: Effect) -> Vec<Matched> {
+        let mut out = Vec::new();
+        for s in p.statements.iter().filter(|s| s.effect == effect) {
+            if applies(
+                s,
+                p.version,
+                self.req,
+                &self.ctx,
+                &self.caller,
+                &mut self.notes,
+            ) {
+                out.push(matched(p, s));
             }
         }
+        out
     }
-    let req = &req;
-    let applying = |p: &Policy, effect: Effect| -> Vec<Matched> {
-        p.statements
-            .iter()
-            .filter(|s| s.effect == effect && statement_applies(s, p.version, req))
-            .map(|s| matched(p, s))
-            .collect()
-    };
-    let mut all: Vec<&Policy> = set.identity.clone();
-    all.extend(set.boundary);
-    all.extend(set.scp_levels.iter().flatten());
-    all.extend(set.resource_policy);
 
-    // 1. explicit deny anywhere
-    let denies: Vec<Matched> = all.iter().flat_map(|p| applying(p, Effect::Deny)).collect();
-    if !denies.is_empty() {
-        let reason = format!(
-            "explicit Deny in {}",
-            denies
-                .iter()
-                .map(|m| format!("{} ({})", m.policy, m.statement))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Response {
-            decision: Decision::ExplicitDeny,
-            matched: denies,
-            reasons: vec![reason],
-        };
-    }
-    let mut allows = Vec::new();
-    let mut reasons = Vec::new();
-    // 2. every SCP level must allow
-    for (i, level) in set.scp_levels.iter().enumerate() {
-        let level_allows: Vec<Matched> = level
+    fn finish(mut self, decision: Decision, matched: Vec<Matched>, reason: String) -> Response {
+        self.reasons.push(reason);
+        let mut reasons = self.reasons;
+        let warnings: Vec<String> = self
+            .notes
             .iter()
-            .flat_map(|p| applying(p, Effect::Allow))
+            .filter(|n| n.starts_with("warning:"))
+            .cloned()
             .collect();
-        if level_allows.is_empty() {
-            let names: Vec<&str> = level.iter().map(|p| p.name.as_str()).collect();
-            return Response {
-                decision: Decision::ImplicitDeny,
-                matched: vec![],
-                reasons: vec![format!(
-                    "no Allow in the SCPs of hierarchy level {i} ({})",
-                    names.join(", ")
-                )],
-            };
+        for n in self.notes {
+            if !reasons.contains(&n) {
+                reasons.push(n);
+            }
         }
-        allows.extend(level_allows);
+        Response {
+            decision,
+            matched,
+            reasons,
+            warnings,
+        }
     }
-    if !set.scp_levels.is_empty() {
-        reasons.push("every SCP level allows".to_string());
-    }
-    let boundary_allows: Option<Vec<Matched>> = set.boundary.map(|b| applying(b, Effect::Allow));
-    let boundary_ok = boundary_allows.as_ref().is_none_or(|v| !v.is_empty());
-    let identity_allows: Vec<Matched> = set
-        .identity
-        .iter()
-        .flat_map(|p| applying(p, Effect::Allow))
-        .collect();
+}
 
-    // 3. resource-based policy
-    let cross_account = match (
-        req.principal.as_deref().and_then(PrincipalArn::parse),
-        arn_account(&req.resource),
-    ) {
-        (Some(p), Some(acct)) => p.account != acct,
+fn names(ms: &[Matched]) -> String {
+    ms.iter()
+        .map(|m| format!("{} ({})", m.policy, m.statement))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Evaluates one request against a set of policies.
+pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
+    let caller = Caller::parse(req.principal.as_deref(), &req.principal_facts);
+    let mut ctx = req.context.clone();
+    caller.fill_context(&mut ctx, &req.principal_facts);
+    let mut reasons = Vec::new();
+
+    // Whose resource is it? An ARN that names no account (S3) belongs to the account given, else
+    // the caller's is assumed.
+    let resource_account = match arn_account(&req.resource) {
+        Some(a) => Some(a.to_string()),
+        None => match (&req.resource_account, &caller.account) {
+            (Some(a), _) => Some(a.clone()),
+            (None, Some(a)) if req.resource.starts_with("arn:") => {
+                reasons.push(format!(
+                    "the resource ARN names no account: assumed it is in the caller's account {a} (give the owner with --resource-account)"
+                ));
+                Some(a.clone())
+            }
+            _ => None,
+        },
+    };
+    if let Some(a) = &resource_account {
+        if !ctx.has("aws:ResourceAccount") {
+            ctx.insert("aws:ResourceAccount", a);
+        }
+    }
+    let cross_account = match (&caller.account, &resource_account) {
+        (Some(p), Some(r)) => p != r,
         _ => false,
     };
-    if let Some(rp) = set.resource_policy {
-        let mut best: Option<PrincipalMatch> = None;
-        let mut rp_allows = Vec::new();
+    let service = req
+        .action
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    let in_management = |acct: &Option<String>| matches!((acct, &req.management_account), (Some(a), Some(m)) if a == m);
+
+    // Which organization policies apply.
+    let scps_apply = !set.scp_levels.is_empty()
+        && caller.is_iam()
+        && !caller.is_service_linked()
+        && !in_management(&caller.account);
+    if !set.scp_levels.is_empty() && !scps_apply {
+        reasons.push(
+            if caller.is_service_linked() {
+                "SCPs do not apply: the caller is a service-linked role"
+            } else if in_management(&caller.account) {
+                "SCPs do not apply: the caller is in the Organization's management account"
+            } else {
+                "SCPs do not apply: the caller is not an IAM principal of an account"
+            }
+            .to_string(),
+        );
+    }
+    let rcp_skip = if set.rcp_levels.is_empty() {
+        Some("")
+    } else if !rolecall_catalog::catalog().rcp_supported(&service) {
+        Some("RCPs do not apply: the service does not support resource control policies")
+    } else if in_management(&resource_account) {
+        Some("RCPs do not apply: the resource is in the Organization's management account")
+    } else if req.aws_managed_key {
+        Some("RCPs do not apply: the resource is an AWS managed KMS key")
+    } else if req.action.eq_ignore_ascii_case("kms:RetireGrant") {
+        Some("RCPs do not apply to kms:RetireGrant")
+    } else if caller.is_service_linked() {
+        Some("RCPs do not apply: the caller is a service-linked role")
+    } else {
+        None
+    };
+    let rcps_apply = rcp_skip.is_none();
+    if let Some(why) = rcp_skip.filter(|w| !w.is_empty()) {
+        reasons.push(why.to_string());
+    }
+    let boundary = set.boundary.filter(|_| {
+        matches!(
+            caller.kind,
+            CallerKind::Role | CallerKind::Session | CallerKind::User | CallerKind::Unknown
+        )
+    });
+    let session = set
+        .session
+        .filter(|_| caller.is_session() || caller.kind == CallerKind::Unknown);
+
+    let mut ev = Eval {
+        req,
+        ctx,
+        caller: caller.clone(),
+        notes: Vec::new(),
+        reasons,
+    };
+
+    // 1. explicit deny anywhere
+    let mut all: Vec<&Policy> = set.identity.clone();
+    all.extend(boundary);
+    all.extend(session);
+    if scps_apply {
+        all.extend(set.scp_levels.iter().flatten());
+    }
+    if rcps_apply {
+        all.extend(set.rcp_levels.iter().flatten());
+    }
+    all.extend(set.resource_policy);
+    let mut denies = Vec::new();
+    for p in &all {
+        denies.extend(ev.applying(p, Effect::Deny));
+    }
+    // A resource policy's Deny with NotPrincipal denies every principal that has a permission
+    // boundary, whatever NotPrincipal names (IAM User Guide, "Permissions boundaries").
+    if let (Some(rp), Some(_)) = (set.resource_policy, boundary) {
         for s in rp
             .statements
             .iter()
-            .filter(|s| s.effect == Effect::Allow && statement_applies(s, rp.version, req))
+            .filter(|s| s.effect == Effect::Deny && s.not_principal.is_some())
         {
+            let mut without = s.clone();
+            without.not_principal = None;
+            if applies(&without, rp.version, req, &ev.ctx, &caller, &mut ev.notes)
+                && !denies
+                    .iter()
+                    .any(|m: &Matched| m.statement == s.label() && m.policy == rp.name)
+            {
+                ev.reasons.push("a resource policy Deny with NotPrincipal applies to every principal with a permission boundary, whatever NotPrincipal names".into());
+                denies.push(matched(rp, s));
+            }
+        }
+    }
+    if !denies.is_empty() {
+        let r = format!("explicit Deny in {}", names(&denies));
+        return ev.finish(Decision::ExplicitDeny, denies, r);
+    }
+
+    let mut allows = Vec::new();
+    // 2. RCPs: every level must allow.
+    if rcps_apply {
+        for (i, level) in set.rcp_levels.iter().enumerate() {
+            let mut level_allows = Vec::new();
+            for p in level {
+                level_allows.extend(ev.applying(p, Effect::Allow));
+            }
+            if level_allows.is_empty() {
+                let n: Vec<&str> = level.iter().map(|p| p.name.as_str()).collect();
+                let r = format!(
+                    "no Allow in the RCPs of hierarchy level {i} ({}) of the resource's account",
+                    n.join(", ")
+                );
+                return ev.finish(Decision::ImplicitDeny, vec![], r);
+            }
+            allows.extend(level_allows);
+        }
+        ev.reasons.push("every RCP level allows".into());
+    }
+    // 3. SCPs: every level must allow.
+    if scps_apply {
+        for (i, level) in set.scp_levels.iter().enumerate() {
+            let mut level_allows = Vec::new();
+            for p in level {
+                level_allows.extend(ev.applying(p, Effect::Allow));
+            }
+            if level_allows.is_empty() {
+                let n: Vec<&str> = level.iter().map(|p| p.name.as_str()).collect();
+                let r = format!(
+                    "no Allow in the SCPs of hierarchy level {i} ({})",
+                    n.join(", ")
+                );
+                return ev.finish(Decision::ImplicitDeny, vec![], r);
+            }
+            allows.extend(level_allows);
+        }
+        ev.reasons.push("every SCP level allows".into());
+    }
+
+    // The identity side: identity policies within the boundary and the session policy.
+    let mut identity_allows = Vec::new();
+    if caller.is_iam() || caller.kind == CallerKind::Unknown {
+        for p in &set.identity {
+            identity_allows.extend(ev.applying(p, Effect::Allow));
+        }
+    }
+    let boundary_allows: Option<Vec<Matched>> = boundary.map(|b| ev.applying(b, Effect::Allow));
+    let boundary_ok = boundary_allows.as_ref().is_none_or(|v| !v.is_empty());
+    let session_allows: Option<Vec<Matched>> = session.map(|s| ev.applying(s, Effect::Allow));
+    let session_ok = session_allows.as_ref().is_none_or(|v| !v.is_empty());
+    let identity_ok = !identity_allows.is_empty() && boundary_ok && session_ok;
+    let identity_gap = || -> &'static str {
+        if !boundary_ok {
+            "the permission boundary does not allow the action"
+        } else if !session_ok {
+            "the session policy does not allow the action"
+        } else {
+            "no identity-based policy allows the action"
+        }
+    };
+    let with_identity = |mut allows: Vec<Matched>| {
+        allows.extend(identity_allows.iter().cloned());
+        allows.extend(boundary_allows.iter().flatten().cloned());
+        allows.extend(session_allows.iter().flatten().cloned());
+        allows
+    };
+
+    // 4. the resource-based policy
+    let explicit = must_allow_explicitly(req, set);
+    let mut rp_best: Option<PrincipalMatch> = None;
+    let mut rp_allows = Vec::new();
+    if let Some(rp) = set.resource_policy {
+        for s in rp.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            if !applies(s, rp.version, req, &ev.ctx, &caller, &mut ev.notes) {
+                continue;
+            }
             let how = match (&s.principal, &s.not_principal) {
-                (Some(p), _) => principal_match(p, req.principal.as_deref()),
+                (Some(p), _) => principal_match_caller(p, &caller),
                 (None, Some(_)) => Some(PrincipalMatch::Direct),
                 _ => None,
             };
-            best = best.max(how);
+            rp_best = rp_best.max(how);
             rp_allows.push(matched(rp, s));
         }
-        if !rp_allows.is_empty() {
-            if cross_account {
-                if identity_allows.is_empty() || !boundary_ok {
-                    return Response {
-                        decision: Decision::ImplicitDeny,
-                        matched: vec![],
-                        reasons: vec!["cross-account request: the resource policy allows, but the caller's identity policies (within its boundary) do not".into()],
-                    };
+    }
+    let policy_name = explicit.unwrap_or("resource policy");
+
+    if matches!(caller.kind, CallerKind::Anonymous | CallerKind::Service) {
+        // No identity policies: only the resource policy can grant.
+        if rp_best.is_some() {
+            allows.extend(rp_allows);
+            return ev.finish(
+                Decision::Allow,
+                allows,
+                format!("the {policy_name} allows this principal"),
+            );
+        }
+        let who = if caller.kind == CallerKind::Anonymous {
+            "an anonymous caller"
+        } else {
+            "a service principal"
+        };
+        let r = if set.resource_policy.is_some() {
+            format!("the {policy_name} does not allow {who}")
+        } else {
+            format!("{who} is allowed only by a resource policy, and there is none")
+        };
+        return ev.finish(Decision::ImplicitDeny, vec![], r);
+    }
+
+    if cross_account {
+        if set.resource_policy.is_none() {
+            let r = if identity_ok {
+                "cross-account request: the identity policies allow, but no resource policy of the other account does".to_string()
+            } else {
+                "cross-account request with no resource policy allowing it".to_string()
+            };
+            return ev.finish(Decision::ImplicitDeny, vec![], r);
+        }
+        if rp_best.is_none() {
+            let r = format!("cross-account request: the {policy_name} of the other account does not allow the caller (both it and the caller's identity policies must)");
+            return ev.finish(Decision::ImplicitDeny, vec![], r);
+        }
+        if !identity_ok {
+            let r = format!(
+                "cross-account request: the {policy_name} allows, but the caller's side does not ({})",
+                identity_gap()
+            );
+            return ev.finish(Decision::ImplicitDeny, vec![], r);
+        }
+        allows.extend(rp_allows);
+        return ev.finish(
+            Decision::Allow,
+            with_identity(allows),
+            format!("cross-account request allowed by both the {policy_name} and the caller's identity policies"),
+        );
+    }
+
+    match rp_best {
+        Some(PrincipalMatch::Direct) => {
+            allows.extend(rp_allows);
+            return ev.finish(
+                Decision::Allow,
+                allows,
+                format!("the {policy_name} allows this principal directly (not limited by identity policies, boundary or session policy)"),
+            );
+        }
+        Some(PrincipalMatch::User) => {
+            allows.extend(rp_allows);
+            return ev.finish(
+                Decision::Allow,
+                allows,
+                format!("the {policy_name} allows the IAM user's ARN (a permission boundary's implicit deny does not limit it)"),
+            );
+        }
+        Some(PrincipalMatch::Entity) if boundary_ok && session_ok => {
+            allows.extend(rp_allows);
+            allows.extend(boundary_allows.iter().flatten().cloned());
+            allows.extend(session_allows.iter().flatten().cloned());
+            return ev.finish(
+                Decision::Allow,
+                allows,
+                format!("the {policy_name} allows the role's ARN, and the permission boundary and session policy (if any) allow"),
+            );
+        }
+        Some(PrincipalMatch::Entity) => {
+            let r = format!(
+                "the {policy_name} allows the role's ARN, but {} (a grant to the role ARN is limited by them)",
+                identity_gap()
+            );
+            return ev.finish(Decision::ImplicitDeny, vec![], r);
+        }
+        Some(PrincipalMatch::Account) => {
+            ev.reasons.push(format!(
+                "the {policy_name} names the account: the account's identity policies decide"
+            ));
+        }
+        None => {
+            if let Some(kind) = explicit {
+                if set.resource_policy.is_some() {
+                    let r = format!("the {kind} does not allow this principal or its account, and it must: an identity-based Allow does not help");
+                    return ev.finish(Decision::ImplicitDeny, vec![], r);
                 }
-                allows.extend(rp_allows);
-                allows.extend(identity_allows);
-                allows.extend(boundary_allows.unwrap_or_default());
-                reasons.push("cross-account request allowed by both the resource policy and the caller's identity policies".into());
-                return Response {
-                    decision: Decision::Allow,
-                    matched: allows,
-                    reasons,
-                };
-            }
-            match best {
-                Some(PrincipalMatch::Direct) => {
-                    allows.extend(rp_allows);
-                    reasons.push("the resource policy allows this principal directly".into());
-                    return Response {
-                        decision: Decision::Allow,
-                        matched: allows,
-                        reasons,
-                    };
+                if kind == "trust policy" {
+                    let r = "a role can be assumed only when its trust policy allows the caller; none was given (--resource-policy)".to_string();
+                    return ev.finish(Decision::ImplicitDeny, vec![], r);
                 }
-                Some(PrincipalMatch::Entity) if boundary_ok => {
-                    allows.extend(rp_allows);
-                    allows.extend(boundary_allows.unwrap_or_default());
-                    reasons.push("the resource policy allows the role ARN, and the permission boundary (if any) allows".into());
-                    return Response {
-                        decision: Decision::Allow,
-                        matched: allows,
-                        reasons,
-                    };
-                }
-                _ => reasons.push(
-                    "the resource policy names only the account: the identity policies decide"
-                        .into(),
-                ),
+                ev.reasons.push("no key policy given: assumed the default key policy, which lets the account's IAM policies decide".into());
+                ev.notes.push("warning: the KMS key policy was not given; rolecall assumed the default key policy (it names the account root, so the identity policies decide)".into());
             }
         }
     }
-    // 4. permission boundary
-    if !boundary_ok {
-        return Response {
-            decision: Decision::ImplicitDeny,
-            matched: vec![],
-            reasons: vec!["the permission boundary does not allow the action".into()],
-        };
+
+    // 5. identity policies, within the boundary and the session policy
+    if !identity_ok {
+        let r = identity_gap().to_string();
+        return ev.finish(Decision::ImplicitDeny, vec![], r);
     }
-    // 5. identity policies
-    if identity_allows.is_empty() {
-        let why = if cross_account && set.resource_policy.is_none() {
-            "cross-account request with no resource policy allowing it"
-        } else {
-            "no identity-based policy allows the action"
-        };
-        return Response {
-            decision: Decision::ImplicitDeny,
-            matched: vec![],
-            reasons: vec![why.into()],
-        };
+    if rp_best == Some(PrincipalMatch::Account) {
+        allows.extend(rp_allows);
     }
-    if cross_account && set.resource_policy.is_none() {
-        return Response {
-            decision: Decision::ImplicitDeny,
-            matched: vec![],
-            reasons: vec!["cross-account request: the identity policies allow, but no resource policy of the other account does".into()],
-        };
+    if boundary_allows.is_some() {
+        ev.reasons.push("the permission boundary allows".into());
     }
-    allows.extend(identity_allows);
-    if let Some(b) = boundary_allows {
-        allows.extend(b);
-        reasons.push("the permission boundary allows".into());
+    if session_allows.is_some() {
+        ev.reasons.push("the session policy allows".into());
     }
-    reasons.push("an identity-based policy allows".into());
-    Response {
-        decision: Decision::Allow,
-        matched: allows,
-        reasons,
-    }
+    ev.finish(
+        Decision::Allow,
+        with_identity(allows),
+        "an identity-based policy allows".into(),
+    )
 }

@@ -11,6 +11,11 @@ pub enum PolicyKind {
     Trust,
     Boundary,
     Scp,
+    /// Resource control policy (AWS Organizations): a ceiling on what can be done to the
+    /// resources of an account, whoever asks.
+    Rcp,
+    /// Session policy passed when a role session (or federated user session) was created.
+    Session,
 }
 
 impl PolicyKind {
@@ -21,6 +26,8 @@ impl PolicyKind {
             PolicyKind::Trust => "trust",
             PolicyKind::Boundary => "boundary",
             PolicyKind::Scp => "scp",
+            PolicyKind::Rcp => "rcp",
+            PolicyKind::Session => "session",
         }
     }
 }

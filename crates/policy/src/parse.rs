@@ -227,7 +227,7 @@ impl Parser<'_> {
         }
         let has_principal = principal.is_some() || not_principal.is_some();
         match kind {
-            PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Scp => {
+            PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Scp | PolicyKind::Session => {
                 if has_principal {
                     let f = if principal.is_some() {
                         "Principal"
@@ -245,6 +245,26 @@ impl Parser<'_> {
             PolicyKind::Resource | PolicyKind::Trust => {
                 if !has_principal {
                     return Err(self.err(&at("Principal"), "missing (Principal or NotPrincipal)"));
+                }
+            }
+            PolicyKind::Rcp => {
+                // RCP syntax (AWS Organizations User Guide): Principal is required and only "*" is
+                // supported (conditions narrow it); NotPrincipal is not an RCP element.
+                if not_principal.is_some() {
+                    return Err(self.err(&at("NotPrincipal"), "not allowed in an rcp policy"));
+                }
+                match &principal {
+                    None => return Err(self.err(&at("Principal"), "missing (an RCP names \"*\")")),
+                    Some(p) if !p.is_wildcard() => {
+                        return Err(self.err(
+                            &at("Principal"),
+                            "an RCP supports only \"Principal\": \"*\" (narrow it with conditions such as aws:PrincipalOrgID)",
+                        ))
+                    }
+                    Some(_) => {}
+                }
+                if resource.is_none() {
+                    return Err(self.err(&at("Resource"), "missing (Resource or NotResource)"));
                 }
             }
         }

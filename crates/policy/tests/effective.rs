@@ -30,6 +30,7 @@ fn eff(
         identity: identity.to_vec(),
         boundary,
         scp_levels: scps,
+        ..Default::default()
     })
 }
 

@@ -96,11 +96,11 @@ proptest! {
                     ctx.insert("aws:username", "alice");
                     ctx.insert("aws:SourceIp", "10.1.2.3");
                     let req = Request { principal: Some("arn:aws:iam::123456789012:role/r".into()), action: "s3:GetObject".into(),
-                        resource: "arn:aws:s3:::b/alice/x".into(), context: ctx };
-                    let set = PolicySet { identity: vec![&p], boundary: Some(&p), scp_levels: vec![vec![&p]], resource_policy: Some(&p) };
+                        resource: "arn:aws:s3:::b/alice/x".into(), context: ctx, ..Default::default() };
+                    let set = PolicySet { identity: vec![&p], boundary: Some(&p), session: Some(&p), scp_levels: vec![vec![&p]], rcp_levels: vec![vec![&p]], resource_policy: Some(&p) };
                     let _ = evaluate(&set, &req);
                     let mut an = Analyzer::new(catalog());
-                    let _ = an.effective(&PrincipalPolicies { identity: vec![&p], boundary: Some(&p), scp_levels: vec![vec![&p]] });
+                    let _ = an.effective(&PrincipalPolicies { identity: vec![&p], boundary: Some(&p), scp_levels: vec![vec![&p]], rcp_levels: vec![vec![&p]], known: Some(KnownContext::for_role("arn:aws:iam::123456789012:role/r", &PrincipalFacts::default())) });
                 }
             }
         }
