@@ -5,6 +5,7 @@
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
+mod input;
 mod lint_cmd;
 mod publish_cmd;
 mod rules_cmd;

@@ -99,6 +99,7 @@ fn role(r: &RoleDetail, account: &str) -> Option<Role> {
             })
             .filter(|u| u.date.is_some() || u.region.is_some()),
         create_date: r.create_date().map(|d| d.to_string()),
+        role_id: r.role_id().map(str::to_string),
         arn,
     })
 }

@@ -5,7 +5,7 @@
 //! configuration and resource policy (two calls per function); tags through the Resource Groups
 //! Tagging API in pages of 100; event source mappings once per region; API Gateway REST and HTTP
 //! integrations as triggers. With `--org`: every ACTIVE account, reached through the member role,
-//! and the SCPs on each account's path (root, OUs, account).
+//! and the SCPs and RCPs on each account's path (root, OUs, account).
 //!
 //! Every failure (access denied, a region not enabled, a role that cannot be assumed, expired
 //! credentials, throttling past the retries) becomes a [`CoverageEntry`] and the rest goes on. Calls
@@ -345,8 +345,12 @@ pub async fn collect(
     // Which accounts, and (with --org) the SCPs on their paths.
     let mut accounts: Vec<Account> = Vec::new();
     if opts.org {
-        match orgs::accounts_and_scps(&shared, &base, &caller_account).await {
-            Ok(list) => accounts = list,
+        match orgs::accounts_and_policies(&shared, &base, &caller_account).await {
+            Ok(view) => {
+                accounts = view.accounts;
+                inv.organization = view.organization;
+                inv.coverage.extend(view.coverage);
+            }
             Err(g) => {
                 inv.coverage.push(g);
                 accounts.push(Account {

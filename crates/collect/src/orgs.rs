@@ -1,18 +1,66 @@
-//! Organizations: the ACTIVE accounts, and for each the SCPs on its path (root, OUs, account).
-//! SCPs do not apply to the management account, so it gets none.
+//! Organizations: the ACTIVE accounts, and for each the SCPs and RCPs on its path (root, OUs,
+//! account). Neither applies to the management account (SCPs do not restrict its principals, RCPs
+//! do not restrict its resources), so it gets none.
+//!
+//! Calls: `ListAccounts` (pages), `DescribeOrganization` once, `ListParents` once per account and
+//! once per OU (shared by the accounts under it), `ListPoliciesForTarget` once per node and policy
+//! type, `DescribePolicy` once per policy. Everything that cannot be read is a coverage entry and
+//! nothing already read is dropped; an account whose path or policies cannot all be read keeps no
+//! SCPs (or RCPs) at all, so rolecall reports what they might have prevented rather than guess.
 
 use crate::{all_pages, describe, gap, Shared};
 use aws_config::SdkConfig;
 use aws_sdk_organizations::types::{AccountStatus, PolicyType};
-use rolecall_inventory::{Account, CoverageEntry, Document, NamedDocument, ScpLevel};
+use futures::stream::{self, StreamExt};
+use rolecall_inventory::{Account, CoverageEntry, Document, NamedDocument, Organization, ScpLevel};
 use serde_json::Value;
 use std::collections::HashMap;
+use tokio::sync::Mutex;
 
-pub(crate) async fn accounts_and_scps(
+/// What was read of the Organization.
+pub(crate) struct OrgView {
+    pub accounts: Vec<Account>,
+    pub organization: Option<Organization>,
+    pub coverage: Vec<CoverageEntry>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kind {
+    Scp,
+    Rcp,
+}
+
+impl Kind {
+    fn filter(self) -> PolicyType {
+        match self {
+            Kind::Scp => PolicyType::ServiceControlPolicy,
+            Kind::Rcp => PolicyType::ResourceControlPolicy,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Scp => "SCPs",
+            Kind::Rcp => "RCPs",
+        }
+    }
+}
+
+/// A node's policies of one kind: Ok(None) when the policy type is not enabled.
+type NodePolicies = Result<Option<Vec<NamedDocument>>, String>;
+
+struct Caches {
+    /// child id → parent id
+    parents: Mutex<HashMap<String, Result<Option<String>, String>>>,
+    /// policy id → document
+    policies: Mutex<HashMap<String, Result<NamedDocument, String>>>,
+}
+
+pub(crate) async fn accounts_and_policies(
     shared: &Shared,
     base: &SdkConfig,
     caller: &str,
-) -> Result<Vec<Account>, CoverageEntry> {
+) -> Result<OrgView, CoverageEntry> {
     let client = aws_sdk_organizations::Client::from_conf(shared.stats.organizations(base));
     let client_ref = &client;
     let listed = all_pages(&shared.sem, |token| async move {
@@ -36,120 +84,246 @@ pub(crate) async fn accounts_and_scps(
             a.id().map(|id| Account {
                 id: id.to_string(),
                 name: a.name().map(str::to_string),
-                scp_levels: Vec::new(),
+                ..Default::default()
             })
         })
         .collect();
-    let management = {
+    let mut coverage = Vec::new();
+    let described = {
         let _p = shared.sem.acquire().await;
         client.describe_organization().send().await
-    }
-    .ok()
-    .and_then(|o| {
-        o.organization()
-            .and_then(|o| o.master_account_id())
-            .map(str::to_string)
-    });
-    let mut cache: HashMap<String, Option<ScpLevel>> = HashMap::new();
-    let mut policies: HashMap<String, NamedDocument> = HashMap::new();
-    for a in &mut accounts {
-        if management.as_deref() == Some(a.id.as_str()) {
-            continue; // SCPs do not restrict the management account
+    };
+    let organization = match described {
+        Ok(o) => o.organization().and_then(|o| {
+            o.id().map(|id| Organization {
+                id: id.to_string(),
+                management_account: o.master_account_id().map(str::to_string),
+            })
+        }),
+        Err(e) => {
+            coverage.push(gap(
+                caller,
+                None,
+                "organizations:DescribeOrganization",
+                format!(
+                    "{}: the management account is not known, so its SCPs are read like a member's",
+                    describe(&e)
+                ),
+            ));
+            None
         }
-        match path(&client, shared, &a.id).await {
-            Ok(nodes) => {
-                let mut levels = Vec::new();
-                for (id, name) in nodes {
-                    if !cache.contains_key(&id) {
-                        let level = level(&client, shared, &id, &name, &mut policies).await;
-                        cache.insert(id.clone(), level);
-                    }
-                    if let Some(Some(l)) = cache.get(&id) {
-                        levels.push(l.clone());
-                    }
-                }
-                a.scp_levels = levels;
+    };
+    let management = organization
+        .as_ref()
+        .and_then(|o| o.management_account.clone());
+    let caches = Caches {
+        parents: Mutex::new(HashMap::new()),
+        policies: Mutex::new(HashMap::new()),
+    };
+    // Each account's path (root first, the account last), concurrently, parents cached.
+    let paths: Vec<(usize, Result<Vec<String>, String>)> = stream::iter(
+        accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| management.as_deref() != Some(a.id.as_str())),
+    )
+    .map(|(i, a)| {
+        let client = &client;
+        let caches = &caches;
+        async move { (i, path(client, shared, caches, &a.id).await) }
+    })
+    .buffer_unordered(shared.opts.concurrency.clamp(1, 8))
+    .collect()
+    .await;
+    // Each node's policies of each kind, once per node.
+    let mut nodes: Vec<String> = paths
+        .iter()
+        .filter_map(|(_, p)| p.as_ref().ok())
+        .flatten()
+        .cloned()
+        .collect();
+    nodes.sort();
+    nodes.dedup();
+    let per_node: HashMap<(String, Kind), NodePolicies> = stream::iter(
+        nodes
+            .iter()
+            .flat_map(|n| [(n.clone(), Kind::Scp), (n.clone(), Kind::Rcp)]),
+    )
+    .map(|(node, kind)| {
+        let client = &client;
+        let caches = &caches;
+        async move {
+            let r = node_policies(client, shared, caches, &node, kind).await;
+            ((node, kind), r)
+        }
+    })
+    .buffer_unordered(shared.opts.concurrency.clamp(1, 8))
+    .collect()
+    .await;
+    for (i, p) in paths {
+        let Some(a) = accounts.get_mut(i) else {
+            continue;
+        };
+        let nodes = match p {
+            Ok(n) => n,
+            Err(e) => {
+                coverage.push(gap(
+                    &a.id,
+                    None,
+                    "organizations:ListParents",
+                    format!("{e}: the account's SCPs and RCPs are not known and not applied"),
+                ));
+                continue;
             }
-            Err(e) => return Err(gap(&a.id, None, "organizations:ListParents", e)),
+        };
+        for kind in [Kind::Scp, Kind::Rcp] {
+            let mut levels = Vec::new();
+            let mut failed = None;
+            let mut enabled = true;
+            for node in &nodes {
+                match per_node.get(&(node.clone(), kind)) {
+                    Some(Ok(Some(docs))) => levels.push(ScpLevel {
+                        target: node.clone(),
+                        name: node.clone(),
+                        policies: docs.clone(),
+                    }),
+                    Some(Ok(None)) => enabled = false,
+                    Some(Err(e)) => failed = Some(e.clone()),
+                    None => failed = Some(format!("{node}: not read")),
+                }
+            }
+            if let Some(e) = failed {
+                coverage.push(gap(
+                    &a.id,
+                    None,
+                    if e.contains("DescribePolicy") {
+                        "organizations:DescribePolicy"
+                    } else {
+                        "organizations:ListPoliciesForTarget"
+                    },
+                    format!(
+                        "{e}: the account's {} are not applied (what they might prevent is reported)",
+                        kind.name()
+                    ),
+                ));
+                continue;
+            }
+            if !enabled {
+                continue;
+            }
+            match kind {
+                Kind::Scp => a.scp_levels = levels,
+                Kind::Rcp => a.rcp_levels = levels,
+            }
         }
     }
-    Ok(accounts)
+    Ok(OrgView {
+        accounts,
+        organization,
+        coverage,
+    })
 }
 
 /// Root first, then each OU down to the account itself.
 async fn path(
     client: &aws_sdk_organizations::Client,
     shared: &Shared,
+    caches: &Caches,
     account: &str,
-) -> Result<Vec<(String, String)>, String> {
-    let mut nodes = vec![(account.to_string(), account.to_string())];
+) -> Result<Vec<String>, String> {
+    let mut nodes = vec![account.to_string()];
     let mut child = account.to_string();
     for _ in 0..10 {
-        let out = {
-            let _p = shared.sem.acquire().await;
-            client.list_parents().child_id(&child).send().await
-        }
-        .map_err(|e| describe(&e))?;
-        let Some(p) = out.parents().first() else {
-            break;
-        };
-        let Some(id) = p.id() else { break };
-        nodes.push((id.to_string(), id.to_string()));
+        let cached = caches.parents.lock().await.get(&child).cloned();
+        let parent = match cached {
+            Some(p) => p,
+            None => {
+                let out = {
+                    let _p = shared.sem.acquire().await;
+                    client.list_parents().child_id(&child).send().await
+                };
+                let p = out
+                    .map_err(|e| format!("{child}: {}", describe(&e)))
+                    .map(|o| o.parents().first().and_then(|p| p.id()).map(str::to_string));
+                caches.parents.lock().await.insert(child.clone(), p.clone());
+                p
+            }
+        }?;
+        let Some(id) = parent else { break };
+        nodes.push(id.clone());
         if id.starts_with("r-") {
             break;
         }
-        child = id.to_string();
+        child = id;
     }
     nodes.reverse();
     Ok(nodes)
 }
 
-async fn level(
+async fn node_policies(
     client: &aws_sdk_organizations::Client,
     shared: &Shared,
+    caches: &Caches,
     target: &str,
-    name: &str,
-    cache: &mut HashMap<String, NamedDocument>,
-) -> Option<ScpLevel> {
-    let out = {
-        let _p = shared.sem.acquire().await;
-        client
+    kind: Kind,
+) -> NodePolicies {
+    let listed = all_pages(&shared.sem, |token| async move {
+        let out = client
             .list_policies_for_target()
             .target_id(target)
-            .filter(PolicyType::ServiceControlPolicy)
+            .filter(kind.filter())
+            .set_next_token(token)
             .send()
             .await
-    }
-    .ok()?;
-    let mut docs = Vec::new();
-    for p in out.policies() {
-        let Some(id) = p.id() else { continue };
-        if !cache.contains_key(id) {
-            let d = {
-                let _p = shared.sem.acquire().await;
-                client.describe_policy().policy_id(id).send().await
-            };
-            if let Ok(d) = d {
-                let pol = d.policy();
-                let content = pol.and_then(|p| p.content()).unwrap_or("{}");
-                let summary = pol.and_then(|p| p.policy_summary());
-                cache.insert(
-                    id.to_string(),
-                    NamedDocument {
-                        name: summary.and_then(|s| s.name()).unwrap_or(id).to_string(),
-                        arn: summary.and_then(|s| s.arn()).map(str::to_string),
-                        document: Document::from_value(&Value::String(content.to_string())),
-                    },
-                );
-            }
-        }
-        if let Some(doc) = cache.get(id) {
-            docs.push(doc.clone());
-        }
-    }
-    Some(ScpLevel {
-        target: target.to_string(),
-        name: name.to_string(),
-        policies: docs,
+            .map_err(|e| describe(&e))?;
+        Ok((
+            out.policies()
+                .iter()
+                .filter_map(|p| p.id().map(str::to_string))
+                .collect::<Vec<_>>(),
+            out.next_token().map(str::to_string),
+        ))
     })
+    .await;
+    let ids = match listed {
+        Ok(ids) => ids,
+        // The Organization has not enabled this policy type: there are none to apply.
+        Err(e) if e.contains("PolicyTypeNotEnabled") => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "{target}: ListPoliciesForTarget {}: {e}",
+                kind.name()
+            ))
+        }
+    };
+    let mut docs = Vec::new();
+    for id in ids {
+        let cached = caches.policies.lock().await.get(&id).cloned();
+        let doc = match cached {
+            Some(d) => d,
+            None => {
+                let d = {
+                    let _p = shared.sem.acquire().await;
+                    client.describe_policy().policy_id(&id).send().await
+                };
+                let d = match d {
+                    Ok(d) => {
+                        let pol = d.policy();
+                        let content = pol.and_then(|p| p.content()).unwrap_or("{}");
+                        let summary = pol.and_then(|p| p.policy_summary());
+                        Ok(NamedDocument {
+                            name: summary.and_then(|s| s.name()).unwrap_or(&id).to_string(),
+                            arn: summary.and_then(|s| s.arn()).map(str::to_string),
+                            document: Document::from_value(&Value::String(content.to_string())),
+                        })
+                    }
+                    Err(e) => Err(format!("{target}: DescribePolicy {id}: {}", describe(&e))),
+                };
+                caches.policies.lock().await.insert(id.clone(), d.clone());
+                d
+            }
+        };
+        docs.push(doc?);
+    }
+    Ok(Some(docs))
 }

@@ -35,17 +35,30 @@ fn every_operation_is_allowed() {
             catalog().lookup(action).is_some(),
             "{action} is not an IAM action"
         );
+        // The member role's trust policy is not this policy's to give: a trust policy that
+        // delegates to the auditing account stands in for it, so the identity side decides.
+        let trust = parse_policy(
+            "member role trust",
+            PolicyKind::Trust,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}}"#,
+        )
+        .unwrap();
         let set = PolicySet {
             identity: vec![&p],
+            resource_policy: action.starts_with("sts:AssumeRole").then_some(&trust),
             ..Default::default()
         };
-        // No principal: this checks what the identity policy grants (cross-account AssumeRole also
-        // needs the member role's trust policy, which is not this policy's to give).
+        // Member-account reads run as the member role's session; AssumeRole as the auditor.
+        let principal = if action.starts_with("sts:AssumeRole") {
+            "arn:aws:iam::123456789012:role/rolecall-auditor"
+        } else {
+            "arn:aws:iam::210987654321:role/OrganizationAccountAccessRole"
+        };
         let req = Request {
-            principal: None,
+            principal: Some(principal.into()),
             action: action.to_string(),
             resource: resource.to_string(),
-            context: Default::default(),
+            ..Default::default()
         };
         assert_eq!(
             evaluate(&set, &req).decision,

@@ -538,7 +538,7 @@ impl Builder {
             inv.accounts.push(rolecall_inventory::Account {
                 id: ACCOUNT.into(),
                 name: Some("template account".into()),
-                scp_levels: Vec::new(),
+                ..Default::default()
             });
             inv.regions.push(REGION.into());
         }

@@ -75,6 +75,7 @@ impl Builder {
                 region: Some("us-east-1".into()),
             }),
             create_date: Some("2024-03-11T10:00:00Z".into()),
+            role_id: None,
         });
         arn
     }
@@ -208,6 +209,7 @@ pub fn demo_inventory() -> Inventory {
             id: id.into(),
             name: Some(name.into()),
             scp_levels: levels,
+            ..Default::default()
         });
     }
 

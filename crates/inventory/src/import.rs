@@ -187,6 +187,7 @@ struct WireRole {
     tags: Option<Vec<WireTag>>,
     role_last_used: Option<WireLastUsed>,
     create_date: Option<String>,
+    role_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -290,6 +291,7 @@ fn authorization_details(
             tags,
             last_used,
             create_date: r.create_date,
+            role_id: r.role_id,
             account: account.clone(),
             arn,
         });
@@ -342,6 +344,17 @@ fn authorization_details(
 
 fn list_functions(f: &Fields<'_>, funcs: &RawValue) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
+    // `aws lambda list-functions` returns configurations only: no tags, URLs, resource policies
+    // or event source mappings.
+    inv.lacks = [
+        data_kind::FUNCTION_TAGS,
+        data_kind::FUNCTION_URLS,
+        data_kind::RESOURCE_POLICIES,
+        data_kind::TRIGGERS,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for (i, raw) in f.list(Some(&funcs), "Functions")?.into_iter().enumerate() {
         let at = format!("Functions[{i}]");
         let x: WireFunction = f.item(raw, &at)?;

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod import;
 pub mod model;
 pub mod resolve;
+pub mod textfile;
 
 pub use import::{load_file, load_files, InputError};
 pub use model::*;

@@ -106,6 +106,9 @@ pub struct Inventory {
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<String>,
+    /// The Organization the accounts belong to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
     #[serde(default)]
     pub accounts: Vec<Account>,
     #[serde(default)]
@@ -123,6 +126,28 @@ pub struct Inventory {
     /// Observed use of each role (CloudTrail, Access Advisor), when a usage source was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Kinds of data the source does not carry at all ([`DataKind`] names): rules that need them
+    /// are skipped, and an absent value of that kind is unknown, never "missing".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lacks: Vec<String>,
+}
+
+/// Kinds of data a source may lack, by the name `lacks` uses.
+pub mod data_kind {
+    /// Tags of functions (`aws lambda list-functions` has none).
+    pub const FUNCTION_TAGS: &str = "function-tags";
+    /// Function URL configurations.
+    pub const FUNCTION_URLS: &str = "function-urls";
+    /// Functions' resource-based policies.
+    pub const RESOURCE_POLICIES: &str = "resource-policies";
+    /// Event source mappings and other triggers.
+    pub const TRIGGERS: &str = "triggers";
+    /// Tags of roles.
+    pub const ROLE_TAGS: &str = "role-tags";
+    /// When roles were last used.
+    pub const ROLE_LAST_USED: &str = "role-last-used";
+    /// The Organization's SCPs.
+    pub const SCPS: &str = "scps";
 }
 
 /// What roles actually did in a window, from CloudTrail (and Access Advisor).
@@ -196,6 +221,14 @@ pub struct ActionUse {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Organization {
+    /// `o-...`
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Account {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +236,30 @@ pub struct Account {
     /// SCPs that apply to the account, one level per node of its path (root, OUs, account).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scp_levels: Vec<ScpLevel>,
+    /// RCPs that apply to the account's resources, one level per node of its path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rcp_levels: Vec<ScpLevel>,
+}
+
+impl Account {
+    /// The account's Organization path (`o-a1b2/r-ab12/ou-ab12-11111111/`), from the targets of
+    /// its policy levels (root, then OUs; the account's own level is not part of the path).
+    pub fn org_path(&self, org_id: &str) -> Option<String> {
+        let levels = if self.scp_levels.is_empty() {
+            &self.rcp_levels
+        } else {
+            &self.scp_levels
+        };
+        let nodes: Vec<&str> = levels
+            .iter()
+            .map(|l| l.target.as_str())
+            .filter(|t| t.starts_with("r-") || t.starts_with("ou-"))
+            .collect();
+        if nodes.is_empty() {
+            return None;
+        }
+        Some(format!("{org_id}/{}/", nodes.join("/")))
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -281,6 +338,9 @@ pub struct Role {
     pub last_used: Option<LastUsed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
+    /// The role's unique id (`AROA...`), when the source gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
 fn root_path() -> String {
@@ -342,12 +402,22 @@ impl Inventory {
 
     /// Adds another inventory's contents (several `--input` files make one inventory).
     pub fn merge(&mut self, other: Inventory) {
+        if self.organization.is_none() {
+            self.organization = other.organization;
+        }
         self.accounts.extend(other.accounts);
         self.regions.extend(other.regions);
         self.functions.extend(other.functions);
         self.roles.extend(other.roles);
         self.managed_policies.extend(other.managed_policies);
         self.coverage.extend(other.coverage);
+        // Keep what either part lacks: nothing is taken as complete that is not.
+        for k in other.lacks {
+            if !self.lacks.contains(&k) {
+                self.lacks.push(k);
+            }
+        }
+        self.lacks.sort();
         match (&mut self.usage, other.usage) {
             (None, u) => self.usage = u,
             (Some(mine), Some(theirs)) => mine.merge(theirs),
@@ -357,6 +427,11 @@ impl Inventory {
             self.collected_at = other.collected_at;
         }
         self.normalize();
+    }
+
+    /// Does the source lack this kind of data entirely ([`data_kind`])?
+    pub fn lacks(&self, kind: &str) -> bool {
+        self.lacks.iter().any(|k| k == kind)
     }
 
     pub fn account(&self, id: &str) -> Option<&Account> {

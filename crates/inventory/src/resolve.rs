@@ -6,7 +6,7 @@
 use crate::model::{Inventory, NamedDocument, Role};
 use rolecall_catalog::ManagedPolicies;
 use rolecall_policy::effective::PrincipalPolicies;
-use rolecall_policy::{Policy, PolicyError, PolicyKind};
+use rolecall_policy::{KnownContext, Policy, PolicyError, PolicyKind, PrincipalFacts};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,7 +58,13 @@ pub struct ResolvedRole {
     pub identity: Vec<Arc<Policy>>,
     pub boundary: Option<Arc<Policy>>,
     pub scp_levels: Vec<Vec<Arc<Policy>>>,
+    /// RCPs of the role's account (they cap what can be done to its resources).
+    pub rcp_levels: Vec<Vec<Arc<Policy>>>,
     pub trust: Option<Arc<Policy>>,
+    /// What is known about the role's sessions (ARN, path, tags, Organization).
+    pub facts: PrincipalFacts,
+    /// The condition keys known for the role's sessions, from `facts`.
+    pub known: Option<KnownContext>,
     pub problems: Vec<Problem>,
 }
 
@@ -73,6 +79,12 @@ impl ResolvedRole {
                 .iter()
                 .map(|l| l.iter().map(|p| p.as_ref()).collect())
                 .collect(),
+            rcp_levels: self
+                .rcp_levels
+                .iter()
+                .map(|l| l.iter().map(|p| p.as_ref()).collect())
+                .collect(),
+            known: self.known.clone(),
         }
     }
 }
@@ -87,6 +99,8 @@ pub struct PolicyStore<'i> {
     managed: HashMap<&'i str, usize>,
     parsed_managed: HashMap<String, Option<Parsed>>,
     scps: HashMap<String, ScpResolution>,
+    rcps: HashMap<String, ScpResolution>,
+    accounts: HashMap<&'i str, usize>,
 }
 
 impl<'i> PolicyStore<'i> {
@@ -102,6 +116,13 @@ impl<'i> PolicyStore<'i> {
             managed,
             parsed_managed: HashMap::new(),
             scps: HashMap::new(),
+            rcps: HashMap::new(),
+            accounts: inventory
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.as_str(), i))
+                .collect(),
         }
     }
 
@@ -127,17 +148,33 @@ impl<'i> PolicyStore<'i> {
         parsed
     }
 
-    fn scp_levels(&mut self, account: &str) -> ScpResolution {
-        if let Some(v) = self.scps.get(account) {
+    fn account(&self, id: &str) -> Option<&'i crate::model::Account> {
+        let inv: &'i Inventory = self.inventory;
+        self.accounts.get(id).and_then(|&i| inv.accounts.get(i))
+    }
+
+    /// The SCP (or RCP) levels of an account, parsed once per account.
+    fn org_levels(&mut self, account: &str, kind: PolicyKind) -> ScpResolution {
+        let cache = if kind == PolicyKind::Rcp {
+            &self.rcps
+        } else {
+            &self.scps
+        };
+        if let Some(v) = cache.get(account) {
             return v.clone();
         }
         let mut levels = Vec::new();
         let mut errors = Vec::new();
-        if let Some(a) = self.inventory.account(account) {
-            for level in &a.scp_levels {
+        if let Some(a) = self.account(account) {
+            let source = if kind == PolicyKind::Rcp {
+                &a.rcp_levels
+            } else {
+                &a.scp_levels
+            };
+            for level in source {
                 let mut ps = Vec::new();
                 for d in &level.policies {
-                    match parse_doc(d, PolicyKind::Scp) {
+                    match parse_doc(d, kind) {
                         Ok(p) => ps.push(Arc::new(p)),
                         Err(e) => errors.push(e),
                     }
@@ -145,9 +182,30 @@ impl<'i> PolicyStore<'i> {
                 levels.push(ps);
             }
         }
-        self.scps
-            .insert(account.to_string(), (levels.clone(), errors.clone()));
+        let cache = if kind == PolicyKind::Rcp {
+            &mut self.rcps
+        } else {
+            &mut self.scps
+        };
+        cache.insert(account.to_string(), (levels.clone(), errors.clone()));
         (levels, errors)
+    }
+
+    /// What is known about a role's sessions: path, tags, unique id and Organization.
+    pub fn facts(&self, role: &Role) -> PrincipalFacts {
+        let org = self.inventory.organization.as_ref();
+        let org_paths = match (org, self.account(&role.account)) {
+            (Some(o), Some(a)) => a.org_path(&o.id).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        PrincipalFacts {
+            path: Some(role.path.clone()),
+            tags: (!self.inventory.lacks("role-tags")).then(|| role.tags.clone()),
+            org_id: org.map(|o| o.id.clone()),
+            org_paths,
+            unique_id: role.role_id.clone(),
+            session_name: None,
+        }
     }
 
     pub fn resolve(&mut self, role: &Role) -> ResolvedRole {
@@ -185,10 +243,16 @@ impl<'i> PolicyStore<'i> {
             Ok(p) => out.trust = Some(Arc::new(p)),
             Err(e) => out.problems.push(Problem::invalid(&role.arn, e)),
         }
-        let (levels, errors) = self.scp_levels(&role.account);
+        let (levels, errors) = self.org_levels(&role.account, PolicyKind::Scp);
         out.scp_levels = levels;
         out.problems
             .extend(errors.into_iter().map(|e| Problem::invalid(&role.arn, e)));
+        let (levels, errors) = self.org_levels(&role.account, PolicyKind::Rcp);
+        out.rcp_levels = levels;
+        out.problems
+            .extend(errors.into_iter().map(|e| Problem::invalid(&role.arn, e)));
+        out.facts = self.facts(role);
+        out.known = Some(KnownContext::for_role(&role.arn, &out.facts));
         out
     }
 }

@@ -412,7 +412,7 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
 
     // Which organization policies apply.
     let scps_apply = !set.scp_levels.is_empty()
-        && caller.is_iam()
+        && (caller.is_iam() || caller.kind == CallerKind::Unknown)
         && !caller.is_service_linked()
         && !in_management(&caller.account);
     if !set.scp_levels.is_empty() && !scps_apply {

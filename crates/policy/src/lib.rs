@@ -17,6 +17,7 @@
     )
 )]
 
+pub mod case;
 pub mod condition;
 pub mod effective;
 pub mod eval;

@@ -138,6 +138,7 @@ fn decide(policy: &rolecall_policy::Policy, action: &str, resource: &str) -> Dec
             action: action.into(),
             resource: resource.into(),
             context: Default::default(),
+            ..Default::default()
         },
     )
     .decision
@@ -184,6 +185,7 @@ fn the_suggestion_allows_what_was_used_and_nothing_unused() {
                 action: action.to_string(),
                 resource: resource.to_string(),
                 context: Default::default(),
+                ..Default::default()
             },
         )
         .decision;

@@ -76,8 +76,7 @@ fn weaknesses(cx: &Ctx<'_>, b: &rolecall_policy::Policy) -> Option<(Severity, Ve
     let cat = cx.catalog;
     let e = Analyzer::new(cat).effective(&PrincipalPolicies {
         identity: vec![b],
-        boundary: None,
-        scp_levels: vec![],
+        ..Default::default()
     });
     let mut reasons = Vec::new();
     let mut sev = Severity::Medium;
