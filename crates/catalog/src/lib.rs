@@ -140,6 +140,8 @@ pub struct Catalog {
     scopable: ActionSet,
     /// Service prefixes that resource control policies apply to.
     rcp_supported: Vec<&'static str>,
+    /// Condition keys some service declares as multi-valued (`ArrayOf...`), lower-cased.
+    multivalued_keys: std::collections::HashSet<String>,
 }
 
 /// Errors in the embedded data can only come from a broken regeneration: they are reported, not
@@ -151,6 +153,17 @@ pub struct CatalogDataError {
 }
 
 static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// Global condition keys whose value type is multivalued (IAM User Guide, "AWS global condition
+/// context keys"); service keys come from the catalogue's `ArrayOf...` types.
+const GLOBAL_MULTIVALUED_KEYS: &[&str] = &[
+    "aws:tagkeys",
+    "aws:principalorgpaths",
+    "aws:principalservicenameslist",
+    "aws:calledvia",
+    "aws:resourceorgpaths",
+    "aws:sourceorgpaths",
+];
 
 /// The embedded catalogue, parsed on first use.
 pub fn catalog() -> &'static Catalog {
@@ -171,6 +184,10 @@ impl Catalog {
             level_masks: Vec::new(),
             scopable: ActionSet::empty(0),
             rcp_supported: Vec::new(),
+            multivalued_keys: GLOBAL_MULTIVALUED_KEYS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
         };
         let mut errors = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -214,7 +231,13 @@ impl Catalog {
                         actions: start..start,
                     });
                 }
-                ("K", Some(svc)) => svc.condition_keys.push((a.unwrap_or(""), b.unwrap_or(""))),
+                ("K", Some(svc)) => {
+                    if b.is_some_and(|t| t.starts_with("ArrayOf")) {
+                        cat.multivalued_keys
+                            .insert(a.unwrap_or("").to_ascii_lowercase());
+                    }
+                    svc.condition_keys.push((a.unwrap_or(""), b.unwrap_or("")))
+                }
                 ("R", Some(svc)) => svc.resource_types.push(ResourceType {
                     name: a.unwrap_or(""),
                     arn_format: b.unwrap_or(""),
@@ -414,6 +437,11 @@ impl Catalog {
     pub fn rcp_supported(&self, service_prefix: &str) -> bool {
         let lower = service_prefix.to_ascii_lowercase();
         self.rcp_supported.binary_search(&lower.as_str()).is_ok()
+    }
+
+    /// Is the condition key multi-valued (an `ArrayOf...` type, or a multivalued global key)?
+    pub fn is_multivalued_key(&self, key: &str) -> bool {
+        self.multivalued_keys.contains(&key.to_ascii_lowercase())
     }
 
     /// Every service prefix RCPs apply to.

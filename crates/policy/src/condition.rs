@@ -7,7 +7,8 @@
 //! - `ForAnyValue:` is true when at least one request value passes (false when the key is absent);
 //! - `ForAllValues:` is true when every request value passes (true when the key is absent or empty);
 //! - a multi-valued key used without a qualifier behaves as `ForAnyValue:` for positive operators
-//!   and as "no request value matches" for negated ones;
+//!   and as "no request value matches" for negated ones (AWS says multi-valued keys "require" a set
+//!   operator and documents nothing else: a warning says so);
 //! - `Null: true` holds when the key is absent, `Null: false` when it is present;
 //! - policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${*}`, `${?}`, `${$}`,
 //!   `${key, 'default'}`) are substituted in String and Arn values of `2012-10-17` documents; a
@@ -57,7 +58,9 @@ pub fn holds_noting(
     if let Some(why) = ctx.assumption(&c.key) {
         note(notes, format!("{}: {why}", c.key));
     }
-    if op.qualifier.is_none() && request.is_some_and(|v| v.len() > 1) {
+    let multivalued = request.is_some_and(|v| v.len() > 1)
+        || (request.is_some() && rolecall_catalog::catalog().is_multivalued_key(&c.key));
+    if op.qualifier.is_none() && multivalued {
         note(notes, format!(
             "warning: {} on the multi-valued key {} without ForAnyValue:/ForAllValues: AWS documents only the set operators for keys with several values; rolecall treats a positive operator as ForAnyValue and a negated one as \"no value matches\"",
             op.name, c.key
@@ -71,9 +74,9 @@ pub fn holds_noting(
     }
     if op.comparison == Comparison::ArnLike {
         for v in &c.values {
-            if v != "*" && v.split(':').count() < 6 {
+            if v.split(':').count() < 6 {
                 note(notes, format!(
-                    "warning: {} value `{v}` for {} has fewer than the six colon-separated parts of an ARN: AWS compares ARNs part by part and does not say what a shorter value matches; rolecall matches it against the whole value as a wildcard pattern",
+                    "warning: {} value `{v}` for {} has fewer than the six colon-separated parts of an ARN: AWS compares ARNs part by part and does not say what a shorter value matches; rolecall takes it to match no ARN",
                     op.name, c.key
                 ));
             }
@@ -217,8 +220,8 @@ fn equals_literal(p: &Pattern, request: &str, ignore_case: bool) -> bool {
 }
 
 /// ArnLike/ArnEquals: the six colon-separated parts are matched separately, so a wildcard never
-/// spans one of the first five colons. A pattern with fewer parts falls back to a whole-string
-/// match (`*`, `arn:aws:iam::*`).
+/// spans one of the first five colons. A value with fewer than six parts (`*`, `arn:aws:iam::*`)
+/// matches no ARN: AWS compares part by part and documents nothing else (a warning says so).
 fn arn_like(p: &Pattern, request: &str) -> bool {
     let mut parts = vec![Pattern::default()];
     for t in p.toks() {
@@ -233,7 +236,7 @@ fn arn_like(p: &Pattern, request: &str) -> bool {
     }
     let rp: Vec<&str> = request.splitn(6, ':').collect();
     if parts.len() < 6 {
-        return p.is_match(request);
+        return false;
     }
     rp.len() == 6 && parts.iter().zip(rp.iter()).all(|(p, r)| p.is_match(r))
 }

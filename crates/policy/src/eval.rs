@@ -643,6 +643,25 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
         );
     }
 
+    // A grant to `*` names no session specifically: the session policy still limits it (IAM User
+    // Guide, "Session policies": only a resource policy that references the session itself grants
+    // beyond the session policy). The documentation does not say it in so many words: warn.
+    if rp_best == Some(PrincipalMatch::Direct) && session.is_some() {
+        let star_only = set.resource_policy.is_some_and(|rp| {
+            rp.statements
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+                .filter(|s| applies(s, rp.version, req, &ev.ctx, &caller, &mut Vec::new()))
+                .all(|s| s.principal.as_ref().is_some_and(|p| p.is_wildcard()))
+        });
+        if star_only {
+            ev.notes.push("warning: the resource policy grants to `*` and the caller has a session policy: AWS says a resource policy that references the session itself is not limited by the session policy, and does not say what `*` counts as; rolecall takes `*` as not naming the session, so the session policy limits it".into());
+            if !session_ok {
+                let r = format!("the {policy_name} grants to `*`, but the session policy does not allow the action");
+                return ev.finish(Decision::ImplicitDeny, vec![], r);
+            }
+        }
+    }
     match rp_best {
         Some(PrincipalMatch::Direct) => {
             allows.extend(rp_allows);

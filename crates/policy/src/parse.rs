@@ -248,10 +248,21 @@ impl Parser<'_> {
                 }
             }
             PolicyKind::Rcp => {
-                // RCP syntax (AWS Organizations User Guide): Principal is required and only "*" is
-                // supported (conditions narrow it); NotPrincipal is not an RCP element.
+                // RCP syntax (AWS Organizations User Guide, "RCP syntax"): Principal is required
+                // and only "*" is supported (conditions narrow it); NotPrincipal and NotAction are
+                // not RCP elements; `"Action": "*"` only in an Allow (RCPFullAWSAccess, the one
+                // policy that may allow).
                 if not_principal.is_some() {
                     return Err(self.err(&at("NotPrincipal"), "not allowed in an rcp policy"));
+                }
+                if matches!(action, ActionMatch::NotAction(_)) {
+                    return Err(self.err(&at("NotAction"), "not allowed in an rcp policy"));
+                }
+                if effect == Effect::Deny && action.patterns().iter().any(|a| a == "*") {
+                    return Err(self.err(
+                        &at("Action"),
+                        "an RCP Deny cannot use \"*\" as the action: name the services (\"s3:*\", \"kms:*\", ...)",
+                    ));
                 }
                 match &principal {
                     None => return Err(self.err(&at("Principal"), "missing (an RCP names \"*\")")),
