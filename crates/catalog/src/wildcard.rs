@@ -436,12 +436,8 @@ pub fn covers(outer: &Pattern, inner: &Pattern) -> bool {
                 Some(Tok::SegOne) => stack.push((i + 1, j + 1)),
                 _ => {}
             },
-            Some(Tok::Lit(c)) => {
-                if x == Some(Tok::Lit(c)) {
-                    stack.push((i + 1, j + 1));
-                }
-            }
-            None => {}
+            Some(Tok::Lit(c)) if x == Some(Tok::Lit(c)) => stack.push((i + 1, j + 1)),
+            Some(Tok::Lit(_)) | None => {}
         }
     }
     false

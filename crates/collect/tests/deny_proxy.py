@@ -8,8 +8,14 @@ Why: moto accepts AssumeRole for any role ARN unless its IAM enforcement is on, 
 on, moto 5.2.5 rejects the SigV4 signatures of REST services (Lambda, API Gateway). Everything else
 goes to moto unchanged; only this one refusal is injected, so the collector's handling of a member
 account whose role cannot be assumed is tested through the real SDK and wire format.
+
+It also puts one moto answer into AWS's shape: moto 5.2.5 returns the `FunctionUrlAuthType` and
+`InvokedViaFunctionUrl` of `lambda:AddPermission` as keys of the policy statement, where AWS
+returns them as conditions (`StringEquals lambda:FunctionUrlAuthType`, `Bool
+lambda:InvokedViaFunctionUrl`; Lambda API reference, GetPolicy and AddPermission). The proxy moves
+them into `Condition` on GetPolicy responses, so the collector reads what AWS would send.
 """
-import http.server, socketserver, sys, urllib.parse, urllib.request
+import http.server, json, re, socketserver, sys, urllib.parse, urllib.request
 
 PORT, UPSTREAM, DENIED = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
 
@@ -19,6 +25,25 @@ ACCESS_DENIED = (
     "    <Message>User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}</Message>\n"
     "  </Error>\n  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n</ErrorResponse>\n"
 )
+
+
+def aws_shaped_policy(data):
+    """moto's GetPolicy body with the function URL keys moved into Condition, as AWS returns it."""
+    try:
+        body = json.loads(data)
+        policy = json.loads(body["Policy"])
+    except (ValueError, KeyError, TypeError):
+        return data
+    for s in policy.get("Statement", []):
+        cond = s.setdefault("Condition", {})
+        if "FunctionUrlAuthType" in s:
+            cond.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = s.pop("FunctionUrlAuthType")
+        if "InvokedViaFunctionUrl" in s:
+            cond.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = str(s.pop("InvokedViaFunctionUrl")).lower()
+        if not cond:
+            del s["Condition"]
+    body["Policy"] = json.dumps(policy)
+    return json.dumps(body).encode()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -49,6 +74,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, headers, data = resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as e:
             status, headers, data = e.code, e.headers, e.read()
+        if self.command == "GET" and status == 200 and re.search(r"/functions/[^/]+/policy", self.path):
+            data = aws_shaped_policy(data)
         self.send_response(status)
         for k, v in headers.items():
             if k.lower() not in ("transfer-encoding", "content-length", "connection", "server", "date"):

@@ -134,6 +134,11 @@ def main():
     fns["public-api"] = make_function(lam_us, "public-api", public, {"team": "web", "data-sensitivity": "confidential"})
     fns["open-invoke"] = make_function(lam_eu, "open-invoke", public, {"team": "web"})
     lam_us.create_function_url_config(FunctionName="public-api", AuthType="NONE")
+    # What a public URL needs since October 2025: the URL grant and the invocation through it.
+    lam_us.add_permission(FunctionName="public-api", StatementId="FunctionURLAllowPublicAccess", Action="lambda:InvokeFunctionUrl",
+                          Principal="*", FunctionUrlAuthType="NONE")
+    lam_us.add_permission(FunctionName="public-api", StatementId="FunctionURLInvokeAllowPublicAccess", Action="lambda:InvokeFunction",
+                          Principal="*", InvokedViaFunctionUrl=True)
     lam_eu.add_permission(FunctionName="open-invoke", StatementId="AnyoneMayInvoke", Action="lambda:InvokeFunction", Principal="*")
     sqs = client("sqs", "us-east-1", wc)
     queue_url = sqs.create_queue(QueueName="work")["QueueUrl"]

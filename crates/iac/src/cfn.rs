@@ -650,7 +650,50 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                 source_arn: None,
             });
         }
-        b.add_function(f, anchor);
+        let public_url = f
+            .url
+            .as_ref()
+            .is_some_and(|u| u.auth_type.eq_ignore_ascii_case("NONE"));
+        let arn_of = f.arn.clone();
+        b.add_function(f, anchor.clone());
+        if public_url {
+            // What SAM deploys for `FunctionUrlConfig: {AuthType: NONE}` (aws-sam-translator
+            // 1.115.0, `_construct_url_permission` and `_construct_invoke_permission`): a public
+            // lambda:InvokeFunctionUrl, and lambda:InvokeFunction through the URL only, as the
+            // current function URL authorization model requires both.
+            let url_anchor = props
+                .get("FunctionUrlConfig")
+                .map(|u| Anchor {
+                    loc: t.key_loc(u),
+                    ..anchor.clone()
+                })
+                .unwrap_or_else(|| anchor.clone());
+            for (sid, action, auth, via) in [
+                (
+                    format!("{id}UrlPublicPermissions"),
+                    "lambda:InvokeFunctionUrl",
+                    true,
+                    false,
+                ),
+                (
+                    format!("{id}URLInvokeAllowPublicAccess"),
+                    "lambda:InvokeFunction",
+                    false,
+                    true,
+                ),
+            ] {
+                let p = Permission {
+                    sid,
+                    principal: "*".into(),
+                    action: action.into(),
+                    source_arn: None,
+                    source_account: None,
+                    url_auth_type: auth.then(|| serde_json::json!("NONE")),
+                    invoked_via_url: via.then(|| serde_json::json!(true)),
+                };
+                b.add_permission(&arn_of, p, url_anchor.clone());
+            }
+        }
         n_functions += 1;
     }
     // Policies attached from outside the role, URLs, permissions, event sources.
@@ -762,6 +805,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     source_arn: value("SourceArn"),
                     source_account: value("SourceAccount"),
                     url_auth_type: value("FunctionUrlAuthType"),
+                    invoked_via_url: value("InvokedViaFunctionUrl"),
                 };
                 b.add_permission(&target, p, anchor.clone());
             }

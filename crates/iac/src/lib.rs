@@ -433,6 +433,12 @@ impl Builder {
         if !equals.is_empty() {
             cond.insert("StringEquals".into(), serde_json::Value::Object(equals));
         }
+        if let Some(v) = p.invoked_via_url {
+            cond.insert(
+                "Bool".into(),
+                serde_json::json!({"lambda:InvokedViaFunctionUrl": v}),
+            );
+        }
         let mut stmt = serde_json::json!({
             "Sid": p.sid, "Effect": "Allow", "Principal": principal, "Action": p.action, "Resource": f.arn
         });
@@ -564,6 +570,8 @@ pub(crate) struct Permission {
     pub source_arn: Option<serde_json::Value>,
     pub source_account: Option<serde_json::Value>,
     pub url_auth_type: Option<serde_json::Value>,
+    /// `InvokedViaFunctionUrl`: the grant holds only for calls through the function URL.
+    pub invoked_via_url: Option<serde_json::Value>,
 }
 
 /// A policy document evaluated from a template, with where each statement was written.

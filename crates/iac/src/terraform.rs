@@ -378,6 +378,7 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                     source_arn: value("source_arn"),
                     source_account: value("source_account"),
                     url_auth_type: value("function_url_auth_type"),
+                    invoked_via_url: value("invoked_via_function_url"),
                 };
                 b.add_permission(&target, p, r.anchor());
             }

@@ -999,7 +999,9 @@ pub fn demo_inventory() -> Inventory {
         });
         f.resource_policy = Some(doc(
             json!([{"Sid": "FunctionURLAllowPublicAccess", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
-            "Resource": f.arn.clone(), "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}]),
+            "Resource": f.arn.clone(), "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}},
+            {"Sid": "FunctionURLInvokeAllowPublicAccess", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+            "Resource": f.arn.clone(), "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}}]),
         ));
     }
     // LR502 public-resource-policy (no SourceArn) + LR503 cross-account-invoke.

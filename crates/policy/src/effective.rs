@@ -581,6 +581,9 @@ impl Expanded {
     }
 }
 
+/// For each resource type of a service: does a pattern overlap it, and does it cover it?
+type TypeFit = Arc<[(bool, bool)]>;
+
 /// Entries each expansion cache holds before it starts again (each entry is a ~2.8 KB bitset).
 const CACHE_LIMIT: usize = 4096;
 
@@ -598,7 +601,7 @@ pub struct Analyzer<'c> {
     statements: FxHashMap<String, Arc<StatementActions>>,
     /// (resource pattern, service) → for each resource type of the service: does the pattern
     /// overlap it, and does it cover it?
-    resource_types: FxHashMap<(String, u16), Arc<[(bool, bool)]>>,
+    resource_types: FxHashMap<(String, u16), TypeFit>,
     /// Actions of the services RCPs apply to.
     rcp_mask: Option<ActionSet>,
 }
@@ -730,7 +733,7 @@ impl<'c> Analyzer<'c> {
     }
 
     /// Per resource type of the service: does the pattern overlap it, does it cover it?
-    fn resource_type_fit(&mut self, pattern: &str, service: u16) -> Arc<[(bool, bool)]> {
+    fn resource_type_fit(&mut self, pattern: &str, service: u16) -> TypeFit {
         let key = (pattern.to_string(), service);
         if let Some(v) = self.resource_types.get(&key) {
             return v.clone();
@@ -741,7 +744,7 @@ impl<'c> Analyzer<'c> {
             .strip_prefix("arn:")
             .and_then(|r| r.split(':').next())
             .filter(|p| !wildcard::has_wildcard(p) && !p.is_empty());
-        let fits: Arc<[(bool, bool)]> = match self.catalog.services.get(service as usize) {
+        let fits: TypeFit = match self.catalog.services.get(service as usize) {
             Some(svc) => svc
                 .resource_types
                 .iter()
@@ -783,7 +786,7 @@ impl<'c> Analyzer<'c> {
             if g.actions.count_in_range(svc.actions.clone()) == 0 {
                 continue;
             }
-            let fits: Vec<Arc<[(bool, bool)]>> = include
+            let fits: Vec<TypeFit> = include
                 .iter()
                 .map(|p| self.resource_type_fit(p, sid as u16))
                 .collect();

@@ -59,10 +59,8 @@ fn evaluation_corpus() {
             ("expected_warning", &resp.warnings),
         ] {
             match raw.get(key) {
-                Some(Value::String(want)) => {
-                    if !list.iter().any(|r| r.contains(want.as_str())) {
-                        failures.push(format!("{name}: no {key} containing {want:?} in {list:?}"));
-                    }
+                Some(Value::String(want)) if !list.iter().any(|r| r.contains(want.as_str())) => {
+                    failures.push(format!("{name}: no {key} containing {want:?} in {list:?}"));
                 }
                 Some(Value::Null) if !list.is_empty() => {
                     failures.push(format!("{name}: expected no {key}, got {list:?}"));

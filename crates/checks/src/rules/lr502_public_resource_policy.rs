@@ -51,6 +51,8 @@ const LIMITING: &[&str] = &[
     "aws:principalaccount",
     "aws:principalarn",
     "lambda:functionurlauthtype",
+    // Only through the function URL: that exposure is LR501's.
+    "lambda:invokedviafunctionurl",
 ];
 
 fn check(cx: &Ctx<'_>, f: &Function, out: &mut Emitter<'_>) {

@@ -151,7 +151,15 @@ F["lr403_fail_ec2_too"] = inventory([TABLE], trust=trust({"Effect": "Allow", "Pr
 # exposure
 FN_ARN = f"arn:aws:lambda:us-east-1:{ACCT}:function:payments-worker"
 F["lr501_pass_iam_auth_url"] = inventory([LOGS, TABLE], fn_extra={"url": {"auth_type": "AWS_IAM"}})
-F["lr501_fail_public_url"] = inventory([LOGS, TABLE], fn_extra={"url": {"auth_type": "NONE", "url": "https://x.lambda-url.us-east-1.on.aws/"}})
+URL_GRANT = {"Sid": "FunctionURLAllowPublicAccess", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl", "Resource": FN_ARN,
+             "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}
+URL_INVOKE = {"Sid": "FunctionURLInvokeAllowPublicAccess", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": FN_ARN,
+              "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}}
+PUBLIC_URL = {"auth_type": "NONE", "url": "https://x.lambda-url.us-east-1.on.aws/"}
+F["lr501_fail_public_url"] = inventory([LOGS, TABLE], fn_extra={"url": PUBLIC_URL, "resource_policy": doc(URL_GRANT, URL_INVOKE)})
+# Since October 2025 the URL grant alone no longer lets the public invoke the function.
+F["lr501_pass_url_grant_only"] = inventory([LOGS, TABLE], fn_extra={"url": PUBLIC_URL, "resource_policy": doc(URL_GRANT)})
+F["lr501_pass_no_resource_policy"] = inventory([LOGS, TABLE], fn_extra={"url": PUBLIC_URL})
 F["lr502_pass_source_arn"] = inventory([LOGS, TABLE], fn_extra={"resource_policy": doc({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": FN_ARN,
                                                                                             "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}})})
 F["lr502_pass_star_with_source_account"] = inventory([LOGS, TABLE], fn_extra={"resource_policy": doc({"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": FN_ARN,

@@ -129,3 +129,21 @@ resource "aws_lambda_function" "etl" {
     team = "etl"
   }
 }
+
+# The two grants a public function URL needs since October 2025: the URL itself, and the
+# invocation through it.
+resource "aws_lambda_permission" "reports_url" {
+  statement_id           = "FunctionURLAllowPublicAccess"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.reports.function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}
+
+resource "aws_lambda_permission" "reports_url_invoke" {
+  statement_id            = "FunctionURLInvokeAllowPublicAccess"
+  action                  = "lambda:InvokeFunction"
+  function_name           = aws_lambda_function.reports.function_name
+  principal               = "*"
+  invoked_via_function_url = true
+}
