@@ -27,7 +27,8 @@ pub struct SimulateArgs {
     #[arg(long = "scp", value_name = "FILE")]
     scps: Vec<PathBuf>,
     /// Resource control policies of the resource's account; each file is one level (root, OU,
-    /// account). Applied only to the services that support RCPs.
+    /// account). RCPFullAWSAccess, which AWS attaches to every level and which cannot be
+    /// detached, is added to each level. Applied only to the services that support RCPs.
     #[arg(long = "rcp", value_name = "FILE")]
     rcps: Vec<PathBuf>,
     /// Resource-based policy of the resource (bucket policy, key policy, function policy, ...).
@@ -143,6 +144,11 @@ pub fn run(a: SimulateArgs) -> Result<ExitCode> {
         .iter()
         .map(|p| load(p, PolicyKind::Rcp))
         .collect::<Result<Vec<_>>>()?;
+    let rcp_full = parse_policy(
+        "RCPFullAWSAccess",
+        PolicyKind::Rcp,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    )?;
     let resource_policy = match (&a.resource_policy, &a.trust_policy) {
         (Some(p), _) => Some(load(p, PolicyKind::Resource)?),
         (None, Some(p)) => Some(load(p, PolicyKind::Trust)?),
@@ -171,7 +177,7 @@ pub fn run(a: SimulateArgs) -> Result<ExitCode> {
         boundary: boundary.as_ref(),
         session: session.as_ref(),
         scp_levels: scps.iter().map(|p| vec![p]).collect(),
-        rcp_levels: rcps.iter().map(|p| vec![p]).collect(),
+        rcp_levels: rcps.iter().map(|p| vec![&rcp_full, p]).collect(),
         resource_policy: resource_policy.as_ref(),
     };
     let req = Request {

@@ -218,6 +218,24 @@ fn collect_and_scan_an_organization_in_moto() {
     assert!(acct("123456789012")
         .get("scp_levels")
         .is_none_or(|l| l.as_array().unwrap().is_empty()));
+    // RCPs likewise, read with the RESOURCE_CONTROL_POLICY filter; none on the management account.
+    let rcps = acct(workloads)["rcp_levels"].as_array().unwrap().clone();
+    assert_eq!(rcps.len(), 3);
+    assert!(rcps[1]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "prod-data-perimeter"));
+    assert!(!levels[1]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "prod-data-perimeter"));
+    assert!(acct("123456789012").get("rcp_levels").is_none());
+    assert!(inv["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("o-"));
 
     // Every API call the collector made is one it declares (and the read-only policy grants).
     let declared: Vec<String> = rolecall_collect::OPERATIONS

@@ -656,3 +656,119 @@ fn suggest_writes_a_policy_from_observed_use() {
         Some(2)
     );
 }
+
+#[test]
+fn simulate_rcps_session_policies_resource_account_and_principal_facts() {
+    let admin = tmp(
+        "sim-admin.json",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    let rcp = tmp(
+        "sim-rcp.json",
+        r#"{"Version":"2012-10-17","Statement":{"Sid":"OrgOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*",
+            "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-ours"}}}}"#,
+    );
+    let session = tmp(
+        "sim-session.json",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+    );
+    let guard = tmp(
+        "sim-guard.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Sid":"TeamOnly","Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"data"}}}]}"#,
+    );
+    let sim_action = |action: &str, extra: &[&str]| -> Value {
+        let mut args = vec![
+            "simulate",
+            "--policy",
+            admin.to_str().unwrap(),
+            "--action",
+            action,
+            "--resource",
+            "arn:aws:s3:::b/k",
+            "--principal",
+            "arn:aws:sts::111111111111:assumed-role/app/s",
+            "--principal-path",
+            "/",
+        ];
+        args.extend_from_slice(extra);
+        let o = rolecall(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let sim = |extra: &[&str]| sim_action("s3:GetObject", extra);
+    let r = rcp.to_str().unwrap();
+    assert_eq!(
+        sim(&["--rcp", r, "--org-id", "o-other"])["decision"],
+        "explicit_deny"
+    );
+    assert_eq!(
+        sim(&["--rcp", r, "--org-id", "o-ours"])["decision"],
+        "allow"
+    );
+    // The S3 ARN names no account: the answer says what it assumed.
+    let v = sim(&[]);
+    assert!(v["reasons"].to_string().contains("names no account"));
+    // In another account, the bucket policy must allow too.
+    let v = sim(&["--resource-account", "222222222222"]);
+    assert_eq!(v["decision"], "implicit_deny");
+    let s = session.to_str().unwrap();
+    assert_eq!(sim(&["--session-policy", s])["decision"], "allow");
+    assert_eq!(
+        sim_action("s3:PutObject", &["--session-policy", s])["decision"],
+        "implicit_deny"
+    );
+    let g = guard.to_str().unwrap();
+    assert_eq!(
+        sim(&["--scp", g, "--principal-tag", "team=data"])["decision"],
+        "allow"
+    );
+    assert_eq!(
+        sim(&["--scp", g, "--principal-tag", "team=web"])["decision"],
+        "explicit_deny"
+    );
+    // Bad facts are errors naming the flag.
+    let o = rolecall(&[
+        "simulate",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+        "--resource-account",
+        "12",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--resource-account"));
+}
+
+#[test]
+fn simulate_batch_answers_each_line_and_names_bad_ones() {
+    let cases = tmp(
+        "batch.jsonl",
+        concat!(
+            r#"{"name":"ok","request":{"principal":"arn:aws:iam::111111111111:role/app","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"},"policies":{"identity":[{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
+            "\n\n",
+            r#"{"name":"bad-policy","request":{"action":"s3:GetObject","resource":"*"},"policies":{"identity":[{"Statement":{"Effect":"Allow"}}]}}"#,
+            "\n",
+            "not json\n",
+        ),
+    );
+    let o = rolecall(&["simulate", "--batch", cases.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[0]["name"], "ok");
+    assert!(lines[1]["error"].as_str().unwrap().contains("line 3"));
+    assert!(lines[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Statement[0].Action"));
+    assert!(lines[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("line 4: not a case"));
+}

@@ -102,6 +102,15 @@ def main():
             {"Sid": "NoLeaving", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}),
     )["Policy"]["PolicySummary"]["Id"]
     orgs.attach_policy(PolicyId=scp, TargetId=prod)
+    # A resource control policy on the prod OU: outsiders may not read the accounts' S3 objects.
+    orgs.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    rcp = orgs.create_policy(
+        Name="prod-data-perimeter", Description="org-only S3", Type="RESOURCE_CONTROL_POLICY",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "OrgOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-example"}}}]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=rcp, TargetId=prod)
 
     iam = client("iam")
     iam.create_user(UserName="auditor")

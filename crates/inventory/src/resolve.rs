@@ -243,12 +243,14 @@ impl<'i> PolicyStore<'i> {
             Ok(p) => out.trust = Some(Arc::new(p)),
             Err(e) => out.problems.push(Problem::invalid(&role.arn, e)),
         }
+        // SCPs and RCPs do not restrict service-linked roles (AWS Organizations User Guide).
+        let service_linked = role.path.starts_with("/aws-service-role/");
         let (levels, errors) = self.org_levels(&role.account, PolicyKind::Scp);
-        out.scp_levels = levels;
+        out.scp_levels = if service_linked { Vec::new() } else { levels };
         out.problems
             .extend(errors.into_iter().map(|e| Problem::invalid(&role.arn, e)));
         let (levels, errors) = self.org_levels(&role.account, PolicyKind::Rcp);
-        out.rcp_levels = levels;
+        out.rcp_levels = if service_linked { Vec::new() } else { levels };
         out.problems
             .extend(errors.into_iter().map(|e| Problem::invalid(&role.arn, e)));
         out.facts = self.facts(role);

@@ -831,6 +831,10 @@ impl<'c> Analyzer<'c> {
                     m.insert_range(s.actions.clone());
                 }
             }
+            // RCPs do not apply to kms:RetireGrant (AWS Organizations User Guide, RCPs).
+            if let Some(id) = cat.lookup("kms:RetireGrant") {
+                m.remove(id);
+            }
             m
         })
     }

@@ -261,3 +261,167 @@ fn boundary_without_allow_leaves_nothing() {
     assert!(e.allowed.is_empty());
     assert!(e.grants.is_empty());
 }
+
+fn known(role: &str, tags: &[(&str, &str)], org: Option<&str>) -> Option<KnownContext> {
+    Some(KnownContext::for_role(
+        role,
+        &PrincipalFacts {
+            path: Some("/".into()),
+            tags: Some(
+                tags.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            org_id: org.map(str::to_string),
+            ..Default::default()
+        },
+    ))
+}
+
+#[test]
+fn a_guardrail_on_the_principal_arn_is_decided_for_the_role() {
+    // "Deny s3:* unless aws:PrincipalArn is role/ci": the ci role keeps s3, any other loses it
+    // unconditionally (not a conditional exception any more).
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+    );
+    let scp = p(
+        "guard",
+        PolicyKind::Scp,
+        r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Sid":"OnlyCi","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/ci"}}}]}"#,
+    );
+    let run = |role: &str| {
+        let mut an = Analyzer::new(catalog());
+        an.effective(&PrincipalPolicies {
+            identity: vec![&pol],
+            scp_levels: vec![vec![&scp]],
+            known: known(role, &[], None),
+            ..Default::default()
+        })
+    };
+    let ci = run("arn:aws:iam::111111111111:role/ci");
+    let g = ci.allowed_everywhere(id("s3:GetObject")).unwrap();
+    assert!(g.exceptions.is_empty(), "{:?}", g.exceptions);
+    let other = run("arn:aws:iam::111111111111:role/app");
+    assert!(!other.is_allowed(id("s3:GetObject")));
+    // Without what is known, the deny stays a conditional exception.
+    let unknown = eff(&[&pol], None, vec![vec![&scp]]);
+    assert!(
+        unknown
+            .grants_for(id("s3:GetObject"))
+            .next()
+            .unwrap()
+            .exceptions[0]
+            .conditional
+    );
+}
+
+#[test]
+fn username_scoped_resources_grant_a_role_nothing_and_tags_resolve() {
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"},
+            {"Sid":"Team","Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/${aws:PrincipalTag/team}"}]}"#,
+    );
+    let mut an = Analyzer::new(catalog());
+    let e = an.effective(&PrincipalPolicies {
+        identity: vec![&pol],
+        known: known(
+            "arn:aws:iam::111111111111:role/app",
+            &[("team", "payments")],
+            None,
+        ),
+        ..Default::default()
+    });
+    assert!(
+        !e.is_allowed(id("s3:GetObject")),
+        "a role has no aws:username"
+    );
+    let g = e.grants_for(id("dynamodb:GetItem")).next().unwrap();
+    assert_eq!(
+        g.resources.include,
+        vec!["arn:aws:dynamodb:*:*:table/payments".to_string()]
+    );
+}
+
+#[test]
+fn rcps_cap_the_resources_of_the_account_for_supported_services() {
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","lambda:InvokeFunction"],"Resource":"*"},
+            {"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111111111111:jobs"}]}"#,
+    );
+    let full = p(
+        "RCPFullAWSAccess",
+        PolicyKind::Rcp,
+        r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#,
+    );
+    let perimeter = p(
+        "perimeter",
+        PolicyKind::Rcp,
+        r#"{"Statement":{"Sid":"OrgOnly","Effect":"Deny","Principal":"*","Action":["s3:*","sqs:*","lambda:*"],"Resource":"*",
+            "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-ours"}}}}"#,
+    );
+    let run = |org: &str| {
+        let mut an = Analyzer::new(catalog());
+        an.effective(&PrincipalPolicies {
+            identity: vec![&pol],
+            rcp_levels: vec![vec![&full, &perimeter]],
+            known: known("arn:aws:iam::111111111111:role/app", &[], Some(org)),
+            ..Default::default()
+        })
+    };
+    // Inside the Organization the perimeter does not apply at all.
+    let ours = run("o-ours");
+    assert!(ours
+        .grants_for(id("s3:GetObject"))
+        .all(|g| g.exceptions.is_empty()));
+    // Outside it: the queue named in the account is gone; `*` keeps the other accounts'
+    // resources, with the account's carved out; Lambda is not an RCP service.
+    let theirs = run("o-theirs");
+    assert!(!theirs.is_allowed(id("sqs:SendMessage")));
+    let s3 = theirs.grants_for(id("s3:GetObject")).next().unwrap();
+    assert!(s3
+        .exceptions
+        .iter()
+        .any(|x| x.source.statement == "OrgOnly" && x.account.as_deref() == Some("111111111111")));
+    let lambda = theirs
+        .grants_for(id("lambda:InvokeFunction"))
+        .next()
+        .unwrap();
+    assert!(!lambda.has_exception_for(id("lambda:InvokeFunction")));
+}
+
+#[test]
+fn grants_hold_only_the_actions_their_resource_types_allow() {
+    let pol = p(
+        "id",
+        PolicyKind::Identity,
+        r#"{"Statement":[{"Effect":"Allow","Action":"ssm:*","Resource":"arn:aws:ssm:*:*:parameter/app/*"},
+            {"Effect":"Allow","Action":"glue:*","Resource":"arn:aws:glue:us-east-1:111111111111:job/etl"},
+            {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::*"}]}"#,
+    );
+    let e = eff(&[&pol], None, vec![]);
+    assert!(e.is_allowed(id("ssm:GetParameter")));
+    assert!(
+        !e.is_allowed(id("ssm:SendCommand")),
+        "no parameter resource"
+    );
+    assert!(e.is_allowed(id("glue:StartJobRun")));
+    assert!(
+        !e.is_allowed(id("glue:UpdateDevEndpoint")),
+        "a job ARN is not a dev endpoint"
+    );
+    assert!(!e.is_allowed(id("s3:ListAllMyBuckets")), "takes only *");
+    // arn:aws:s3:::* covers every bucket and object: as unscoped as *.
+    for a in ["s3:GetObject", "s3:ListBucket", "s3:DeleteBucket"] {
+        assert!(e.unscoped_grant(id(a)).is_some(), "{a}");
+    }
+    assert!(e.unscoped_grant(id("ssm:GetParameter")).is_none());
+}
