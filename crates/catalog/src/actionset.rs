@@ -123,6 +123,11 @@ impl ActionSet {
     }
 
     /// How many members fall in `range` (a service's actions are one contiguous range).
+    /// How many actions of `self` are not in `other`.
+    pub fn difference_len(&self, other: &ActionSet) -> usize {
+        self.len() - self.intersection_len(other)
+    }
+
     pub fn count_in_range(&self, range: std::ops::Range<u32>) -> usize {
         if range.start >= range.end {
             return 0;

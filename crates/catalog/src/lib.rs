@@ -10,6 +10,7 @@
 
 mod actionset;
 mod managed;
+pub mod risk;
 pub mod wildcard;
 
 pub use actionset::ActionSet;

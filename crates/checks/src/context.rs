@@ -6,21 +6,12 @@ use chrono::NaiveDate;
 use rolecall_catalog::{ActionSet, Catalog};
 use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore};
-use rolecall_policy::Analyzer;
-use std::cell::RefCell;
+use rolecall_policy::{Analyzer, EffectivePermissions};
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 /// A weak boundary's severity and what it fails to bound.
 pub type BoundaryVerdict = (crate::finding::Severity, Vec<String>);
-
-/// How privileged another role is, for "can this role pass a more powerful one?".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Privilege {
-    pub admin: bool,
-    /// Permissions-management actions it is allowed.
-    pub permissions_management: usize,
-    pub allowed: usize,
-}
 
 pub struct Ctx<'a> {
     pub inventory: &'a Inventory,
@@ -31,7 +22,10 @@ pub struct Ctx<'a> {
     /// Accounts in the inventory plus `accounts.known` from the configuration.
     pub known_accounts: HashSet<String>,
     roles_by_key: HashMap<(String, String), usize>,
-    privilege_cache: RefCell<HashMap<usize, Privilege>>,
+    /// What escalation needs to know about every role, built on first use.
+    escalation: OnceCell<crate::escalation::Index>,
+    /// Actions each role's permission boundary holds back, by role index.
+    boundary_held: RefCell<HashMap<usize, usize>>,
     store: RefCell<PolicyStore<'a>>,
     /// Actions each role was seen using, when the inventory carries usage: by (account, role name).
     used: Option<HashMap<(String, String), ActionSet>>,
@@ -65,7 +59,8 @@ impl<'a> Ctx<'a> {
             today,
             known_accounts,
             roles_by_key,
-            privilege_cache: RefCell::new(HashMap::new()),
+            escalation: OnceCell::new(),
+            boundary_held: RefCell::new(HashMap::new()),
             store: RefCell::new(PolicyStore::new(inventory)),
             gap_of_last_role: RefCell::new(None),
             boundary_verdicts: RefCell::new(HashMap::new()),
@@ -91,23 +86,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The privilege of the inventory role named by `arn` (None when it is not in the inventory).
-    pub fn role_privilege(&self, arn: &str) -> Option<Privilege> {
-        let idx = *self.roles_by_key.get(&role_key(arn)?)?;
-        if let Some(p) = self.privilege_cache.borrow().get(&idx) {
-            return Some(*p);
-        }
-        let role = self.inventory.roles.get(idx)?;
+    /// The escalation facts about every role of the inventory (one pass, on first use).
+    pub fn escalation(&self) -> &crate::escalation::Index {
+        self.escalation
+            .get_or_init(|| crate::escalation::Index::build(self.inventory, self.catalog))
+    }
+
+    fn effective_of(&self, i: usize, without_boundary: bool) -> Option<EffectivePermissions> {
+        let role = self.inventory.roles.get(i)?;
         let resolved = self.store.borrow_mut().resolve(role);
-        let e = Analyzer::new(self.catalog).effective(&resolved.principal_policies());
-        let pm = self.catalog.count_by_level(&e.allowed)[3];
-        let p = Privilege {
-            admin: e.admin_grant().is_some(),
-            permissions_management: pm,
-            allowed: e.allowed.len(),
-        };
-        self.privilege_cache.borrow_mut().insert(idx, p);
-        Some(p)
+        let mut pp = resolved.principal_policies();
+        if without_boundary {
+            pp.boundary = None;
+        }
+        Some(Analyzer::new(self.catalog).effective(&pp))
     }
 
     /// The execution role of a function, when it is in the inventory.
@@ -176,5 +168,28 @@ impl<'a> Ctx<'a> {
         key: &str,
     ) -> Option<&'t str> {
         tags.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+impl crate::escalation::Others for Ctx<'_> {
+    fn boundary_holds_back(&self, i: usize) -> usize {
+        if let Some(n) = self.boundary_held.borrow().get(&i) {
+            return *n;
+        }
+        let has = self
+            .inventory
+            .roles
+            .get(i)
+            .is_some_and(|r| r.permissions_boundary_arn.is_some());
+        let n = if has {
+            match (self.effective_of(i, true), self.effective_of(i, false)) {
+                (Some(without), Some(with)) => without.allowed.difference_len(&with.allowed),
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        self.boundary_held.borrow_mut().insert(i, n);
+        n
     }
 }

@@ -14,6 +14,7 @@
 pub mod analysis;
 pub mod config;
 pub mod context;
+pub mod escalation;
 pub mod finding;
 pub mod gap;
 pub mod golden;

@@ -191,6 +191,11 @@ impl<'i> PolicyStore<'i> {
         (levels, errors)
     }
 
+    /// The RCP levels of an account: what applies to requests on its resources.
+    pub fn rcp_levels(&mut self, account: &str) -> Vec<Vec<Arc<Policy>>> {
+        self.org_levels(account, PolicyKind::Rcp).0
+    }
+
     /// What is known about a role's sessions: path, tags, unique id and Organization.
     pub fn facts(&self, role: &Role) -> PrincipalFacts {
         let org = self.inventory.organization.as_ref();
