@@ -180,7 +180,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let mut roles: Vec<RoleReport> = Vec::new();
     let mut role_facts: HashMap<String, RoleFacts> = HashMap::new();
     let mut missing = Vec::new();
-    let data_reads = catalog.set_of(crate::rules::DATA_READS);
+    let data_reads = catalog.set_of(crate::rules::data_reads());
 
     let mut other_roles = 0usize;
     let _ = for_each_role(inv, catalog, |ra| {

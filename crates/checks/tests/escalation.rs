@@ -652,3 +652,22 @@ fn a_role_reaching_one_that_escalates_by_itself_is_reported() {
     let f = lr201(&inventory(&s)).expect("reported");
     assert!(chain_note(&f).contains("iam-005"), "{}", chain_note(&f));
 }
+
+#[test]
+fn a_world_assumable_role_is_its_own_flaw_until_the_caller_may_assume() {
+    // ops-admin trusts "*": everyone can assume it (LR401 reports that role). It is this role's
+    // escalation (sts-003) only when its own policies allow sts:AssumeRole on it.
+    let mut s = Shape::default();
+    s.roles.push(role(
+        A,
+        "ops-admin",
+        trust(&[], &["*".to_string()], &[]),
+        vec![],
+        &[ADMIN_POLICY],
+    ));
+    assert!(lr201(&inventory(&s)).is_none());
+    s.statements
+        .push(allow(&["sts:AssumeRole"], &arn_role(A, "ops-admin")));
+    let f = lr201(&inventory(&s)).expect("reported");
+    assert!(reports(&Some(f), "sts-003"));
+}

@@ -280,10 +280,8 @@ impl Index {
                     cands.extend(v);
                 }
             }
-            for &t in &ti.any {
-                if may_assume || inv.roles.get(t).is_some_and(|r| r.account == acct) {
-                    cands.push(t);
-                }
+            if may_assume {
+                cands.extend(&ti.any);
             }
             cands.sort_unstable();
             cands.dedup();
@@ -301,7 +299,11 @@ impl Index {
                     .is_some_and(|v| v.contains(&t));
                 let same = target.account == acct;
                 let any_principal = trusts_any.get(t).copied().unwrap_or(false);
-                let without_identity = same && (named || any_principal);
+                // A trust policy naming the caller in its own account needs nothing more. One
+                // naming `*` lets everyone in: that is the target's flaw (LR401), and an
+                // escalation of this role only when its own policies allow the call
+                // (pathfinding.cloud sts-003 needs sts:AssumeRole).
+                let without_identity = same && named;
                 let with_identity =
                     assume.is_some_and(|a| identity_may_allow(&effective, a, &target.arn));
                 if !(without_identity || with_identity) {

@@ -59,7 +59,9 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             if granted.is_empty() {
                 continue;
             }
-            let base = if g.resources.is_unscoped() {
+            // As unscoped as `*` when the patterns cover every resource of the actions' types.
+            let unscoped = granted.iter().all(|&a| g.unscoped_for(a));
+            let base = if unscoped {
                 Severity::High
             } else {
                 Severity::Medium
@@ -73,7 +75,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
                 service.actions.len(),
                 service.prefix
             ));
-            let scope = if g.resources.is_unscoped() {
+            let scope = if unscoped {
                 "all resources"
             } else {
                 "named resources"

@@ -69,7 +69,8 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             continue;
         }
         seen.extend(&mine);
-        let base = if g.resources.is_unscoped() {
+        // A pattern as broad as the actions' ARN formats is as unscoped as `*`.
+        let base = if mine.iter().any(|&a| g.unscoped_for(a)) {
             Severity::High
         } else {
             Severity::Medium

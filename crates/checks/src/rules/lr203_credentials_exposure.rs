@@ -1,8 +1,14 @@
 //! ## What it does
-//! Reports actions that mint or reveal credentials: `sts:AssumeRole` on `*`, IAM access keys and
-//! login profiles, service-specific credentials, `sts:GetFederationToken`,
-//! `ecr:GetAuthorizationToken`, Redshift cluster credentials, EC2 Instance Connect keys, SSO role
-//! credentials.
+//! Reports actions that mint or reveal credentials: the credentials-exposure set of
+//! `crates/catalog/data/risk-sets.tsv` (cloudsplaining's list, checked against the Service
+//! Authorization Reference, plus cited additions such as `sts:GetWebIdentityToken`): IAM access
+//! keys and login profiles, service-specific credentials, STS tokens, ECR and CodeArtifact
+//! authorization tokens, database authentication (`rds-db:connect`, Redshift, Aurora DSQL), EC2
+//! passwords and Instance Connect keys, and more.
+//!
+//! Actions whose scoped use is the designed, least-privilege pattern (`sts:AssumeRole` on a named
+//! role, `rds-db:connect` for one database user, a CodeArtifact domain) are reported only when
+//! granted on every resource of their type.
 //!
 //! ## Why is this bad?
 //! New credentials leave the function: they work from anywhere, outlive the invocation, and are not
@@ -41,29 +47,34 @@ pub static RULE: Rule = Rule {
     function: None,
 };
 
-/// Granted anywhere, these mint or reveal credentials.
-const ANY_SCOPE: &[&str] = &[
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-    "iam:CreateServiceSpecificCredential",
-    "iam:ResetServiceSpecificCredential",
-    "sts:GetFederationToken",
-    "ecr:GetAuthorizationToken",
-    "redshift:GetClusterCredentials",
-    "redshift:GetClusterCredentialsWithIAM",
-    "redshift-serverless:GetCredentials",
-    "ec2-instance-connect:SendSSHPublicKey",
-    "lightsail:GetInstanceAccessDetails",
-    "sso:GetRoleCredentials",
-];
-
-/// These only when granted on unscoped resources.
+/// rolecall's judgement: these are reported only when granted on every resource of their type
+/// (scoped, they are how a function is meant to reach one role, database user or domain).
 const UNSCOPED_ONLY: &[&str] = &[
     "sts:AssumeRole",
     "sts:AssumeRoleWithWebIdentity",
     "sts:AssumeRoleWithSAML",
+    "rds-db:connect",
+    "dsql:DbConnect",
+    "dsql:DbConnectAdmin",
+    "redshift:GetClusterCredentials",
+    "redshift:GetClusterCredentialsWithIAM",
+    "redshift-serverless:GetCredentials",
+    "codeartifact:GetAuthorizationToken",
+    "cognito-identity:GetCredentialsForIdentity",
+    "cognito-identity:GetOpenIdToken",
+    "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
 ];
+
+/// The credentials-exposure set, from the generated data.
+fn credential_actions() -> &'static [&'static str] {
+    static V: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        rolecall_catalog::risk::risk_set("credentials-exposure")
+            .into_iter()
+            .map(|a| a.action)
+            .collect()
+    })
+}
 
 fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let cat = cx.catalog;
@@ -74,7 +85,11 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let mut evidence = Vec::new();
     let mut sev: Option<Severity> = None;
     let mut names = Vec::new();
-    for a in ids(cat, ANY_SCOPE) {
+    let unscoped_only = ids(cat, UNSCOPED_ONLY);
+    for a in ids(cat, credential_actions()) {
+        if unscoped_only.contains(&a) {
+            continue;
+        }
         if let Some(g) = e.unscoped_grant(a).or_else(|| e.grants_for(a).next()) {
             sev = Some(sev.map_or(grant_severity(Severity::High, g), |s| {
                 s.max(grant_severity(Severity::High, g))
@@ -83,7 +98,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             evidence.push(grant_evidence(cat, g, &[a]));
         }
     }
-    for a in ids(cat, UNSCOPED_ONLY) {
+    for a in unscoped_only {
         if let Some(g) = e.unscoped_grant(a) {
             sev = Some(sev.map_or(grant_severity(Severity::High, g), |s| {
                 s.max(grant_severity(Severity::High, g))

@@ -1,7 +1,9 @@
 //! ## What it does
-//! Reports read access to data stores on `"Resource": "*"`: `s3:GetObject`,
-//! `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`, DynamoDB reads and exports,
-//! snapshot sharing, queue and stream reads. A grant restricted by conditions (`aws:SourceVpc`,
+//! Reports read access to data stores on every resource of their type (`"Resource": "*"`, or a
+//! pattern as broad, such as `arn:aws:s3:::*/*`): the data-exfiltration set of
+//! `crates/catalog/data/risk-sets.tsv` (cloudsplaining's list plus cited additions):
+//! `s3:GetObject`, `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`, DynamoDB
+//! reads and exports, snapshot sharing, queue and stream reads. A grant restricted by conditions (`aws:SourceVpc`,
 //! resource tags) is reported one severity lower, with the condition shown.
 //!
 //! ## Why is this bad?
@@ -42,27 +44,16 @@ pub static RULE: Rule = Rule {
     function: None,
 };
 
-pub const DATA_READS: &[&str] = &[
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "secretsmanager:GetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "ssm:GetParameterHistory",
-    "kms:Decrypt",
-    "dynamodb:Scan",
-    "dynamodb:Query",
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:ExportTableToPointInTime",
-    "rds:ModifyDBSnapshotAttribute",
-    "ec2:ModifySnapshotAttribute",
-    "kinesis:GetRecords",
-    "sqs:ReceiveMessage",
-    "athena:GetQueryResults",
-    "logs:GetLogEvents",
-];
+/// The data-exfiltration set, from the generated data (`crates/catalog/data/risk-sets.tsv`).
+pub fn data_reads() -> &'static [&'static str] {
+    static V: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        rolecall_catalog::risk::risk_set("data-exfiltration")
+            .into_iter()
+            .map(|a| a.action)
+            .collect()
+    })
+}
 
 fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     if ra.effective.admin_grant().is_some() {
@@ -70,7 +61,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     }
     let cat = cx.catalog;
     static SET: std::sync::OnceLock<rolecall_catalog::ActionSet> = std::sync::OnceLock::new();
-    let groups = unscoped_groups(ra, super::cached_set(&SET, DATA_READS));
+    let groups = unscoped_groups(ra, super::cached_set(&SET, data_reads()));
     if groups.is_empty() {
         return;
     }

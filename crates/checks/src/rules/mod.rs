@@ -24,7 +24,7 @@ mod lr201_privilege_escalation;
 mod lr202_permissions_management;
 mod lr203_credentials_exposure;
 mod lr204_data_exfiltration;
-pub use lr204_data_exfiltration::DATA_READS;
+pub use lr204_data_exfiltration::data_reads;
 mod lr205_infrastructure_modification;
 mod lr206_pass_role_unscoped;
 mod lr301_shared_role;

@@ -193,6 +193,26 @@ F["lr701_pass_within_templates"] = inventory([LOGS, READ_ORDERS, allow("s3:PutOb
 F["lr701_fail_write_not_approved"] = inventory([LOGS, TABLE])
 F["lr701_fail_every_table"] = inventory([LOGS, allow("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{ACCT}:table/*")])
 
+# resource types: a pattern as broad as the action's ARN formats is as unscoped as "*"; one on
+# another type grants nothing (issue: privilege escalation, resource types)
+F["lr103_fail_put_object_on_every_bucket"] = inventory([allow("s3:PutObject", "arn:aws:s3:::*")], boundary=False)
+F["lr202_fail_put_secret_policy_type_wide"] = inventory([allow("secretsmanager:PutResourcePolicy", "arn:aws:secretsmanager:*:*:secret:*")], boundary=False)
+F["lr204_fail_secrets_type_wide_pattern"] = inventory([allow(SECRETS, "arn:aws:secretsmanager:*:*:secret:*")])
+F["lr205_fail_terminate_every_instance"] = inventory([allow("ec2:TerminateInstances", "arn:aws:ec2:*:*:instance/*")], boundary=False)
+F["lr201_pass_ssm_star_on_parameters"] = inventory([allow("ssm:*", f"arn:aws:ssm:us-east-1:{ACCT}:parameter/app/*")], boundary=False)
+F["lr201_pass_glue_star_on_one_job"] = inventory([allow("glue:*", f"arn:aws:glue:us-east-1:{ACCT}:job/etl")], boundary=False)
+F["lr201_fail_update_function_code_of_admin_function"] = inventory(
+    [allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:us-east-1:{ACCT}:function:ops-*")], boundary=False,
+    extra_roles=[ADMIN_ROLE], functions=1)
+F["lr201_fail_update_function_code_of_admin_function"]["functions"].append(
+    {"arn": f"arn:aws:lambda:us-east-1:{ACCT}:function:ops-admin", "name": "ops-admin", "account": ACCT, "region": "us-east-1",
+     "runtime": "python3.12", "role_arn": ADMIN_ROLE["arn"], "tags": TAGS})
+F["lr201_fail_assume_admin_by_account_root"] = inventory([allow("sts:AssumeRole")], boundary=False, extra_roles=[
+    {**ADMIN_ROLE, "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"}]}}])
+# credentials: cloudsplaining's list and rolecall's cited additions
+F["lr203_fail_codeartifact_and_rds_db_on_star"] = inventory([allow(["codeartifact:GetAuthorizationToken", "rds-db:connect"])], boundary=False)
+F["lr203_pass_rds_db_connect_one_user"] = inventory([allow("rds-db:connect", f"arn:aws:rds-db:us-east-1:{ACCT}:dbuser:db-ABC/app")], boundary=False)
+F["lr203_fail_web_identity_token"] = inventory([allow("sts:GetWebIdentityToken")], boundary=False)
 for old in os.listdir(HERE):
     if old.endswith(".json"):
         os.remove(os.path.join(HERE, old))
