@@ -671,3 +671,23 @@ fn a_world_assumable_role_is_its_own_flaw_until_the_caller_may_assume() {
     let f = lr201(&inventory(&s)).expect("reported");
     assert!(reports(&Some(f), "sts-003"));
 }
+
+#[test]
+fn each_kind_of_door_is_reported() {
+    // sts:AssumeRole on *: target-admin (same account, trusts the account) and remote-admin
+    // (another account, trusts this one) are both reachable: both are reported.
+    let mut s = with(Shape::default(), vec![allow(&["sts:AssumeRole"], "*")]);
+    s.roles.push(role(
+        B,
+        "remote-admin",
+        trust(&[], &[format!("arn:aws:iam::{A}:root")], &[]),
+        vec![],
+        &[ADMIN_POLICY],
+    ));
+    let f = lr201(&inventory(&s));
+    assert!(
+        reports(&f, "sts-001") && reports(&f, "sts-002"),
+        "{:?}",
+        f.map(|f| f.title)
+    );
+}

@@ -59,6 +59,14 @@ pub enum EdgeKind {
 }
 
 impl EdgeKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            EdgeKind::SameAccount => "assume in the same account",
+            EdgeKind::CrossAccount => "assume across accounts",
+            EdgeKind::AnyPrincipal => "assume a role that trusts *",
+        }
+    }
+
     /// The pathfinding.cloud path this kind of edge is.
     pub fn path_id(self) -> &'static str {
         match self {

@@ -38,6 +38,23 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// A stable name for the kind of target (`rolecall explain LR201 --methods`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Reach::PassRole(_) => "pass-role",
+            Reach::RolePermissions(_) => "role-permissions",
+            Reach::ManagedPolicy(_) => "managed-policy",
+            Reach::TrustPolicy => "trust-policy",
+            Reach::Boundary(_) => "permission-boundary",
+            Reach::RemoveDeny(_) => "remove-deny",
+            Reach::Assume => "assume-role",
+            Reach::Users(_) => "iam-users",
+            Reach::Function(_) => "lambda-function",
+            Reach::Resource(..) => "existing-resource",
+            Reach::NotForRoles(_) => "not-for-roles",
+        }
+    }
+
     /// The action whose resource is the method's target, if one is.
     pub fn target_action(self) -> Option<&'static str> {
         match self {

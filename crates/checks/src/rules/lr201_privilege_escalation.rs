@@ -47,7 +47,7 @@
 use super::{Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
-use crate::escalation::{judge, methods, Hit, Index, Subject};
+use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject};
 use crate::finding::{Evidence, Severity};
 use rolecall_policy::PolicyKind;
 
@@ -87,8 +87,8 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         effective: &ra.effective,
     };
     let mut hits = judge(&subject, cx.inventory, cx.catalog, Some(ix), cx);
-    if let Some(h) = idx.and_then(|i| chain_hit(cx, ix, i)) {
-        hits.push(h);
+    if let Some(i) = idx {
+        hits.extend(chain_hits(cx, ix, i));
         hits.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -118,11 +118,67 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     out.role(ra, cx, worst, title, evidence, "");
 }
 
-/// The shortest assume chain from role `i` to a more powerful role, as a hit.
-fn chain_hit(cx: &Ctx<'_>, ix: &Index, i: usize) -> Option<Hit> {
-    let chain = ix.chain.get(i)?.as_ref()?;
-    let first = chain.hops.first()?;
-    let kind = ix.edges_out.get(first.0)?.get(first.1)?.kind;
+/// A chain's first-edge kind, hops (from, edge index), target and whether a condition gates it.
+type Candidate = (EdgeKind, Vec<(usize, usize)>, usize, bool);
+
+/// Assume chains from role `i` to a more powerful role, as hits: the best one starting with each
+/// kind of edge (same account, across accounts, through a trust of `*`), so that closing one
+/// door does not hide the others.
+fn chain_hits(cx: &Ctx<'_>, ix: &Index, i: usize) -> Vec<Hit> {
+    let mut best: Vec<Candidate> = Vec::new();
+    for (k, e) in ix
+        .edges_out
+        .get(i)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let target_power = ix.power_of(e.to);
+        // The rest of the chain after this edge: none when the target is itself the prize.
+        let (rest, target, cond) = if target_power.admin {
+            (Vec::new(), e.to, false)
+        } else if let Some(c) = ix.chain.get(e.to).and_then(Option::as_ref) {
+            if c.hops.iter().any(|&(from, _)| from == i) {
+                continue; // back through this role: its own chain is shorter
+            }
+            (c.hops.clone(), c.target, c.conditional)
+        } else if target_power.is_powerful() {
+            (Vec::new(), e.to, false)
+        } else {
+            continue;
+        };
+        let mut hops = vec![(i, k)];
+        hops.extend(rest);
+        let conditional = cond || !e.conditions.is_empty();
+        let rank = |admin: bool, conditional: bool, len: usize| (!admin, conditional, len);
+        let admin = ix.power_of(target).admin;
+        match best.iter_mut().find(|b| b.0 == e.kind) {
+            Some(b) => {
+                if rank(admin, conditional, hops.len())
+                    < rank(ix.power_of(b.2).admin, b.3, b.1.len())
+                {
+                    *b = (e.kind, hops, target, conditional);
+                }
+            }
+            None => best.push((e.kind, hops, target, conditional)),
+        }
+    }
+    best.into_iter()
+        .filter_map(|(kind, hops, target, conditional)| {
+            chain_hit(cx, ix, kind, &hops, target, conditional)
+        })
+        .collect()
+}
+
+fn chain_hit(
+    cx: &Ctx<'_>,
+    ix: &Index,
+    kind: EdgeKind,
+    hops: &[(usize, usize)],
+    target: usize,
+    conditional: bool,
+) -> Option<Hit> {
     let method = methods().iter().find(|m| m.id == kind.path_id())?;
     let arn = |r: usize| {
         cx.inventory
@@ -131,17 +187,19 @@ fn chain_hit(cx: &Ctx<'_>, ix: &Index, i: usize) -> Option<Hit> {
             .map(|x| x.arn.clone())
             .unwrap_or_default()
     };
-    let power = ix.power_of(chain.target);
-    let mut path: Vec<String> = vec![arn(i)];
-    path.extend(chain.hops.iter().filter_map(|&(from, k)| {
-        ix.edges_out
-            .get(from)
-            .and_then(|es| es.get(k))
-            .map(|e| arn(e.to))
-    }));
+    let power = ix.power_of(target);
+    let path: Vec<String> = hops
+        .iter()
+        .filter_map(|&(from, k)| {
+            ix.edges_out
+                .get(from)
+                .and_then(|es| es.get(k))
+                .map(|e| arn(e.to))
+        })
+        .collect();
     let reason = format!(
         "can assume {} ({})",
-        path.get(1..).unwrap_or(&[]).join(" → then "),
+        path.join(" → then "),
         power.describe()
     );
     let mut severity = if power.admin {
@@ -149,16 +207,16 @@ fn chain_hit(cx: &Ctx<'_>, ix: &Index, i: usize) -> Option<Hit> {
     } else {
         power.escalates.map_or(Severity::High, |(s, _)| s)
     };
-    if chain.conditional {
+    if conditional {
         severity = severity.lowered();
     }
     let mut evidence = Vec::new();
-    for (n, &(from, k)) in chain.hops.iter().enumerate() {
+    for (n, &(from, k)) in hops.iter().enumerate() {
         let Some(e) = ix.edges_out.get(from).and_then(|es| es.get(k)) else {
             continue;
         };
-        for (policy, statement, kind) in &e.via {
-            if !matches!(kind, PolicyKind::Trust | PolicyKind::Identity) {
+        for (policy, statement, pkind) in &e.via {
+            if !matches!(pkind, PolicyKind::Trust | PolicyKind::Identity) {
                 continue;
             }
             evidence.push(Evidence {
@@ -173,13 +231,13 @@ fn chain_hit(cx: &Ctx<'_>, ix: &Index, i: usize) -> Option<Hit> {
                     .collect(),
                 note: Some(format!(
                     "{} {}: hop {} of {}: {} → {}{}",
-                    e.kind.path_id(),
-                    method.name,
+                    method.id,
+                    if n == 0 { e.kind.describe() } else { "then" },
                     n + 1,
-                    chain.hops.len(),
+                    hops.len(),
                     arn(from),
                     arn(e.to),
-                    if n + 1 == chain.hops.len() {
+                    if n + 1 == hops.len() {
                         format!(" ({})", power.describe())
                     } else {
                         String::new()
