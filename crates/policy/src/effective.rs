@@ -584,6 +584,10 @@ impl Expanded {
 /// For each resource type of a service: does a pattern overlap it, and does it cover it?
 type TypeFit = Arc<[(bool, bool)]>;
 
+/// Over one service's actions: the granted ones, and those granted on every resource of their
+/// types (bitsets indexed from the service's first action).
+type ServiceFit = Arc<(Vec<u64>, Vec<u64>)>;
+
 /// Entries each expansion cache holds before it starts again (each entry is a ~2.8 KB bitset).
 const CACHE_LIMIT: usize = 4096;
 
@@ -601,7 +605,11 @@ pub struct Analyzer<'c> {
     statements: FxHashMap<String, Arc<StatementActions>>,
     /// (resource pattern, service) → for each resource type of the service: does the pattern
     /// overlap it, and does it cover it?
-    resource_types: FxHashMap<(String, u16), TypeFit>,
+    resource_types: FxHashMap<String, FxHashMap<u16, TypeFit>>,
+    /// (service, what the patterns do to each of its types) → actions granted, and unscoped.
+    service_fits: FxHashMap<(u16, Vec<u8>), ServiceFit>,
+    /// (partition, service, resource type) → the type's pattern in that partition.
+    own_partition: FxHashMap<(String, u16, u16), Pattern>,
     /// Actions of the services RCPs apply to.
     rcp_mask: Option<ActionSet>,
 }
@@ -613,6 +621,8 @@ impl<'c> Analyzer<'c> {
             patterns: FxHashMap::default(),
             statements: FxHashMap::default(),
             resource_types: FxHashMap::default(),
+            own_partition: FxHashMap::default(),
+            service_fits: FxHashMap::default(),
             rcp_mask: None,
         }
     }
@@ -734,28 +744,49 @@ impl<'c> Analyzer<'c> {
 
     /// Per resource type of the service: does the pattern overlap it, does it cover it?
     fn resource_type_fit(&mut self, pattern: &str, service: u16) -> TypeFit {
-        let key = (pattern.to_string(), service);
-        if let Some(v) = self.resource_types.get(&key) {
+        if let Some(v) = self
+            .resource_types
+            .get(pattern)
+            .and_then(|m| m.get(&service))
+        {
             return v.clone();
         }
         let pat = scope_pattern(pattern);
+        let segment = |text: &str, n: usize| -> Option<String> {
+            let seg = text.strip_prefix("arn:")?.split(':').nth(n)?;
+            (!seg.is_empty() && !seg.contains(['*', '?', '$'])).then(|| seg.to_string())
+        };
         // The formats say `${Partition}`: a pattern naming one partition covers its own.
-        let partition = pattern
-            .strip_prefix("arn:")
-            .and_then(|r| r.split(':').next())
-            .filter(|p| !wildcard::has_wildcard(p) && !p.is_empty());
+        let partition = segment(pattern, 0);
+        // A literal service namespace that differs from the type's cannot overlap it.
+        let namespace = segment(pattern, 1);
         let fits: TypeFit = match self.catalog.services.get(service as usize) {
             Some(svc) => svc
                 .resource_types
                 .iter()
-                .map(|rt| {
+                .enumerate()
+                .map(|(i, rt)| {
+                    if let (Some(ns), Some(rt_ns)) = (&namespace, segment(rt.arn_format, 1)) {
+                        if *ns != rt_ns {
+                            return (false, false);
+                        }
+                    }
                     let overlap = wildcard::overlaps(&pat, &rt.pattern);
                     let cover = overlap
-                        && match partition {
+                        && match partition.as_deref() {
                             Some(part) => {
-                                let text = rt.pattern.to_text();
-                                let own = text.replacen("arn:*:", &format!("arn:{part}:"), 1);
-                                wildcard::covers(&pat, &Pattern::arn_structural(&own))
+                                let own = self
+                                    .own_partition
+                                    .entry((part.to_string(), service, i as u16))
+                                    .or_insert_with(|| {
+                                        let text = rt.pattern.to_text();
+                                        Pattern::arn_structural(&text.replacen(
+                                            "arn:*:",
+                                            &format!("arn:{part}:"),
+                                            1,
+                                        ))
+                                    });
+                                wildcard::covers(&pat, own)
                             }
                             None => wildcard::covers(&pat, &rt.pattern),
                         };
@@ -767,8 +798,61 @@ impl<'c> Analyzer<'c> {
         if self.resource_types.len() >= CACHE_LIMIT * 4 {
             self.resource_types.clear();
         }
-        self.resource_types.insert(key, fits.clone());
+        self.resource_types
+            .entry(pattern.to_string())
+            .or_default()
+            .insert(service, fits.clone());
         fits
+    }
+
+    /// For one service and what patterns do to each of its resource types (bit 0: overlap, bit
+    /// 1: cover): the actions granted and those granted on every resource of their types, as
+    /// bitsets over the service's range. An action is granted when a pattern can name a resource
+    /// of one of its types; as broad as `*` when a pattern covers a whole type and every required
+    /// type.
+    fn service_fit(&mut self, sid: u16, combined: Vec<u8>) -> ServiceFit {
+        let key = (sid, combined);
+        if let Some(v) = self.service_fits.get(&key) {
+            return v.clone();
+        }
+        let cat = self.catalog;
+        let (mut allowed, mut unscoped) = (Vec::new(), Vec::new());
+        if let Some(svc) = cat.services.get(sid as usize) {
+            let n = (svc.actions.end - svc.actions.start) as usize;
+            allowed = vec![0u64; n.div_ceil(64)];
+            unscoped = vec![0u64; n.div_ceil(64)];
+            for id in svc.actions.clone() {
+                let mut any_overlap = false;
+                let mut any_covered = false;
+                let mut required_covered = true;
+                for (rt, required) in cat.resource_type_indexes(id) {
+                    let f = key.1.get(rt).copied().unwrap_or(0);
+                    any_overlap |= f & 1 == 1;
+                    let cover = f & 2 == 2;
+                    any_covered |= cover;
+                    if required {
+                        required_covered &= cover;
+                    }
+                }
+                let bit = (id - svc.actions.start) as usize;
+                if any_overlap {
+                    if let Some(w) = allowed.get_mut(bit / 64) {
+                        *w |= 1 << (bit % 64);
+                    }
+                    if any_covered && required_covered {
+                        if let Some(w) = unscoped.get_mut(bit / 64) {
+                            *w |= 1 << (bit % 64);
+                        }
+                    }
+                }
+            }
+        }
+        let v = Arc::new((allowed, unscoped));
+        if self.service_fits.len() >= CACHE_LIMIT {
+            self.service_fits.clear();
+        }
+        self.service_fits.insert(key, v.clone());
+        v
     }
 
     /// Narrows a grant to the actions whose resource types its resources can name, and works out
@@ -782,35 +866,58 @@ impl<'c> Analyzer<'c> {
         let mut allowed = ActionSet::empty(cat.len());
         let mut unscoped = ActionSet::empty(cat.len());
         let include = g.resources.include.clone();
-        for (sid, svc) in cat.services.iter().enumerate() {
-            if g.actions.count_in_range(svc.actions.clone()) == 0 {
-                continue;
+        // The services the grant has actions of, from its members (a few actions, usually).
+        let mut services: Vec<u16> = Vec::new();
+        if g.actions.len() * 8 < cat.services.len() {
+            for id in g.actions.iter() {
+                if let Some(a) = cat.action(id) {
+                    if services.last() != Some(&a.service) && !services.contains(&a.service) {
+                        services.push(a.service);
+                    }
+                }
             }
+            services.sort_unstable();
+        } else {
+            services = (0..cat.services.len() as u16)
+                .filter(|&i| {
+                    cat.services
+                        .get(i as usize)
+                        .is_some_and(|svc| g.actions.count_in_range(svc.actions.clone()) > 0)
+                })
+                .collect();
+        }
+        for sid in services {
+            let Some(svc) = cat.services.get(sid as usize) else {
+                continue;
+            };
             let fits: Vec<TypeFit> = include
                 .iter()
-                .map(|p| self.resource_type_fit(p, sid as u16))
+                .map(|p| self.resource_type_fit(p, sid))
                 .collect();
+            // What the patterns do to each resource type of the service, together: many roles'
+            // patterns differ in names only and land on the same answer, computed once.
+            let combined: Vec<u8> = (0..svc.resource_types.len())
+                .map(|rt| {
+                    let o = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.0));
+                    let c = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.1));
+                    u8::from(o) | (u8::from(c) << 1)
+                })
+                .collect();
+            let per_service = self.service_fit(sid, combined);
+            let base = svc.actions.start;
             for id in svc.actions.clone() {
                 if !g.actions.contains(id) {
                     continue;
                 }
-                // Granted when a pattern can name a resource of one of its types; as broad as `*`
-                // when a pattern covers a whole type and every required type.
-                let mut any_overlap = false;
-                let mut any_covered = false;
-                let mut required_covered = true;
-                for (rt, required) in cat.resource_type_indexes(id) {
-                    let overlap = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.0));
-                    let cover = fits.iter().any(|f| f.get(rt).is_some_and(|x| x.1));
-                    any_overlap |= overlap;
-                    any_covered |= cover;
-                    if required {
-                        required_covered &= cover;
-                    }
-                }
-                if any_overlap {
+                let bit = (id - base) as usize;
+                let test = |words: &[u64]| {
+                    words
+                        .get(bit / 64)
+                        .is_some_and(|w| w >> (bit % 64) & 1 == 1)
+                };
+                if test(&per_service.0) {
                     allowed.insert(id);
-                    if any_covered && required_covered {
+                    if test(&per_service.1) {
                         unscoped.insert(id);
                     }
                 }

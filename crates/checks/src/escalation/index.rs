@@ -108,6 +108,8 @@ pub struct Index {
     roles_by_account: HashMap<String, Vec<(String, usize)>>,
     /// Per account, the powerful roles' ARNs, sorted.
     powerful_by_account: HashMap<String, Vec<(String, usize)>>,
+    /// Per (account, trusted service or federated principal), the powerful roles' ARNs, sorted.
+    powerful_by_service: HashMap<(String, String), Vec<(String, usize)>>,
     /// Per account, functions whose role is powerful: (function ARN, role index), sorted.
     powerful_functions: HashMap<String, Vec<(String, usize)>>,
     /// Function ARN → role index.
@@ -349,6 +351,28 @@ impl Index {
                     .push((r.arn.clone(), i));
             }
         }
+        let mut powerful_by_service: HashMap<(String, String), Vec<(String, usize)>> =
+            HashMap::new();
+        for (i, r) in inv.roles.iter().enumerate() {
+            if !power.get(i).is_some_and(Power::is_powerful) {
+                continue;
+            }
+            let mut svcs: Vec<&String> = trusted_services
+                .get(i)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            svcs.sort_unstable();
+            svcs.dedup();
+            for svc in svcs {
+                powerful_by_service
+                    .entry((r.account.clone(), svc.clone()))
+                    .or_default()
+                    .push((r.arn.clone(), i));
+            }
+        }
+        for v in powerful_by_service.values_mut() {
+            v.sort();
+        }
         let mut powerful_functions: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         let mut function_role = HashMap::new();
         for f in &inv.functions {
@@ -384,6 +408,7 @@ impl Index {
             by_key,
             roles_by_account: sorted(roles_by_account),
             powerful_by_account: sorted(powerful_by_account),
+            powerful_by_service,
             powerful_functions: sorted(powerful_functions),
             function_role,
             policies_by_account: sorted(policies_by_account),
@@ -418,6 +443,14 @@ impl Index {
     pub fn powerful_in(&self, account: &str) -> &[(String, usize)] {
         self.powerful_by_account
             .get(account)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The powerful roles of the account that trust this service (or federated principal).
+    pub fn powerful_trusting(&self, account: &str, service: &str) -> &[(String, usize)] {
+        self.powerful_by_service
+            .get(&(account.to_string(), service.to_ascii_lowercase()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }

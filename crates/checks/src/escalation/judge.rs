@@ -192,10 +192,14 @@ pub fn judge(
         if matches!(m.reach, Reach::NotForRoles(_) | Reach::Assume) {
             continue; // Assume: from the index's chains, see `chain_hit`.
         }
-        let ids: Vec<ActionId> = m.required.iter().filter_map(|a| cat.lookup(a)).collect();
-        if ids.len() != m.required.len() || !ids.iter().all(|&a| e.is_allowed(a)) {
+        if !m
+            .required_ids
+            .iter()
+            .all(|a| a.is_some_and(|a| e.is_allowed(a)))
+        {
             continue;
         }
+        let ids: Vec<ActionId> = m.required_ids.iter().flatten().copied().collect();
         let Some(verdict) = j.target(m) else { continue };
         let target = m.reach.target_action().and_then(|a| cat.lookup(a));
         let mut severity = verdict.severity;
@@ -327,9 +331,11 @@ impl Judge<'_> {
         id: ActionId,
         gi: usize,
         g: &Grant,
-        filter: &dyn Fn(usize) -> bool,
+        services: Option<&[&str]>,
         verb: &dyn Fn(&str) -> String,
     ) -> Option<Verdict> {
+        let filter =
+            |t: usize| services.is_none_or(|s| self.index.is_some_and(|ix| ix.trusts_any(t, s)));
         let ix = self.index?;
         let mut best = None;
         for p in &g.resources.include {
@@ -359,8 +365,17 @@ impl Judge<'_> {
                 }
                 continue;
             }
-            let found = super::index::matching(ix.powerful_in(self.account), p).find(|(arn, t)| {
-                !self.is_self(*t) && filter(*t) && grant_allows(g, id, arn).is_some()
+            // Powerful roles only (those trusting the service, for PassRole), by prefix range.
+            let lists: Vec<&[(String, usize)]> = match services {
+                Some(s) => s
+                    .iter()
+                    .map(|s| ix.powerful_trusting(self.account, s))
+                    .collect(),
+                None => vec![ix.powerful_in(self.account)],
+            };
+            let found = lists.iter().find_map(|l| {
+                super::index::matching(l, p)
+                    .find(|(arn, t)| !self.is_self(*t) && grant_allows(g, id, arn).is_some())
             });
             if let Some((_, t)) = found {
                 if let Some((s, why)) = self.stronger(*t) {
@@ -398,17 +413,16 @@ impl Judge<'_> {
 
     fn pass_role(&self, services: &'static [&'static str]) -> Option<Verdict> {
         let pr = self.id("iam:PassRole")?;
-        let ix = self.index?;
+        self.index?;
         let svc = services.join(" or ");
         let mut best = None;
         for (gi, g) in self.grants_of(pr) {
             if !passed_to_allows(g, services) {
                 continue;
             }
-            let filter = |t: usize| ix.trusts_any(t, services);
             best = better(
                 best,
-                self.strongest_role_matched(pr, gi, g, &filter, &|t| {
+                self.strongest_role_matched(pr, gi, g, Some(services), &|t| {
                     format!("can pass to {svc}: {t}")
                 }),
             );
@@ -591,7 +605,7 @@ impl Judge<'_> {
         for (gi, g) in self.grants_of(a) {
             best = better(
                 best,
-                self.strongest_role_matched(a, gi, g, &|_| true, &|t| {
+                self.strongest_role_matched(a, gi, g, None, &|t| {
                     format!("can make {t} trust it, then assume it")
                 }),
             );

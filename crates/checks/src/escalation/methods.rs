@@ -91,6 +91,8 @@ pub struct Method {
     pub id: &'static str,
     pub name: &'static str,
     pub required: Vec<&'static str>,
+    /// `required` in the embedded catalogue (None for an action it does not know).
+    pub required_ids: Vec<Option<rolecall_catalog::ActionId>>,
     pub reach: Reach,
     pub origin: Origin,
 }
@@ -284,6 +286,11 @@ pub const OWN: &[Own] = &[
     ),
 ];
 
+fn ids(names: &[&str]) -> Vec<Option<rolecall_catalog::ActionId>> {
+    let cat = rolecall_catalog::catalog();
+    names.iter().map(|a| cat.lookup(a)).collect()
+}
+
 /// Every method, published paths first (in the data file's order), then rolecall's own.
 /// Published paths without a judgement are left out (the test below catches that).
 pub fn methods() -> &'static [Method] {
@@ -296,6 +303,7 @@ pub fn methods() -> &'static [Method] {
                 Some(Method {
                     id: p.id,
                     name: p.name,
+                    required_ids: ids(&p.required),
                     required: p.required.clone(),
                     reach,
                     origin: Origin::Published(p),
@@ -307,6 +315,7 @@ pub fn methods() -> &'static [Method] {
                 .map(|&(id, name, req, reach, reference, of)| Method {
                     id,
                     name,
+                    required_ids: ids(req),
                     required: req.to_vec(),
                     reach,
                     origin: Origin::Rolecall {

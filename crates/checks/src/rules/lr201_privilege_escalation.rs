@@ -114,8 +114,46 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         hits.len(),
         if hits.len() == 1 { "" } else { "s" },
     );
-    let evidence = hits.into_iter().flat_map(|h| h.evidence).collect();
-    out.role(ra, cx, worst, title, evidence, "");
+    out.role(ra, cx, worst, title, compact(hits), "");
+}
+
+/// Each method's target statement with its reason, then the other permissions the methods need,
+/// one entry per statement (a `*` statement that serves twenty methods is listed once).
+fn compact(hits: Vec<Hit>) -> Vec<Evidence> {
+    let mut evidence = Vec::new();
+    let mut also: Vec<(Evidence, Vec<&'static str>)> = Vec::new();
+    for h in hits {
+        let id = h.method.id;
+        for e in h.evidence {
+            if e.note.as_deref() != Some(&format!("{id}: also needed")) {
+                evidence.push(e);
+                continue;
+            }
+            match also.iter_mut().find(|(x, _)| {
+                x.policy == e.policy
+                    && x.statement == e.statement
+                    && x.resources == e.resources
+                    && x.conditions == e.conditions
+            }) {
+                Some((x, ids)) => {
+                    for a in e.actions {
+                        if !x.actions.contains(&a) {
+                            x.actions.push(a);
+                        }
+                    }
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                None => also.push((e, vec![id])),
+            }
+        }
+    }
+    for (mut e, ids) in also {
+        e.note = Some(format!("also needed by {}", ids.join(", ")));
+        evidence.push(e);
+    }
+    evidence
 }
 
 /// A chain's first-edge kind, hops (from, edge index), target and whether a condition gates it.
