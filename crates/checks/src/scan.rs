@@ -60,6 +60,10 @@ pub struct Coverage {
     pub regions_failed: usize,
     pub complete: bool,
     pub failures: Vec<CoverageEntry>,
+    /// Kinds of data the input does not carry (`function-tags`, `scps`...): rules that need them
+    /// were skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lacks: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -152,6 +156,14 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
             rule.meta.code, rule.meta.name
         ));
     }
+    if let Some(k) = rule.meta.needs_data.iter().find(|k| inv.lacks(k)) {
+        return Err(format!(
+            "{} {} (the input has no {k}: {})",
+            rule.meta.code,
+            rule.meta.name,
+            rolecall_inventory::data_kind::describe(k)
+        ));
+    }
     if rule.meta.needs_live_data && inv.source == "iac" {
         return Err(format!(
             "{} {} (needs live account data)",
@@ -183,7 +195,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let data_reads = catalog.set_of(crate::rules::data_reads());
 
     let mut other_roles = 0usize;
-    let _ = for_each_role(inv, catalog, |ra| {
+    let without_role = for_each_role(inv, catalog, |ra| {
         // rolecall audits execution roles: used by a function, or trusting Lambda. Other roles of
         // the account (people, CI, service-linked) are out of scope, though still consulted as
         // PassRole targets.
@@ -395,6 +407,31 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             .max()
             .unwrap_or(0),
     };
+    // Functions whose role the input does not hold: nothing about them was checked.
+    let mut failures = inv.coverage.clone();
+    let mut by_role: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for f in without_role.iter().filter_map(|&i| inv.functions.get(i)) {
+        by_role
+            .entry((f.account.as_str(), f.role_arn.as_str()))
+            .or_default()
+            .push(f.name.as_str());
+    }
+    for ((account, role), names) in by_role {
+        let mut list: Vec<&str> = names.iter().copied().take(3).collect();
+        if names.len() > 3 {
+            list.push("...");
+        }
+        failures.push(CoverageEntry {
+            account: account.to_string(),
+            region: None,
+            api: "iam:role".into(),
+            error: format!(
+                "{role}, the role of {} function(s) ({}), is not in the input: their permissions were not checked",
+                names.len(),
+                list.join(", ")
+            ),
+        });
+    }
     let failed_accounts: std::collections::BTreeSet<&str> = inv
         .coverage
         .iter()
@@ -410,8 +447,9 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             .iter()
             .filter(|c| c.region.is_some() && c.api == "lambda:ListFunctions")
             .count(),
-        complete: inv.coverage.is_empty(),
-        failures: inv.coverage.clone(),
+        complete: failures.is_empty(),
+        failures,
+        lacks: inv.lacks.clone(),
     };
     missing.sort();
     missing.dedup();

@@ -9,6 +9,10 @@ pub struct CollectArgs {
     /// Where to write the inventory snapshot (JSON; written atomically).
     #[arg(long, short)]
     output: PathBuf,
+    /// Accept partial coverage: exit 0 though accounts, regions or APIs could not be read (a
+    /// failure to list the Organization, or reading nothing, is still exit 2).
+    #[arg(long)]
+    allow_partial: bool,
     #[command(flatten)]
     live: LiveArgs,
 }
@@ -26,5 +30,7 @@ pub fn run(a: CollectArgs) -> Result<ExitCode> {
             inv.coverage.len()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    let read_something = !inv.functions.is_empty() || !inv.roles.is_empty();
+    let c = crate::sources::completeness(&inv.coverage, read_something);
+    Ok(crate::sources::coverage_exit(&c, a.allow_partial).unwrap_or(ExitCode::SUCCESS))
 }

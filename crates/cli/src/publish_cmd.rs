@@ -81,6 +81,7 @@ fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
             live.profile.as_deref(),
             live.endpoint_url.as_deref(),
             &region,
+            std::time::Duration::from_secs(live.timeout),
         )
         .await;
         for (f, url) in s3 {
@@ -141,9 +142,14 @@ fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
                             .await
                             .map(|_| format!("SNS {target}")),
                     ),
-                    _ => {
-                        report(rolecall_publish::slack(target, &text).map(|_| "Slack".to_string()))
-                    }
+                    _ => report(
+                        rolecall_publish::slack(
+                            target,
+                            &text,
+                            std::time::Duration::from_secs(live.timeout),
+                        )
+                        .map(|_| "Slack".to_string()),
+                    ),
                 }
             }
         } else if !notify.is_empty() {

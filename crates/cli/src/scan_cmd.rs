@@ -96,6 +96,10 @@ pub struct ScanArgs {
     /// Days of use to consider, ending at the collection time.
     #[arg(long, default_value_t = 90)]
     usage_window: i64,
+    /// Accept partial coverage (accounts, regions or APIs that could not be read): exit by
+    /// --fail-on instead of 2. A failure to list the Organization, or reading nothing, is still 2.
+    #[arg(long)]
+    allow_partial: bool,
     /// Order of the queue: by risk (default) or by the permission gap of the role.
     #[arg(long, value_enum, default_value_t = SortBy::Risk)]
     sort: SortBy,
@@ -187,6 +191,11 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             );
             return Ok(ExitCode::from(2));
         }
+    }
+    let read_something = !inv.functions.is_empty() || !inv.roles.is_empty();
+    let c = crate::sources::completeness(&result.coverage.failures, read_something);
+    if let Some(code) = crate::sources::coverage_exit(&c, a.allow_partial) {
+        return Ok(code);
     }
     let failing = a
         .fail_on

@@ -34,6 +34,10 @@ pub struct LiveArgs {
     /// AWS calls in flight at once, across accounts and regions.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// Limit in seconds on each AWS operation, retries included; a call that takes longer (an
+    /// endpoint that never answers) becomes a coverage gap.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
     /// Print API calls by operation, retries and wall time when done.
     #[arg(long)]
     pub stats: bool,
@@ -67,6 +71,7 @@ impl LiveArgs {
             endpoint_url: self.endpoint_url.clone(),
             concurrency: self.concurrency.max(1),
             access_advisor_since: self.access_advisor_since,
+            timeout: std::time::Duration::from_secs(self.timeout),
             ..Options::default()
         };
         let mode = if self.quiet {
@@ -179,7 +184,7 @@ pub fn add_usage(
                 let mut bad = Vec::new();
                 reader.add_source(format!("cloudtrail:{url}"));
                 rt.block_on(Box::pin(async {
-                    let cfg = rolecall_collect::sdk_config(live.profile.as_deref(), live.endpoint_url.as_deref(), &region).await;
+                    let cfg = rolecall_collect::sdk_config(live.profile.as_deref(), live.endpoint_url.as_deref(), &region, std::time::Duration::from_secs(live.timeout)).await;
                     rolecall_collect::each_log_object(&cfg, url, |name, bytes| reader.read_bytes(name, bytes), |key, e| bad.push(format!("{key}: {e}"))).await
                 }))
                 .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
@@ -233,5 +238,75 @@ pub fn scan_day(inv: &Inventory, explicit: Option<&str>) -> Result<chrono::Naive
                     .map(|d| d.date_naive())
                     .unwrap_or_default()
             })),
+    }
+}
+
+/// How complete what was read is, for the exit code.
+pub enum Completeness {
+    Complete,
+    /// Some things could not be read: exit 2 unless --allow-partial.
+    Partial(String),
+    /// Nothing usable was read, or the Organization could not be listed: exit 2 always.
+    Fatal(String),
+}
+
+/// Judges coverage gaps: `read_something` is false when no function and no role was read.
+pub fn completeness(
+    gaps: &[rolecall_inventory::CoverageEntry],
+    read_something: bool,
+) -> Completeness {
+    if gaps.is_empty() {
+        return Completeness::Complete;
+    }
+    let first = |g: &rolecall_inventory::CoverageEntry| {
+        format!(
+            "account {}{} {}: {}",
+            g.account,
+            g.region
+                .as_deref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default(),
+            g.api,
+            crate::table::clean(&g.error, 160)
+        )
+    };
+    if let Some(g) = gaps.iter().find(|g| g.api == "organizations:ListAccounts") {
+        return Completeness::Fatal(format!(
+            "the Organization's accounts could not be listed ({})",
+            first(g)
+        ));
+    }
+    if !read_something {
+        return Completeness::Fatal(format!(
+            "nothing could be read ({} gap(s); first: {})",
+            gaps.len(),
+            gaps.first().map(first).unwrap_or_default()
+        ));
+    }
+    Completeness::Partial(format!(
+        "coverage is incomplete: {} gap(s); first: {}",
+        gaps.len(),
+        gaps.first().map(first).unwrap_or_default()
+    ))
+}
+
+/// The exit code coverage imposes after the reports are written, with the message printed.
+pub fn coverage_exit(c: &Completeness, allow_partial: bool) -> Option<std::process::ExitCode> {
+    match c {
+        Completeness::Complete => None,
+        Completeness::Fatal(why) => {
+            eprintln!(
+                "error: {why}; the reports were written but cover nothing that can be trusted"
+            );
+            Some(std::process::ExitCode::from(2))
+        }
+        Completeness::Partial(why) if !allow_partial => {
+            eprintln!("error: {why}; the reports were written (they list every gap); --allow-partial accepts partial coverage");
+            Some(std::process::ExitCode::from(2))
+        }
+        Completeness::Partial(why) => {
+            eprintln!("warning: {why} (accepted by --allow-partial)");
+            None
+        }
     }
 }

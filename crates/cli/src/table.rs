@@ -21,6 +21,11 @@ fn short(arn: &str) -> &str {
     arn.rsplit([':', '/']).next().unwrap_or(arn)
 }
 
+/// A string for the terminal: control characters escaped, at most `width` characters.
+pub fn clean(s: &str, width: usize) -> String {
+    cell(s, width)
+}
+
 /// Keeps a cell on one line and within `width` characters (hostile names included).
 fn cell(s: &str, width: usize) -> String {
     let clean: String = s
@@ -80,6 +85,13 @@ pub fn write(
                 cell(&g.error, 120)
             )?;
         }
+    }
+    for k in &cov.lacks {
+        writeln!(
+            out,
+            "note: the input has no {k} ({}); rules that need it were skipped",
+            rolecall_inventory::data_kind::describe(k)
+        )?;
     }
     let sev_counts: Vec<String> = Severity::ALL
         .iter()

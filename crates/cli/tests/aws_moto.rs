@@ -122,8 +122,14 @@ fn collect_and_scan_an_organization_in_moto() {
         ],
         &seed,
     );
+    // One account cannot be read: partial coverage is exit 2, after the snapshot is written.
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("coverage is incomplete") && stderr.contains("--allow-partial"),
+        "{stderr}"
+    );
+    assert!(snap.exists(), "the snapshot is written before the exit");
     let inv: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
     assert_eq!(inv["schema_version"], 1);
     assert_eq!(inv["source"], "aws");
@@ -295,6 +301,18 @@ fn collect_and_scan_an_organization_in_moto() {
             "--quiet",
         ],
     ] {
+        // Without --allow-partial: the report is written, then exit 2.
+        let out = rolecall(&args, &seed);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["coverage"]["complete"], false);
+        let mut args = args.clone();
+        args.push("--allow-partial");
         let out = rolecall(&args, &seed);
         assert!(
             out.status.success(),
@@ -589,5 +607,267 @@ fn usage_reads_cloudtrail_logs_from_s3() {
     assert_eq!(
         v["sources"][0],
         "cloudtrail:s3://org-cloudtrail-logs/AWSLogs/"
+    );
+}
+
+/// Seeds moto and starts deny_proxy.py in front of it with these faults; returns the seed, the
+/// proxy's URL and the proxy (killed when dropped).
+fn seeded_proxy(
+    endpoint: &str,
+    python: &str,
+    faults: impl Fn(&Value) -> Vec<String>,
+) -> (Value, String, Proxy) {
+    let seeded = Command::new(python)
+        .arg(collect_tests().join("moto_seed.py"))
+        .arg(endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let seed: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let port = free_port();
+    let mut child = Command::new(python)
+        .arg(collect_tests().join("deny_proxy.py"))
+        .args([
+            &port.to_string(),
+            endpoint,
+            seed["broken"].as_str().unwrap(),
+        ])
+        .args(faults(&seed))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+    (seed, format!("http://127.0.0.1:{port}"), Proxy(child))
+}
+
+/// Runs rolecall, killing it if it has not finished after `limit`: a hang fails the test
+/// instead of hanging the suite.
+fn rolecall_within(args: &[&str], seed: &Value, limit: std::time::Duration) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolecall"));
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", seed["access_key_id"].as_str().unwrap())
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            seed["secret_access_key"].as_str().unwrap(),
+        )
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "rolecall {args:?} did not finish within {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn faults_become_coverage_gaps_and_the_rest_is_kept() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    // Faults on the seeded Organization (ids are new at every seed).
+    let (seed, via, _proxy) = seeded_proxy(&endpoint, &python, |seed| {
+        vec![
+            format!("listparents={}", seed["broken"].as_str().unwrap()),
+            format!("describepolicy={}", seed["scp"].as_str().unwrap()),
+            "page2=us-east-1".into(),
+            "stall=eu-west-1".into(),
+        ]
+    });
+    let workloads = seed["workloads"].as_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("rolecall-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("snapshot.json");
+    let out = rolecall_within(
+        &[
+            "collect",
+            "--org",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--endpoint-url",
+            &via,
+            "--timeout",
+            "4",
+            "--output",
+            snap.to_str().unwrap(),
+            "--quiet",
+        ],
+        &seed,
+        std::time::Duration::from_secs(240),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "partial coverage is exit 2: {stderr}"
+    );
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let gaps = inv["coverage"].as_array().unwrap();
+    let gap = |account: &str, api: &str, region: Option<&str>, text: &str| {
+        gaps.iter().any(|g| {
+            g["account"] == account
+                && g["api"] == api
+                && g["region"].as_str() == region
+                && g["error"].as_str().unwrap_or("").contains(text)
+        })
+    };
+    // ListParents of one account, DescribePolicy of the SCP over another: each is that account's
+    // gap, and no account is dropped.
+    let broken = seed["broken"].as_str().unwrap();
+    let org_gap = |account: &str, text: &str| {
+        gaps.iter().any(|g| {
+            g["account"] == account
+                && g["api"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("organizations:")
+                && g["error"].as_str().unwrap_or("").contains(text)
+        })
+    };
+    assert!(org_gap(broken, "ListParents"), "{gaps:#?}");
+    assert!(org_gap(workloads, "DescribePolicy"), "{gaps:#?}");
+    let accounts: Vec<&str> = inv["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts.len(), 3, "no account is dropped: {accounts:?}");
+    // Page 2 of ListFunctions failed: page 1's function is kept, and the gap says so.
+    assert!(
+        gap(
+            workloads,
+            "lambda:ListFunctions",
+            Some("us-east-1"),
+            "page 2"
+        ),
+        "{gaps:#?}"
+    );
+    let fns_us: Vec<&str> = inv["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["account"] == workloads && f["region"] == "us-east-1")
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(fns_us.len(), 1, "page 1 kept: {fns_us:?}");
+    // The stalled region ended within the timeout, as a gap; IAM and the other region are intact.
+    assert!(
+        gap(workloads, "lambda:ListFunctions", Some("eu-west-1"), ""),
+        "{gaps:#?}"
+    );
+    assert!(inv["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["account"] == workloads));
+
+    // A scan of the snapshot says the same, exits 2, and --allow-partial lets --fail-on decide.
+    let out = rolecall_within(
+        &[
+            "scan",
+            "--input",
+            snap.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &seed,
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["coverage"]["complete"], false);
+    let out = rolecall_within(
+        &[
+            "scan",
+            "--input",
+            snap.to_str().unwrap(),
+            "--format",
+            "json",
+            "--allow-partial",
+            "--fail-on",
+            "critical",
+        ],
+        &seed,
+        std::time::Duration::from_secs(60),
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn throttled_calls_are_retried_to_a_complete_collection() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    // One call in ten answers a bare HTTP 429: retried as throttling, nothing is lost.
+    let (seed, via, _proxy) = seeded_proxy(&endpoint, &python, |_| vec!["throttle=0.1".into()]);
+    let dir = std::env::temp_dir().join(format!("rolecall-throttle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("snapshot.json");
+    let out = rolecall_within(
+        &[
+            "collect",
+            "--accounts",
+            seed["management"].as_str().unwrap(),
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--endpoint-url",
+            &via,
+            "--output",
+            snap.to_str().unwrap(),
+            "--stats",
+            "--quiet",
+        ],
+        &seed,
+        std::time::Duration::from_secs(240),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let retries: u64 = stderr
+        .lines()
+        .find_map(|l| l.split(" calls, ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap();
+    assert!(retries > 0, "throttled calls were retried: {stderr}");
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(
+        inv["coverage"].as_array().unwrap().len(),
+        0,
+        "{}",
+        inv["coverage"]
     );
 }

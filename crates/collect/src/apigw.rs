@@ -54,10 +54,11 @@ pub(crate) async fn integrations(
         ))
     })
     .await
-    .unwrap_or_else(|e| {
+    .split();
+    let (apis, error) = apis;
+    if let Some(e) = error {
         failed("GetRestApis".into(), e);
-        Vec::new()
-    });
+    }
     for api in apis {
         let api_ref = &api;
         let resources = all_pages(&shared.sem, |position| async move {
@@ -73,8 +74,9 @@ pub(crate) async fn integrations(
             Ok((p.items().to_vec(), p.position().map(str::to_string)))
         })
         .await;
-        match resources {
-            Ok(items) => {
+        let (items, error) = resources.split();
+        {
+            {
                 for r in &items {
                     for (verb, m) in r.resource_methods().into_iter().flatten() {
                         if let Some(f) = m
@@ -88,7 +90,9 @@ pub(crate) async fn integrations(
                     }
                 }
             }
-            Err(e) => failed(format!("GetResources {api}"), e),
+        }
+        if let Some(e) = error {
+            failed(format!("GetResources {api}"), e);
         }
     }
     // HTTP APIs
@@ -111,10 +115,11 @@ pub(crate) async fn integrations(
         ))
     })
     .await
-    .unwrap_or_else(|e| {
+    .split();
+    let (apis, error) = apis;
+    if let Some(e) = error {
         failed("GetApis".into(), e);
-        Vec::new()
-    });
+    }
     for api in apis {
         let page = {
             let _p = shared.sem.acquire().await;

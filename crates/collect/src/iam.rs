@@ -16,25 +16,32 @@ pub(crate) async fn authorization_details(
     shared: &Shared,
     cfg: &SdkConfig,
     account: &str,
-) -> Result<(Vec<Role>, Vec<ManagedPolicy>), CoverageEntry> {
+) -> Result<(Vec<Role>, Vec<ManagedPolicy>, Option<CoverageEntry>), CoverageEntry> {
     let client = aws_sdk_iam::Client::from_conf(shared.stats.iam(cfg));
-    let (roles, policies) = all_pages(&client, &shared.sem)
-        .await
-        .map_err(|e| gap(account, None, "iam:GetAccountAuthorizationDetails", e))?;
+    let (roles, policies, error) = all_pages(&client, &shared.sem).await;
+    let error = error.map(|e| gap(account, None, "iam:GetAccountAuthorizationDetails", e));
+    if roles.is_empty() && policies.is_empty() {
+        if let Some(g) = error {
+            return Err(g);
+        }
+    }
     Ok((
         roles.iter().filter_map(|r| role(r, account)).collect(),
         policies.iter().filter_map(managed_policy).collect(),
+        error,
     ))
 }
 
-/// Every page of `GetAccountAuthorizationDetails` (roles, customer and AWS managed policies).
+/// Every page of `GetAccountAuthorizationDetails` (roles, customer and AWS managed policies),
+/// and why it stopped early when a page failed (what came before is kept).
 pub async fn all_pages(
     client: &aws_sdk_iam::Client,
     sem: &tokio::sync::Semaphore,
-) -> Result<(Vec<RoleDetail>, Vec<ManagedPolicyDetail>), String> {
+) -> (Vec<RoleDetail>, Vec<ManagedPolicyDetail>, Option<String>) {
     let mut roles = Vec::new();
     let mut policies = Vec::new();
     let mut marker: Option<String> = None;
+    let mut n = 1usize;
     loop {
         let out = {
             let _p = sem.acquire().await;
@@ -46,8 +53,24 @@ pub async fn all_pages(
                 .set_marker(marker.clone())
                 .send()
                 .await
-        }
-        .map_err(|e| describe(&e))?;
+        };
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                let e = describe(&e);
+                let error = if n == 1 {
+                    e
+                } else {
+                    format!(
+                        "page {n} failed after {} role(s) and {} policies were read (kept): {e}",
+                        roles.len(),
+                        policies.len()
+                    )
+                };
+                return (roles, policies, Some(error));
+            }
+        };
+        n += 1;
         roles.extend(out.role_detail_list().iter().cloned());
         policies.extend(out.policies().iter().cloned());
         match (out.is_truncated(), out.marker()) {
@@ -55,7 +78,7 @@ pub async fn all_pages(
             _ => break,
         }
     }
-    Ok((roles, policies))
+    (roles, policies, None)
 }
 
 fn role(r: &RoleDetail, account: &str) -> Option<Role> {

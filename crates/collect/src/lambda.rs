@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 pub async fn list_functions(
     client: &aws_sdk_lambda::Client,
     sem: &Semaphore,
-) -> Result<Vec<FunctionConfiguration>, String> {
+) -> crate::Paged<FunctionConfiguration> {
     all_pages(sem, |marker| async move {
         let page = client
             .list_functions()
@@ -35,7 +35,7 @@ pub async fn list_functions(
 pub async fn list_event_source_mappings(
     client: &aws_sdk_lambda::Client,
     sem: &Semaphore,
-) -> Result<Vec<EventSourceMappingConfiguration>, String> {
+) -> crate::Paged<EventSourceMappingConfiguration> {
     all_pages(sem, |marker| async move {
         let page = client
             .list_event_source_mappings()
@@ -81,16 +81,16 @@ pub(crate) async fn collect_region(
 ) -> Inventory {
     let mut inv = Inventory::new("aws");
     let client = aws_sdk_lambda::Client::from_conf(shared.stats.lambda(cfg));
-    let configs = match list_functions(&client, &shared.sem).await {
-        Ok(c) => c,
-        Err(e) => {
+    let (configs, error) = list_functions(&client, &shared.sem).await.split();
+    if let Some(e) = error {
+        inv.coverage
+            .push(gap(account, Some(region), "lambda:ListFunctions", e));
+        if configs.is_empty() {
             // A region that is not enabled, or no Lambda access: nothing else here will answer.
-            inv.coverage
-                .push(gap(account, Some(region), "lambda:ListFunctions", e));
             shared.progress.region_done(account, region, 0, false);
             return inv;
         }
-    };
+    }
     // Two calls per function: URL configuration and resource policy.
     let details: Vec<Details> = stream::iter(configs)
         .map(|c| {
@@ -139,32 +139,30 @@ pub(crate) async fn collect_region(
         .collect()
         .await;
 
-    let tags = match tags_by_arn(shared, cfg).await {
-        Ok(t) => t,
-        Err(e) => {
-            inv.coverage
-                .push(gap(account, Some(region), "tag:GetResources", e));
-            HashMap::new()
-        }
-    };
+    let (tags, error) = tags_by_arn(shared, cfg).await;
+    if let Some(e) = error {
+        inv.coverage
+            .push(gap(account, Some(region), "tag:GetResources", e));
+    }
     let mut triggers: HashMap<String, Vec<Trigger>> = HashMap::new();
-    match list_event_source_mappings(&client, &shared.sem).await {
-        Ok(m) => {
-            for esm in m {
-                if let (Some(f), Some(src)) = (esm.function_arn(), esm.event_source_arn()) {
-                    triggers.entry(unqualified(f)).or_default().push(Trigger {
-                        kind: source_kind(src),
-                        source_arn: Some(src.to_string()),
-                    });
-                }
-            }
+    let (mappings, error) = list_event_source_mappings(&client, &shared.sem)
+        .await
+        .split();
+    for esm in mappings {
+        if let (Some(f), Some(src)) = (esm.function_arn(), esm.event_source_arn()) {
+            triggers.entry(unqualified(f)).or_default().push(Trigger {
+                kind: source_kind(src),
+                source_arn: Some(src.to_string()),
+            });
         }
-        Err(e) => inv.coverage.push(gap(
+    }
+    if let Some(e) = error {
+        inv.coverage.push(gap(
             account,
             Some(region),
             "lambda:ListEventSourceMappings",
             e,
-        )),
+        ));
     }
     for (f, t) in apigw::integrations(shared, cfg, account, region, &mut inv.coverage).await {
         triggers.entry(f).or_default().push(t);
@@ -225,7 +223,7 @@ pub(crate) async fn collect_region(
 async fn tags_by_arn(
     shared: &Shared,
     cfg: &SdkConfig,
-) -> Result<HashMap<String, BTreeMap<String, String>>, String> {
+) -> (HashMap<String, BTreeMap<String, String>>, Option<String>) {
     let client = aws_sdk_resourcegroupstagging::Client::from_conf(shared.stats.tagging(cfg));
     let client = &client;
     let mappings = all_pages(&shared.sem, |token| async move {
@@ -242,8 +240,10 @@ async fn tags_by_arn(
             page.pagination_token().map(str::to_string),
         ))
     })
-    .await?;
-    Ok(mappings
+    .await
+    .split();
+    let (mappings, error) = mappings;
+    let tags = mappings
         .iter()
         .filter_map(|m| {
             m.resource_arn().map(|arn| {
@@ -256,5 +256,6 @@ async fn tags_by_arn(
                 )
             })
         })
-        .collect())
+        .collect();
+    (tags, error)
 }

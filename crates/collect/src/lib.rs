@@ -199,6 +199,8 @@ pub struct Options {
     pub home_region: String,
     /// Read IAM Access Advisor for each execution role: use since this time (epoch seconds).
     pub access_advisor_since: Option<i64>,
+    /// Limit on each AWS operation, retries included.
+    pub timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -214,16 +216,41 @@ impl Default for Options {
             concurrency: 16,
             home_region: "us-east-1".into(),
             access_advisor_since: None,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
 
-/// The AWS configuration rolecall uses for a profile, endpoint and region (the standard credential
-/// chain, adaptive retries).
-pub async fn sdk_config(profile: Option<&str>, endpoint: Option<&str>, region: &str) -> SdkConfig {
+/// Default limit on one AWS operation, retries included (`--timeout`).
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The AWS configuration rolecall uses for a profile, endpoint and region: the standard
+/// credential chain, adaptive retries, and timeouts (connect 10 s; each attempt and the whole
+/// operation, retries included, within `timeout`), so that an endpoint that never answers ends as
+/// an error, never a hang.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    endpoint: Option<&str>,
+    region: &str,
+    timeout: std::time::Duration,
+) -> SdkConfig {
+    let attempt = timeout.min(std::time::Duration::from_secs(20));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(8)
+                .with_initial_backoff(std::time::Duration::from_millis(100))
+                .with_max_backoff(std::time::Duration::from_secs(5)),
+        )
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(10).min(timeout))
+                .read_timeout(attempt)
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(timeout)
+                .build(),
+        );
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
@@ -257,7 +284,8 @@ impl Shared {
     }
 }
 
-/// The error of an SDK call as text: `Code: message`, or the whole chain for transport errors.
+/// The error of an SDK call as one line a person can act on: `Code: message` for an AWS error,
+/// what went wrong for the transport (timed out, could not connect), never a debug dump.
 pub fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: std::error::Error
@@ -267,36 +295,113 @@ where
         + 'static,
     R: std::fmt::Debug,
 {
-    match e.as_service_error() {
-        Some(se) => match (se.code(), se.message()) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_string(),
-            _ => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+    use aws_smithy_runtime_api::client::result::SdkError;
+    // The innermost cause, as text: for transport errors it says what happened ("Connection
+    // refused", "dns error").
+    fn root(mut err: &(dyn std::error::Error + 'static)) -> String {
+        while let Some(next) = err.source() {
+            err = next;
+        }
+        err.to_string()
+    }
+    match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            match (err.code(), err.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                (None, Some(m)) => m.to_string(),
+                (None, None) => format!("unrecognised error response ({:?})", se.raw())
+                    .chars()
+                    .take(200)
+                    .collect(),
+            }
+        }
+        SdkError::TimeoutError(_) => {
+            "timed out: no answer within the time limit (--timeout), retries included".into()
+        }
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            "timed out connecting to the endpoint (--timeout)".into()
+        }
+        SdkError::DispatchFailure(d) => match d.as_connector_error() {
+            Some(c) => format!("cannot reach the endpoint: {}", root(c)),
+            None => "cannot reach the endpoint".into(),
         },
-        None => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+        SdkError::ResponseError(_) => "unreadable response from the endpoint".into(),
+        SdkError::ConstructionFailure(_) => "cannot build the request".into(),
+        _ => aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// What a paginated read got: every item of the pages that answered, and, when a page failed,
+/// why (the items before it are kept: a failed page 2 does not throw page 1 away).
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub error: Option<String>,
+}
+
+impl<T> Paged<T> {
+    /// The items and the error, for callers that keep what was read.
+    pub fn split(self) -> (Vec<T>, Option<String>) {
+        (self.items, self.error)
+    }
+
+    /// All or nothing, for callers where a partial list would mislead (the policies of one
+    /// Organization node).
+    pub fn into_result(self) -> Result<Vec<T>, String> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.items),
+        }
     }
 }
 
 /// Every page of a paginated call: `page(token)` fetches one page (items and the next token),
-/// holding one of the semaphore's permits. Stops at the last page, or when a token repeats (an
-/// endpoint that echoes its token must not loop forever).
-pub(crate) async fn all_pages<T, F, Fut>(sem: &Semaphore, mut page: F) -> Result<Vec<T>, String>
+/// holding one of the semaphore's permits. Stops at the last page, when a page fails (keeping
+/// what came before), or when a token repeats (an endpoint that echoes its token must not loop
+/// forever).
+pub(crate) async fn all_pages<T, F, Fut>(sem: &Semaphore, mut page: F) -> Paged<T>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), String>>,
 {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
+    let mut n = 1usize;
     loop {
-        let (items, next) = {
+        let got = {
             let _p = sem.acquire().await;
-            page(token.clone()).await?
+            page(token.clone()).await
+        };
+        let (items, next) = match got {
+            Ok(x) => x,
+            Err(e) => {
+                let error = if n == 1 {
+                    e
+                } else {
+                    format!(
+                        "page {n} failed after {} item(s) were read (kept): {e}",
+                        out.len()
+                    )
+                };
+                return Paged {
+                    items: out,
+                    error: Some(error),
+                };
+            }
         };
         out.extend(items);
         match next {
             Some(t) if !t.is_empty() && Some(&t) != token.as_ref() => token = Some(t),
-            _ => return Ok(out),
+            _ => {
+                return Paged {
+                    items: out,
+                    error: None,
+                }
+            }
         }
+        n += 1;
     }
 }
 
@@ -320,6 +425,7 @@ pub async fn collect(
         opts.profile.as_deref(),
         opts.endpoint_url.as_deref(),
         &opts.home_region,
+        opts.timeout,
     )
     .await;
     let shared = Arc::new(Shared {
@@ -492,9 +598,10 @@ async fn collect_account(
         }
     };
     match iam::authorization_details(&shared, &cfg, &account).await {
-        Ok((roles, policies)) => {
+        Ok((roles, policies, partial)) => {
             inv.roles = roles;
             inv.managed_policies = policies;
+            inv.coverage.extend(partial);
         }
         Err(g) => inv.coverage.push(g),
     }

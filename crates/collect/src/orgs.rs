@@ -75,8 +75,16 @@ pub(crate) async fn accounts_and_policies(
             page.next_token().map(str::to_string),
         ))
     })
-    .await
-    .map_err(|e| gap(caller, None, "organizations:ListAccounts", e))?;
+    .await;
+    // A partial list still names real accounts: keep them, and say the listing failed (which
+    // makes the run's exit 2 whatever --allow-partial says).
+    let (listed, error) = listed.split();
+    let listing_gap = error.map(|e| gap(caller, None, "organizations:ListAccounts", e));
+    if listed.is_empty() {
+        if let Some(g) = listing_gap {
+            return Err(g);
+        }
+    }
     let mut accounts: Vec<Account> = listed
         .iter()
         .filter(|a| a.status() == Some(&AccountStatus::Active))
@@ -88,7 +96,7 @@ pub(crate) async fn accounts_and_policies(
             })
         })
         .collect();
-    let mut coverage = Vec::new();
+    let mut coverage: Vec<CoverageEntry> = listing_gap.into_iter().collect();
     let described = {
         let _p = shared.sem.acquire().await;
         client.describe_organization().send().await
@@ -284,7 +292,8 @@ async fn node_policies(
             out.next_token().map(str::to_string),
         ))
     })
-    .await;
+    .await
+    .into_result();
     let ids = match listed {
         Ok(ids) => ids,
         // The Organization has not enabled this policy type: there are none to apply.

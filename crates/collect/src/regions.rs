@@ -30,7 +30,8 @@ pub(crate) async fn enabled(
             page.next_token().map(str::to_string),
         ))
     })
-    .await;
+    .await
+    .into_result();
     match listed {
         Ok(mut out) => {
             out.sort();
@@ -72,6 +73,7 @@ pub(crate) async fn all(
         ))
     })
     .await
+    .into_result()
     .map_err(|e| gap(account, None, "ssm:GetParametersByPath", e))?;
     out.sort();
     out.dedup();

@@ -3,11 +3,15 @@
 
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::BTreeMap;
@@ -61,11 +65,34 @@ impl Intercept for Counter {
     }
 }
 
+/// A bare HTTP 429 (no throttling error code, as some proxies and gateways send it) is
+/// throttling too: retried like one.
+#[derive(Debug)]
+pub struct TooManyRequests;
+
+impl ClassifyRetry for TooManyRequests {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.response() {
+            Some(r) if r.status().as_u16() == 429 => RetryAction::throttling_error(),
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "rolecall-http-429"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::http_status_code_classifier()
+    }
+}
+
 macro_rules! client_config {
     ($name:ident, $krate:ident) => {
         pub fn $name(&self, cfg: &SdkConfig) -> $krate::Config {
             $krate::config::Builder::from(cfg)
                 .interceptor(Counter(self.calls.clone()))
+                .retry_classifier(TooManyRequests)
                 .build()
         }
     };

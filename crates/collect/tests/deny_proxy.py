@@ -2,7 +2,7 @@
 """A pass-through HTTP proxy in front of moto that makes `sts:AssumeRole` into one account fail
 with AWS's AccessDenied error, exactly as AWS shapes it on the wire.
 
-    deny_proxy.py LISTEN_PORT UPSTREAM_URL DENIED_ACCOUNT
+    deny_proxy.py LISTEN_PORT UPSTREAM_URL DENIED_ACCOUNT [FAULT=VALUE ...]
 
 Why: moto accepts AssumeRole for any role ARN unless its IAM enforcement is on, and with enforcement
 on, moto 5.2.5 rejects the SigV4 signatures of REST services (Lambda, API Gateway). Everything else
@@ -14,10 +14,23 @@ It also puts one moto answer into AWS's shape: moto 5.2.5 returns the `FunctionU
 returns them as conditions (`StringEquals lambda:FunctionUrlAuthType`, `Bool
 lambda:InvokedViaFunctionUrl`; Lambda API reference, GetPolicy and AddPermission). The proxy moves
 them into `Condition` on GetPolicy responses, so the collector reads what AWS would send.
+
+Faults, for the fault-injection tests (each in AWS's wire shape for its protocol):
+  listparents=ACCOUNT     organizations:ListParents for that child answers AccessDeniedException
+  describepolicy=ID       organizations:DescribePolicy for that policy answers AccessDeniedException
+  page2=REGION            lambda:ListFunctions in REGION answers one function and a NextMarker,
+                          and the page at that marker answers ServiceException (HTTP 500)
+  throttle=FRACTION       that share of requests (seeded, repeatable) answers a bare HTTP 429
+                          with no error code, as some proxies and gateways do
+  stall=REGION            lambda:ListFunctions in REGION never answers (the connection stays open)
 """
-import http.server, json, re, socketserver, sys, urllib.parse, urllib.request
+import http.server, json, random, re, socketserver, sys, threading, time, urllib.parse, urllib.request
 
 PORT, UPSTREAM, DENIED = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
+FAULTS = dict(a.split("=", 1) for a in sys.argv[4:])
+RNG = random.Random(20261202)
+RNG_LOCK = threading.Lock()
+FAULT_MARKER = "rolecall-fault-page-2"
 
 ACCESS_DENIED = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
@@ -46,17 +59,64 @@ def aws_shaped_policy(data):
     return json.dumps(body).encode()
 
 
+def region_of(headers):
+    m = re.search(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/", headers.get("Authorization") or "")
+    return m.group(1) if m else ""
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
+    def reply(self, status, payload, content_type="application/x-amz-json-1.1"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def fault(self, body):
+        """An injected answer, or None to forward the request."""
+        target = self.headers.get("X-Amz-Target") or ""
+        if "throttle" in FAULTS:
+            with RNG_LOCK:
+                hit = RNG.random() < float(FAULTS["throttle"])
+            if hit:
+                return 429, b'{"message": "Too Many Requests"}'
+        denied = lambda what: (400, json.dumps({"__type": "AccessDeniedException", "Message": f"User is not authorized to perform: {what}"}).encode())
+        if target.endswith(".ListParents") and "listparents" in FAULTS:
+            if json.loads(body or b"{}").get("ChildId") == FAULTS["listparents"]:
+                return denied("organizations:ListParents")
+        if target.endswith(".DescribePolicy") and "describepolicy" in FAULTS:
+            if json.loads(body or b"{}").get("PolicyId") == FAULTS["describepolicy"]:
+                return denied("organizations:DescribePolicy")
+        listing = self.command == "GET" and re.match(r"^/2015-03-31/functions/?(\?|$)", self.path)
+        if listing and FAULTS.get("stall") == region_of(self.headers):
+            time.sleep(3600)
+            return 500, b"{}"
+        if listing and FAULTS.get("page2") == region_of(self.headers) and FAULT_MARKER in self.path:
+            return 500, json.dumps({"Type": "Service", "Message": "Internal failure on page 2"}).encode()
+        return None
+
     def forward(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace")) if b"Action=AssumeRole" in body else {}
         role = (form.get("RoleArn") or [""])[0]
+        injected = self.fault(body)
+        if injected:
+            status, payload = injected
+            headers = {"x-amzn-ErrorType": "ServiceException"} if b"page 2" in payload else {}
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         if form.get("Action") == ["AssumeRole"] and f":{DENIED}:" in role:
             payload = ACCESS_DENIED.format(caller="arn:aws:iam::123456789012:user/auditor", role=role).encode()
             self.send_response(403)
@@ -76,6 +136,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, headers, data = e.code, e.headers, e.read()
         if self.command == "GET" and status == 200 and re.search(r"/functions/[^/]+/policy", self.path):
             data = aws_shaped_policy(data)
+        if (self.command == "GET" and status == 200 and FAULTS.get("page2") == region_of(self.headers)
+                and re.match(r"^/2015-03-31/functions/?(\?|$)", self.path)):
+            page = json.loads(data)
+            if len(page.get("Functions", [])) > 1:
+                page["Functions"] = page["Functions"][:1]
+                page["NextMarker"] = FAULT_MARKER
+                data = json.dumps(page).encode()
         self.send_response(status)
         for k, v in headers.items():
             if k.lower() not in ("transfer-encoding", "content-length", "connection", "server", "date"):

@@ -56,6 +56,7 @@ async fn list_functions_reads_every_page() {
     let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[&p1, &p2, &p3]);
     let got = pages::list_functions(&client, &Semaphore::new(4))
         .await
+        .into_result()
         .unwrap();
     let names: Vec<_> = got.iter().map(|f| f.function_name().unwrap()).collect();
     assert_eq!(names, ["a", "b", "c", "d"]);
@@ -73,6 +74,7 @@ async fn a_repeated_marker_does_not_loop_forever() {
     let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[&page]);
     let got = pages::list_functions(&client, &Semaphore::new(1))
         .await
+        .into_result()
         .unwrap();
     assert_eq!(
         got.len(),
@@ -102,10 +104,16 @@ async fn an_error_on_a_later_page_is_reported() {
             )
         });
     let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[&p1, &p2]);
-    let err = pages::list_functions(&client, &Semaphore::new(1))
+    let (got, err) = pages::list_functions(&client, &Semaphore::new(1))
         .await
-        .unwrap_err();
-    assert!(err.contains("Internal failure"), "{err}");
+        .split();
+    let err = err.expect("the failed page is reported");
+    assert!(
+        err.contains("Internal failure") && err.contains("page 2"),
+        "{err}"
+    );
+    let names: Vec<_> = got.iter().map(|f| f.function_name().unwrap()).collect();
+    assert_eq!(names, ["a"], "page 1 is kept when page 2 fails");
 }
 
 #[tokio::test]
@@ -135,6 +143,7 @@ async fn event_source_mappings_read_every_page() {
     let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[&p1, &p2]);
     let got = pages::list_event_source_mappings(&client, &Semaphore::new(1))
         .await
+        .into_result()
         .unwrap();
     assert_eq!(
         got.iter().map(|e| e.uuid().unwrap()).collect::<Vec<_>>(),
@@ -182,9 +191,8 @@ async fn authorization_details_read_every_page() {
                 .build()
         });
     let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&p1, &p2]);
-    let (roles, policies) = pages::authorization_details(&client, &Semaphore::new(1))
-        .await
-        .unwrap();
+    let (roles, policies, error) = pages::authorization_details(&client, &Semaphore::new(1)).await;
+    assert!(error.is_none(), "{error:?}");
     assert_eq!(
         roles
             .iter()
@@ -194,6 +202,38 @@ async fn authorization_details_read_every_page() {
     );
     assert_eq!(policies.len(), 1);
     assert_eq!((p1.num_calls(), p2.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_failed_authorization_details_page_keeps_the_roles_before_it() {
+    let p1 = mock!(aws_sdk_iam::Client::get_account_authorization_details)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            GetAccountAuthorizationDetailsOutput::builder()
+                .role_detail_list(
+                    RoleDetail::builder()
+                        .role_name("a")
+                        .arn("arn:aws:iam::123456789012:role/a")
+                        .build(),
+                )
+                .is_truncated(true)
+                .marker("m1")
+                .build()
+        });
+    let p2 = mock!(aws_sdk_iam::Client::get_account_authorization_details)
+        .match_requests(|r| r.marker() == Some("m1"))
+        .then_error(|| {
+            aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsError::ServiceFailureException(
+                aws_sdk_iam::types::error::ServiceFailureException::builder()
+                    .message("boom")
+                    .build(),
+            )
+        });
+    let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&p1, &p2]);
+    let (roles, _, error) = pages::authorization_details(&client, &Semaphore::new(1)).await;
+    assert_eq!(roles.len(), 1, "page 1 is kept");
+    let e = error.expect("page 2's failure is reported");
+    assert!(e.contains("page 2") && e.contains("boom"), "{e}");
 }
 
 /// IAM Access Advisor: moto lacks GenerateServiceLastAccessedDetails and

@@ -148,6 +148,20 @@ pub mod data_kind {
     pub const ROLE_LAST_USED: &str = "role-last-used";
     /// The Organization's SCPs.
     pub const SCPS: &str = "scps";
+
+    /// Why an input lacks a kind of data, in words.
+    pub fn describe(kind: &str) -> &'static str {
+        match kind {
+            FUNCTION_TAGS => "`aws lambda list-functions` carries no function tags",
+            FUNCTION_URLS => "`aws lambda list-functions` carries no function URL configurations",
+            RESOURCE_POLICIES => "`aws lambda list-functions` carries no resource-based policies",
+            TRIGGERS => "`aws lambda list-functions` carries no event source mappings",
+            ROLE_TAGS => "the input carries no role tags",
+            ROLE_LAST_USED => "the input carries no role last-use dates",
+            SCPS => "an IAM export carries no Organization policies: SCPs and RCPs that may cut these permissions are not applied",
+            _ => "not in this input",
+        }
+    }
 }
 
 /// What roles actually did in a window, from CloudTrail (and Access Advisor).

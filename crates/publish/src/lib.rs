@@ -146,10 +146,31 @@ pub async fn sns(cfg: &SdkConfig, topic_arn: &str, message: &str) -> Result<(), 
     Ok(())
 }
 
-/// Posts `{"text": message}` to a Slack incoming webhook.
-pub fn slack(url: &str, message: &str) -> Result<(), PublishError> {
-    let body = serde_json::json!({"text": message}).to_string();
-    let resp = ureq::post(url)
+/// Slack's message text escaping: `&`, `<` and `>` become entities, so names that hold
+/// `<!channel>`, `<https://evil|click>` or `&` are shown, never acted on.
+pub fn slack_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Posts `{"text": message}` (escaped) to a Slack incoming webhook, within `timeout` for the
+/// whole exchange.
+pub fn slack(url: &str, message: &str, timeout: std::time::Duration) -> Result<(), PublishError> {
+    let body = serde_json::json!({"text": slack_escape(message)}).to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .build()
+        .into();
+    let resp = agent
+        .post(url)
         .header("Content-Type", "application/json")
         .send(body.as_bytes())
         .map_err(|e| fail("slack webhook", e.to_string()))?;
@@ -163,6 +184,14 @@ pub fn slack(url: &str, message: &str) -> Result<(), PublishError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slack_text_is_escaped() {
+        assert_eq!(
+            slack_escape("<!channel> <https://e.example|x> & role>"),
+            "&lt;!channel&gt; &lt;https://e.example|x&gt; &amp; role&gt;"
+        );
+    }
 
     #[test]
     fn s3_urls_and_keys() {

@@ -40,6 +40,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices", "TTPs/Privilege Escalation"],
         compliance: &["CIS AWS Foundations 1.16", "NIST 800-53 AC-6"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -66,6 +66,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["TTPs/Privilege Escalation", "Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-6(10)"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices", "TTPs/Privilege Escalation"],
         compliance: &["NIST 800-53 AC-6", "NIST 800-53 AC-2"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

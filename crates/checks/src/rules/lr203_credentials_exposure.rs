@@ -42,6 +42,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["TTPs/Credential Access", "Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 IA-5", "NIST 800-53 AC-6"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Effects/Resource Consumption", "Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-6", "NIST 800-53 CM-5"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -38,6 +38,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["TTPs/Privilege Escalation"],
         compliance: &["NIST 800-53 AC-6"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

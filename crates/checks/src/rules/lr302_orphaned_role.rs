@@ -33,6 +33,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-2(3)"],
         needs_live_data: true,
+        needs_data: &[rolecall_inventory::data_kind::ROLE_LAST_USED],
     },
     role: Some(check),
     function: None,

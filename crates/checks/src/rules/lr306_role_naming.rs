@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/Industry and Regulatory Standards"],
         compliance: &[],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

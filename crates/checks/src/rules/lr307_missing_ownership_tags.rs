@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/Industry and Regulatory Standards"],
         compliance: &["NIST 800-53 CM-8"],
         needs_live_data: false,
+        needs_data: &[rolecall_inventory::data_kind::FUNCTION_TAGS],
     },
     role: None,
     function: Some(check),

@@ -35,6 +35,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Effects/Data Exposure", "Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-3", "CIS AWS Foundations 1.20"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -40,6 +40,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Effects/Data Exposure", "Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-3", "NIST 800-53 SC-7"],
         needs_live_data: false,
+        needs_data: &[rolecall_inventory::data_kind::FUNCTION_URLS, rolecall_inventory::data_kind::RESOURCE_POLICIES],
     },
     role: None,
     function: Some(check),

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-3", "NIST 800-53 AC-20"],
         needs_live_data: false,
+        needs_data: &[rolecall_inventory::data_kind::RESOURCE_POLICIES],
     },
     role: None,
     function: Some(check),

@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-6(7)"],
         needs_live_data: true,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

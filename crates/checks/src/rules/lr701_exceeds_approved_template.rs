@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks/AWS Security Best Practices"],
         compliance: &["NIST 800-53 AC-6", "NIST 800-53 CM-3"],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check),
     function: None,

@@ -39,6 +39,7 @@ pub static RULE: Rule = Rule {
         asff_types: &["Software and Configuration Checks"],
         compliance: &[],
         needs_live_data: false,
+        needs_data: &[],
     },
     role: Some(check_role),
     function: Some(check_function),

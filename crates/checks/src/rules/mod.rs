@@ -99,6 +99,9 @@ pub struct RuleMeta {
     pub compliance: &'static [&'static str],
     /// Needs live account data (last use, every function): skipped for IaC templates.
     pub needs_live_data: bool,
+    /// Kinds of inventory data the rule reads (`rolecall_inventory::data_kind`): skipped, with a
+    /// note, when the input lacks one (an absent tag is unknown, never "missing").
+    pub needs_data: &'static [&'static str],
 }
 
 pub type RoleCheck = fn(&Ctx<'_>, &RoleAnalysis<'_>, &mut Emitter<'_>);
