@@ -311,10 +311,15 @@ where
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
                 (None, Some(m)) => m.to_string(),
-                (None, None) => format!("unrecognised error response ({:?})", se.raw())
-                    .chars()
-                    .take(200)
-                    .collect(),
+                (None, None) => {
+                    let text =
+                        aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
+                    if text.trim().is_empty() || text.starts_with("unhandled error") {
+                        "an error response with no error code or message".to_string()
+                    } else {
+                        text
+                    }
+                }
             }
         }
         SdkError::TimeoutError(_) => {
