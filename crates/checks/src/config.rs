@@ -25,6 +25,9 @@ pub enum ConfigError {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Report breadth findings (LR103, LR205, LR901) on AWS's own baseline execution-role
+    /// policies, SAM policy templates and CDK's internal roles too (default: no, they are noise).
+    pub report_aws_baseline: bool,
     pub thresholds: Thresholds,
     pub naming: Naming,
     pub tags: Tags,
@@ -59,12 +62,16 @@ impl Default for Thresholds {
 pub struct Naming {
     /// Role name pattern (LR306); `{service}` and `{function}` stand for lowercase words joined by `-`.
     pub role_pattern: String,
+    /// Whether the file set `role_pattern` (LR306 is info with the default one).
+    #[serde(skip)]
+    pub configured: bool,
 }
 
 impl Default for Naming {
     fn default() -> Self {
         Naming {
             role_pattern: "lambda-{service}-{function}-role".into(),
+            configured: false,
         }
     }
 }
@@ -125,23 +132,40 @@ pub struct Suppression {
 }
 
 impl Config {
-    /// `--config FILE`, else `rolecall.toml` in the current directory, else defaults.
+    /// `--config FILE`, else the nearest `rolecall.toml` in the current directory or a parent
+    /// (stopping at the repository root, the directory holding `.git`), else defaults.
     pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
-            None => {
-                let p = PathBuf::from("rolecall.toml");
-                if !p.exists() {
-                    return Ok((Config::default(), None));
-                }
-                p
-            }
+            None => match std::env::current_dir()
+                .ok()
+                .and_then(|d| Self::discover(&d))
+            {
+                Some(p) => p,
+                None => return Ok((Config::default(), None)),
+            },
         };
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
             file: path.clone(),
             source,
         })?;
         Ok((Self::parse(&path, &text)?, Some(path)))
+    }
+
+    /// The nearest `rolecall.toml` from `dir` upwards, not beyond the repository root.
+    pub fn discover(dir: &Path) -> Option<PathBuf> {
+        let mut d = Some(dir);
+        while let Some(here) = d {
+            let candidate = here.join("rolecall.toml");
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            if here.join(".git").exists() {
+                return None;
+            }
+            d = here.parent();
+        }
+        None
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -155,8 +179,48 @@ impl Config {
         };
         let cfg: Config = toml::from_str(text)
             .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
+        let mut cfg = cfg;
+        cfg.naming.configured = text
+            .lines()
+            .any(|l| l.trim_start().starts_with("role_pattern"));
         // Semantic checks, with the line of the offending text.
         let line_of = |needle: &str| text.find(needle);
+        let known_rule = |r: &str| crate::rules::find_rule(r).is_some();
+        for r in &cfg.rules.disabled {
+            if !known_rule(r) {
+                return Err(invalid(line_of(r), format!("rules.disabled: {r:?} is not a rule code or name (`rolecall rules` lists them)")));
+            }
+        }
+        for code in cfg.rules.severity.keys() {
+            if !known_rule(code) {
+                return Err(invalid(line_of(code), format!("rules.severity: {code:?} is not a rule code or name (`rolecall rules` lists them)")));
+            }
+        }
+        for s in &cfg.suppressions {
+            if !known_rule(&s.rule) {
+                return Err(invalid(line_of(&s.rule), format!("suppression on {}: {:?} is not a rule code or name (`rolecall rules` lists them)", s.resource, s.rule)));
+            }
+        }
+        if !(1..=36_500).contains(&cfg.thresholds.dormant_days) {
+            return Err(invalid(
+                line_of("dormant_days"),
+                format!(
+                    "thresholds.dormant_days = {}: expected 1 to 36500 days",
+                    cfg.thresholds.dormant_days
+                ),
+            ));
+        }
+        if !(2..=1_000_000).contains(&cfg.thresholds.shared_role_functions) {
+            return Err(invalid(line_of("shared_role_functions"), format!("thresholds.shared_role_functions = {}: expected 2 or more (and at most 1000000)", cfg.thresholds.shared_role_functions)));
+        }
+        for a in &cfg.accounts.known {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    line_of(a),
+                    format!("accounts.known: {a:?} is not a 12-digit account id"),
+                ));
+            }
+        }
         for (code, sev) in &cfg.rules.severity {
             if Severity::parse(sev).is_none() {
                 return Err(invalid(line_of(code), format!("rules.severity.{code}: {sev:?} is not one of critical, high, medium, low, info")));
@@ -256,5 +320,50 @@ expires = "2027-01-31"
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 1"), "{e}");
+        // A misspelt rule code is an error, wherever it is: it must not silently do nothing.
+        for text in [
+            "[rules]\ndisabled = [\"LR3O6\"]\n",
+            "[rules.severity]\nLR3O4 = \"info\"\n",
+            "[[suppressions]]\nrule = \"LR9999\"\nresource = \"*\"\nreason = \"r\"\n",
+        ] {
+            let e = Config::parse(Path::new("r.toml"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("is not a rule code or name"), "{e}");
+        }
+        assert!(Config::parse(
+            Path::new("r.toml"),
+            "[rules]\ndisabled = [\"role-naming\"]\n"
+        )
+        .is_ok());
+        let e = Config::parse(Path::new("r.toml"), "[thresholds]\ndormant_days = -5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("dormant_days"), "{e}");
+        let e = Config::parse(Path::new("r.toml"), "[accounts]\nknown = [\"12345\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("12-digit"), "{e}");
+    }
+
+    #[test]
+    fn discovery_stops_at_the_repository_root() {
+        let base = std::env::temp_dir().join(format!("rolecall-cfg-{}", std::process::id()));
+        let repo = base.join("repo");
+        let deep = repo.join("infra/stacks");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        assert_eq!(Config::discover(&deep), None);
+        std::fs::write(base.join("rolecall.toml"), "").unwrap();
+        assert_eq!(
+            Config::discover(&deep),
+            None,
+            "not beyond the repository root"
+        );
+        std::fs::write(repo.join("rolecall.toml"), "").unwrap();
+        assert_eq!(Config::discover(&deep), Some(repo.join("rolecall.toml")));
+        std::fs::write(deep.join("rolecall.toml"), "").unwrap();
+        assert_eq!(Config::discover(&deep), Some(deep.join("rolecall.toml")));
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

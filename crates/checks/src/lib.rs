@@ -12,6 +12,7 @@
 )]
 
 pub mod analysis;
+pub mod baseline;
 pub mod config;
 pub mod context;
 pub mod escalation;

@@ -351,10 +351,12 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let (findings, suppressed, suppression_notes) =
         apply_suppressions(findings, &config.suppressions, today);
     let mut findings = findings;
+    // The queue: a finding's own severity first, the risk of what it concerns within it, so no
+    // low or info finding ranks above a high or critical one.
     findings.sort_by(|a, b| {
-        b.risk_score
-            .cmp(&a.risk_score)
-            .then(b.severity.cmp(&a.severity))
+        b.severity
+            .cmp(&a.severity)
+            .then(b.risk_score.cmp(&a.risk_score))
             .then(a.code.cmp(&b.code))
             .then(a.resource_arn.cmp(&b.resource_arn))
             .then(a.id.cmp(&b.id))
@@ -673,4 +675,122 @@ fn apply_suppressions(
         }
     }
     (kept, suppressed, notes)
+}
+
+/// What `--severity`, `--account`, `--region`, `--code` and `--team` select. Empty lists select
+/// everything.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// The lowest severity reported.
+    pub min_severity: Option<Severity>,
+    pub accounts: Vec<String>,
+    /// Regions (`global` for role findings).
+    pub regions: Vec<String>,
+    /// Rule codes or names.
+    pub codes: Vec<String>,
+    pub teams: Vec<String>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.min_severity.is_none()
+            && self.accounts.is_empty()
+            && self.regions.is_empty()
+            && self.codes.is_empty()
+            && self.teams.is_empty()
+    }
+
+    /// Unknown rule codes or names are errors: a filter must not silently select nothing.
+    pub fn validate(&self) -> Result<(), String> {
+        for c in &self.codes {
+            if crate::rules::find_rule(c).is_none() {
+                return Err(format!(
+                    "--code {c:?} is not a rule code or name (`rolecall rules` lists them)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn selects(&self, f: &Finding) -> bool {
+        let code_ok = self.codes.is_empty()
+            || self
+                .codes
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&f.code) || *c == f.name);
+        let team_ok = self.teams.is_empty()
+            || f.team
+                .as_deref()
+                .is_some_and(|t| t.split(',').any(|one| self.teams.iter().any(|w| w == one)));
+        self.min_severity.is_none_or(|m| f.severity >= m)
+            && (self.accounts.is_empty() || self.accounts.contains(&f.account))
+            && (self.regions.is_empty()
+                || self.regions.contains(&f.region)
+                || (f.region == "global"
+                    && self
+                        .regions
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case("global"))))
+            && code_ok
+            && team_ok
+    }
+}
+
+/// Keeps the findings the filters select, and the functions and roles of the selected accounts,
+/// regions and teams; the summary counts what is kept and says that a filter applied.
+pub fn apply_filters(r: &mut ScanResult, filters: &Filters) {
+    if filters.is_empty() {
+        return;
+    }
+    r.findings.retain(|f| filters.selects(f));
+    r.suppressed.retain(|s| filters.selects(&s.finding));
+    if !filters.accounts.is_empty() {
+        r.functions
+            .retain(|f| filters.accounts.contains(&f.account));
+        r.roles.retain(|x| filters.accounts.contains(&x.account));
+    }
+    if !filters.regions.is_empty() {
+        r.functions.retain(|f| filters.regions.contains(&f.region));
+    }
+    if !filters.teams.is_empty() {
+        r.functions.retain(|f| {
+            f.team
+                .as_deref()
+                .is_some_and(|t| filters.teams.iter().any(|w| w == t))
+        });
+    }
+    let s = &mut r.summary;
+    s.findings = r.findings.len();
+    s.suppressed = r.suppressed.len();
+    s.by_severity = Severity::ALL
+        .iter()
+        .map(|v| (v.as_str().to_string(), 0))
+        .collect();
+    s.by_code.clear();
+    for f in &r.findings {
+        *s.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
+        *s.by_code.entry(f.code.clone()).or_default() += 1;
+    }
+    s.functions = r.functions.len();
+    s.roles = r.roles.len();
+    r.suppression_notes
+        .push(format!("filtered: {}", describe_filters(filters)));
+}
+
+fn describe_filters(f: &Filters) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = f.min_severity {
+        parts.push(format!("severity {m} and above"));
+    }
+    for (what, v) in [
+        ("account", &f.accounts),
+        ("region", &f.regions),
+        ("code", &f.codes),
+        ("team", &f.teams),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{what} {}", v.join(",")));
+        }
+    }
+    parts.join("; ")
 }

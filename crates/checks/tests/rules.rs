@@ -132,6 +132,22 @@ fn conditions_lower_severity_and_are_shown() {
 }
 
 #[test]
+fn aws_baseline_is_reported_only_when_asked() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let inv = load_file(&dir.join("lr103_pass_aws_vpc_execution_role.json")).unwrap();
+    let config = Config {
+        report_aws_baseline: true,
+        ..fixture_config()
+    };
+    let r = scan(&inv, catalog(), &config, today());
+    assert!(
+        r.findings.iter().any(|f| f.code == "LR103"),
+        "report_aws_baseline = true reports the baseline's breadth"
+    );
+    assert!(findings_of(&inv, "LR103").is_empty());
+}
+
+#[test]
 fn rule_codes_are_permanent() {
     let codes: Vec<String> = RULES
         .iter()
@@ -243,11 +259,19 @@ fn demo_scan_finds_each_risky_pattern_and_spares_clean_roles() {
         "{:?}",
         clean.map(|f| &f.title).collect::<Vec<_>>()
     );
-    // Ranked: the queue is sorted by risk.
-    assert!(r
+    // Ranked: a finding's own severity first, risk within it; so no low or info finding ranks
+    // above a high or critical one.
+    assert!(r.findings.windows(2).all(|w| w[0].severity > w[1].severity
+        || (w[0].severity == w[1].severity && w[0].risk_score >= w[1].risk_score)));
+    let first_minor = r
         .findings
-        .windows(2)
-        .all(|w| w[0].risk_score >= w[1].risk_score));
+        .iter()
+        .position(|f| f.severity <= Severity::Low)
+        .unwrap();
+    assert!(r.findings[first_minor..]
+        .iter()
+        .all(|f| f.severity <= Severity::Low));
+    assert_eq!(r.findings[0].severity, Severity::Critical);
     let top = &r.functions[0];
     assert_eq!(
         top.risk.score,

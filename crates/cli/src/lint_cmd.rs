@@ -30,6 +30,8 @@ pub enum LintFormat {
 
 #[derive(Args)]
 pub struct LintArgs {
+    #[command(flatten)]
+    filter: crate::sources::FilterArgs,
     /// Templates: files, or directories searched recursively (CloudFormation, SAM, CDK
     /// `cdk.out`, Terraform `*.tf` and `terraform show -json` plans, `serverless.yml`).
     #[arg(required = true, value_name = "PATH")]
@@ -46,13 +48,10 @@ pub struct LintArgs {
     /// exceeds-approved-template.
     #[arg(long, value_name = "DIR")]
     golden: Option<PathBuf>,
-    /// Configuration file (default: rolecall.toml in the current directory, if present).
+    /// Configuration file (default: the nearest rolecall.toml, from the current directory up to
+    /// the repository root).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Also show the files read, the rules skipped and why, references left unresolved, and
-    /// suppressed findings.
-    #[arg(long, short)]
-    verbose: bool,
     /// Also write the inventory read from the templates (a snapshot `rolecall scan --input` reads).
     #[arg(long, value_name = "PATH")]
     inventory: Option<PathBuf>,
@@ -138,8 +137,10 @@ pub fn lint_report(
     lint: &Lint,
     config: &Config,
     today: chrono::NaiveDate,
+    filters: &rolecall_checks::scan::Filters,
 ) -> (LintReport, ScanResult) {
-    let result = scan(&lint.inventory, catalog(), config, today);
+    let mut result = scan(&lint.inventory, catalog(), config, today);
+    rolecall_checks::scan::apply_filters(&mut result, filters);
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     let mut used = vec![false; lint.suppressions.len()];
@@ -235,6 +236,7 @@ pub fn lint_report(
 }
 
 pub fn run(a: LintArgs) -> Result<ExitCode> {
+    let filters = a.filter.filters()?;
     let (mut config, _) = Config::load(a.config.as_deref())?;
     if let Some(dir) = &a.golden {
         config.golden =
@@ -279,9 +281,9 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
                 .join(", ")
         );
     }
-    let (report, result) = lint_report(&lint, &config, today);
+    let (report, result) = lint_report(&lint, &config, today, &filters);
     let text = match a.format {
-        LintFormat::Text => render_text(&report, a.verbose),
+        LintFormat::Text => render_text(&report, crate::verbose()),
         LintFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         LintFormat::Sarif => serde_json::to_string_pretty(&sarif(&report, &result))? + "\n",
         LintFormat::Junit => junit(&report),
@@ -304,15 +306,21 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
         {
             eprintln!(
                 "{}:{}:{}: error: {}",
-                d.loc.file, d.loc.line, d.loc.col, d.message
+                clean(&d.loc.file),
+                d.loc.line,
+                d.loc.col,
+                clean(&d.message)
             );
         }
         eprintln!("{}", summary_line(&report));
     }
-    let failing = a
-        .fail_on
-        .map(FailOn::severity)
-        .is_some_and(|t| report.findings.iter().any(|f| f.finding.severity >= t));
+    let threshold = a.fail_on.map(FailOn::severity);
+    let failing =
+        threshold.is_some_and(|t| report.findings.iter().any(|f| f.finding.severity >= t));
+    if let (true, Some(t), 0) = (failing, threshold, report.summary.errors) {
+        let tripped: Vec<_> = report.findings.iter().map(|f| f.finding.clone()).collect();
+        crate::sources::print_tripped(&tripped, t);
+    }
     Ok(if report.summary.errors > 0 {
         ExitCode::from(2)
     } else if failing {
@@ -356,15 +364,7 @@ fn summary_line(r: &LintReport) -> String {
 
 /// Terminal control characters in names from templates are shown escaped, never executed.
 fn clean(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::table::esc(s)
 }
 
 pub fn render_text(r: &LintReport, verbose: bool) -> String {
@@ -380,7 +380,7 @@ pub fn render_text(r: &LintReport, verbose: bool) -> String {
         };
         out.push_str(&format!(
             "{}:{}:{}: {level}: {}\n",
-            d.loc.file,
+            clean(&d.loc.file),
             d.loc.line,
             d.loc.col,
             clean(&d.message)
@@ -390,7 +390,7 @@ pub fn render_text(r: &LintReport, verbose: bool) -> String {
         let x = &f.finding;
         out.push_str(&format!(
             "{}:{}:{}: {} [{}] {}\n",
-            f.location.file,
+            clean(&f.location.file),
             f.location.line,
             f.location.col,
             x.code,
@@ -416,7 +416,12 @@ pub fn render_text(r: &LintReport, verbose: bool) -> String {
             }
         }
         for l in &f.related {
-            out.push_str(&format!("    also at {}:{}:{}\n", l.file, l.line, l.col));
+            out.push_str(&format!(
+                "    also at {}:{}:{}\n",
+                clean(&l.file),
+                l.line,
+                l.col
+            ));
         }
     }
     if verbose {

@@ -26,8 +26,19 @@ use std::process::ExitCode;
     about = "Audit AWS Lambda execution roles: what each function's role can really do, and what to fix first."
 )]
 struct Cli {
+    /// More detail: for lint, the files read, rules skipped, references left unresolved and
+    /// suppressed findings; for errors, every cause.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Whether `-v` was given.
+pub static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -58,8 +69,48 @@ enum Command {
     Explain(rules_cmd::ExplainArgs),
 }
 
+/// Was this error, somewhere in its chain, a write to a closed pipe (`rolecall ... | head`)?
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes on one line, a cause that repeats what was already said dropped.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for c in e.chain() {
+        let t = c.to_string();
+        if out.contains(t.trim()) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&t);
+    }
+    table::esc_keep_newlines(&out)
+}
+
 fn main() -> ExitCode {
+    // A reader that stops reading (`| head`) ends the program quietly, as it does for ripgrep:
+    // `print!` panics on a closed pipe, so that panic exits 0 without a message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
+    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
         Command::Lint(a) => lint_cmd::run(a),
@@ -74,8 +125,17 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
+            if verbose() {
+                for c in e.chain().skip(1) {
+                    eprintln!("  caused by: {c}");
+                }
+                if let Some(ce) = e.downcast_ref::<rolecall_collect::CollectError>() {
+                    eprintln!("  detail:\n{}", ce.detail());
+                }
+            }
             ExitCode::from(2)
         }
     }

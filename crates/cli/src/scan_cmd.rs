@@ -4,7 +4,7 @@ use clap::{Args, ValueEnum};
 use rolecall_catalog::catalog;
 use rolecall_checks::{scan, Config, ScanResult, Severity};
 use rolecall_inventory::Inventory;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -57,18 +57,26 @@ impl FailOn {
 pub struct ScanArgs {
     #[command(flatten)]
     source: SourceArgs,
+    #[command(flatten)]
+    filter: crate::sources::FilterArgs,
+    /// Colour in the terminal report: auto (a terminal, unless NO_COLOR or TERM=dumb), always,
+    /// never.
+    #[arg(long, value_enum, default_value_t)]
+    color: crate::table::ColorChoice,
     /// Output format; repeat with --output to write several reports in one run (the n-th --format
     /// goes to the n-th --output; one without an output goes to standard output).
     #[arg(long = "format", value_enum)]
     formats: Vec<Format>,
-    /// Where to write the report of the matching --format: a file, or `s3://bucket/prefix/`
-    /// (written under `prefix/YYYY/MM/DD/` after the local reports).
+    /// Where to write the report of the matching --format: a file (written atomically), `-` for
+    /// standard output, or `s3://bucket/prefix/` (written under `prefix/YYYY/MM/DD/` after the
+    /// local reports).
     #[arg(long = "output", value_name = "PATH")]
     outputs: Vec<PathBuf>,
     /// Exit 1 when a finding at or above this severity remains (after suppressions).
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
-    /// Configuration file (default: rolecall.toml in the current directory, if present).
+    /// Configuration file (default: the nearest rolecall.toml, from the current directory up to
+    /// the repository root).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Rows of the remediation queue the table shows (0: all).
@@ -94,7 +102,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SOURCE=WHERE")]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3660))]
     usage_window: i64,
     /// Accept partial coverage (accounts, regions or APIs that could not be read): exit by
     /// --fail-on instead of 2. A failure to list the Organization, or reading nothing, is still 2.
@@ -148,25 +156,41 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if formats.is_empty() {
         formats.push(Format::Table);
     }
-    let to_stdout = formats.len() - a.outputs.len();
+    let dash = |p: &PathBuf| p.as_os_str() == "-";
+    let to_stdout = formats.len() - a.outputs.len() + a.outputs.iter().filter(|p| dash(p)).count();
     if to_stdout > 1 {
         bail!("only one report can go to standard output: give --output for the others");
     }
+    let publishes = a
+        .outputs
+        .iter()
+        .any(|p| p.to_string_lossy().starts_with("s3://"))
+        || a.security_hub
+        || !notify.is_empty();
+    if a.source.demo && publishes {
+        bail!("--demo never publishes: the demo Organization is not yours to send to Security Hub, S3, SNS or Slack (scan real data, or drop --security-hub, s3:// outputs and --notify)");
+    }
+    let filters = a.filter.filters()?;
     let inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
     let today = crate::sources::scan_day(&inv, a.today.as_deref())?;
     let mut inv = inv;
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
     let mut result = scan(&inv, catalog(), &config, today);
+    rolecall_checks::scan::apply_filters(&mut result, &filters);
     if a.sort == SortBy::Gap {
         sort_by_gap(&mut result);
     }
     // Local reports first (nothing collected is lost if publishing fails), then stdout, then AWS.
     let is_s3 = |p: &PathBuf| p.to_string_lossy().starts_with("s3://");
     for (f, path) in formats.iter().zip(&a.outputs).filter(|(_, p)| !is_s3(p)) {
-        write_report(*f, &result, &inv, Some(path), a.limit)?;
+        if dash(path) {
+            write_report(*f, &result, &inv, None, a.limit, a.color.enabled())?;
+        } else {
+            write_report(*f, &result, &inv, Some(path), a.limit, false)?;
+        }
     }
     if let Some(f) = formats.get(a.outputs.len()) {
-        write_report(*f, &result, &inv, None, a.limit)?;
+        write_report(*f, &result, &inv, None, a.limit, a.color.enabled())?;
     }
     let s3: Vec<(Format, String)> = formats
         .iter()
@@ -197,10 +221,11 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if let Some(code) = crate::sources::coverage_exit(&c, a.allow_partial) {
         return Ok(code);
     }
-    let failing = a
-        .fail_on
-        .map(FailOn::severity)
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let threshold = a.fail_on.map(FailOn::severity);
+    let failing = threshold.is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if let (true, Some(t)) = (failing, threshold) {
+        crate::sources::print_tripped(&result.findings, t);
+    }
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -214,6 +239,7 @@ fn write_report(
     inv: &Inventory,
     path: Option<&Path>,
     limit: usize,
+    color: bool,
 ) -> Result<()> {
     match path {
         Some(p) => {
@@ -221,7 +247,6 @@ fn write_report(
                 .with_context(|| format!("{}: cannot write the report", p.display()))
         }
         None => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             render(f, r, inv, &mut out, limit, color)?;
             out.flush()?;

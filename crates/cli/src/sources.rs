@@ -140,11 +140,44 @@ impl SourceArgs {
     }
 
     pub fn load(&self) -> Result<Inventory> {
-        if self.demo {
-            return Ok(demo_inventory());
-        }
-        if !self.input.is_empty() {
-            return Ok(load_files(&self.input)?);
+        if self.demo || !self.input.is_empty() {
+            let what = if self.demo { "--demo" } else { "--input" };
+            if self.live.org {
+                bail!("--org lists the Organization live; it cannot be used with {what} (--accounts and --regions filter an offline input)");
+            }
+            for a in &self.live.accounts {
+                if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    bail!("--accounts: {a:?} is not a 12-digit account id");
+                }
+            }
+            let mut inv = if self.demo {
+                demo_inventory()
+            } else {
+                load_files(&self.input)?
+            };
+            // --accounts and --regions select from an offline input, as they select what a live
+            // collection reads.
+            let regions: Vec<String> = self
+                .live
+                .regions
+                .iter()
+                .filter(|r| r.as_str() != "all")
+                .cloned()
+                .collect();
+            if !self.live.accounts.is_empty() {
+                let keep = |a: &String| self.live.accounts.contains(a);
+                inv.accounts.retain(|a| keep(&a.id));
+                inv.roles.retain(|r| keep(&r.account));
+                inv.functions.retain(|f| keep(&f.account));
+                inv.coverage.retain(|c| keep(&c.account));
+            }
+            if !regions.is_empty() {
+                inv.functions.retain(|f| regions.contains(&f.region));
+                inv.regions.retain(|r| regions.contains(r));
+                inv.coverage
+                    .retain(|c| c.region.as_ref().is_none_or(|r| regions.contains(r)));
+            }
+            return Ok(inv);
         }
         self.live.collect()
     }
@@ -308,5 +341,83 @@ pub fn coverage_exit(c: &Completeness, allow_partial: bool) -> Option<std::proce
             eprintln!("warning: {why} (accepted by --allow-partial)");
             None
         }
+    }
+}
+
+/// Which findings to report: `--severity`, `--account`, `--region`, `--code`, `--team`.
+#[derive(Args, Clone, Debug, Default)]
+pub struct FilterArgs {
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub severity: Option<MinSeverity>,
+    /// Only these accounts (repeatable, or comma-separated).
+    #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
+    pub account: Vec<String>,
+    /// Only these regions (`global` for findings about roles; repeatable, or comma-separated).
+    #[arg(long = "region", value_delimiter = ',', value_name = "REGION")]
+    pub region: Vec<String>,
+    /// Only these rules, by code or name (repeatable, or comma-separated).
+    #[arg(long = "code", value_delimiter = ',', value_name = "RULE")]
+    pub code: Vec<String>,
+    /// Only findings of these teams (the owner tag; repeatable, or comma-separated).
+    #[arg(long = "team", value_delimiter = ',', value_name = "TEAM")]
+    pub team: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FilterArgs {
+    pub fn filters(&self) -> Result<rolecall_checks::scan::Filters> {
+        use rolecall_checks::Severity;
+        let f = rolecall_checks::scan::Filters {
+            min_severity: self.severity.map(|s| match s {
+                MinSeverity::Info => Severity::Info,
+                MinSeverity::Low => Severity::Low,
+                MinSeverity::Medium => Severity::Medium,
+                MinSeverity::High => Severity::High,
+                MinSeverity::Critical => Severity::Critical,
+            }),
+            accounts: self.account.clone(),
+            regions: self.region.clone(),
+            codes: self.code.clone(),
+            teams: self.team.clone(),
+        };
+        f.validate().map_err(anyhow::Error::msg)?;
+        for a in &f.accounts {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                bail!("--account {a:?} is not a 12-digit account id");
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Prints the findings at or above `--fail-on` that make the exit 1 (the first few).
+pub fn print_tripped(findings: &[rolecall_checks::Finding], threshold: rolecall_checks::Severity) {
+    let tripped: Vec<&rolecall_checks::Finding> = findings
+        .iter()
+        .filter(|f| f.severity >= threshold)
+        .collect();
+    eprintln!(
+        "rolecall: {} finding(s) at or above {threshold} (--fail-on):",
+        tripped.len()
+    );
+    for f in tripped.iter().take(10) {
+        eprintln!(
+            "  {} {} {}",
+            f.severity,
+            f.code,
+            crate::table::clean(&f.title, 140)
+        );
+    }
+    if tripped.len() > 10 {
+        eprintln!("  ... and {} more", tripped.len() - 10);
     }
 }

@@ -24,7 +24,7 @@ pub struct SuggestArgs {
     #[arg(long, value_name = "SOURCE=WHERE", required = true)]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3660))]
     usage_window: i64,
     /// json (the policy document), cloudformation or terraform (policy and boundary).
     #[arg(long, value_enum, default_value_t)]

@@ -1,7 +1,45 @@
 //! The terminal report: a summary and the ranked remediation queue.
 
 use rolecall_checks::{ScanResult, Severity};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+
+/// `--color`: auto (a terminal, unless `NO_COLOR` is set or `TERM=dumb`), always, never.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to standard output.
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// The width to fit: `COLUMNS`, else the terminal's, else 120.
+pub fn width() -> usize {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+    {
+        return w.max(40);
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(w, _)| usize::from(w.0).max(40))
+        .unwrap_or(120)
+}
 
 fn paint(s: &str, sev: Severity, color: bool) -> String {
     if !color {
@@ -26,12 +64,10 @@ pub fn clean(s: &str, width: usize) -> String {
     cell(s, width)
 }
 
-/// Keeps a cell on one line and within `width` characters (hostile names included).
+/// Keeps a cell on one line and within `width` characters; control characters (hostile names,
+/// terminal escapes) are shown escaped, never sent to the terminal.
 fn cell(s: &str, width: usize) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean: String = s.chars().map(escape_char).collect();
     if clean.chars().count() <= width {
         clean
     } else {
@@ -41,11 +77,46 @@ fn cell(s: &str, width: usize) -> String {
     }
 }
 
+/// Text for the terminal, whole: every control or bidirectional-override character escaped.
+pub fn esc(s: &str) -> String {
+    s.chars().map(escape_char).collect()
+}
+
+/// Like [`esc`], but line breaks stay (an error's hint is on its own line).
+pub fn esc_keep_newlines(s: &str) -> String {
+    s.split('\n').map(esc).collect::<Vec<_>>().join("\n")
+}
+
+/// A control character as visible text (`\\x1b`, `\\n`); anything else as itself.
+fn escape_char(c: char) -> String {
+    match c {
+        '\n' => "\\n".into(),
+        '\r' => "\\r".into(),
+        '\t' => "\\t".into(),
+        c if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+        {
+            format!("\\u{{{:x}}}", c as u32)
+        }
+        c => c.to_string(),
+    }
+}
+
 pub fn write(
     out: &mut dyn Write,
     r: &ScanResult,
     limit: usize,
     color: bool,
+) -> std::io::Result<()> {
+    write_width(out, r, limit, color, width())
+}
+
+pub fn write_width(
+    out: &mut dyn Write,
+    r: &ScanResult,
+    limit: usize,
+    color: bool,
+    width: usize,
 ) -> std::io::Result<()> {
     let s = &r.summary;
     writeln!(
@@ -147,35 +218,74 @@ pub fn write(
         writeln!(out, "\nNo findings.")?;
         return Ok(());
     }
-    writeln!(out, "\nRemediation queue (highest risk first)")?;
+    // Risks first; hygiene (boundary, naming, tags, unused roles) grouped after them.
+    let hygiene = |code: &str| rolecall_checks::rules::HYGIENE.contains(&code);
+    let risks: Vec<&rolecall_checks::Finding> =
+        r.findings.iter().filter(|f| !hygiene(&f.code)).collect();
+    let fixed = 4 + 2 + 8 + 2 + 5 + 2 + 12 + 2 + 2;
+    let avail = width.saturating_sub(fixed).max(30);
+    let res_w = (avail / 3).clamp(12, 38);
+    let title_w = avail.saturating_sub(res_w).max(18);
+    writeln!(out, "\nRemediation queue (by severity, then risk)")?;
     writeln!(
         out,
-        "{:>4}  {:<8}  {:<5}  {:<12}  {:<38}  TITLE",
+        "{:>4}  {:<8}  {:<5}  {:<12}  {:<res_w$}  TITLE",
         "RISK", "SEVERITY", "CODE", "ACCOUNT", "RESOURCE"
     )?;
     let shown = if limit == 0 {
-        r.findings.len()
+        risks.len()
     } else {
-        limit.min(r.findings.len())
+        limit.min(risks.len())
     };
-    for f in r.findings.iter().take(shown) {
+    for f in risks.iter().take(shown) {
         writeln!(
             out,
-            "{:>4}  {}  {:<5}  {:<12}  {:<38}  {}",
+            "{:>4}  {}  {:<5}  {:<12}  {:<res_w$}  {}",
             f.risk_score,
             paint(&format!("{:<8}", f.severity.as_str()), f.severity, color),
-            f.code,
-            f.account,
-            cell(short(&f.resource_arn), 38),
-            cell(&f.title, 110)
+            cell(&f.code, 5),
+            cell(&f.account, 12),
+            cell(short(&f.resource_arn), res_w),
+            cell(&f.title, title_w)
         )?;
     }
-    if shown < r.findings.len() {
+    if shown < risks.len() {
         writeln!(
             out,
             "... {} more (--limit 0 shows all; --format json has every detail)",
-            r.findings.len() - shown
+            risks.len() - shown
         )?;
+    }
+    let mut groups: std::collections::BTreeMap<(&str, &str), Vec<&rolecall_checks::Finding>> =
+        Default::default();
+    for f in r.findings.iter().filter(|f| hygiene(&f.code)) {
+        groups
+            .entry((f.code.as_str(), f.name.as_str()))
+            .or_default()
+            .push(f);
+    }
+    if !groups.is_empty() {
+        writeln!(
+            out,
+            "\nHygiene ({} findings)",
+            groups.values().map(Vec::len).sum::<usize>()
+        )?;
+        for ((code, name), fs) in &groups {
+            let mut names: Vec<String> = fs
+                .iter()
+                .take(3)
+                .map(|f| cell(short(&f.resource_arn), 40))
+                .collect();
+            if fs.len() > 3 {
+                names.push(format!("and {} more", fs.len() - 3));
+            }
+            writeln!(
+                out,
+                "  {code} {name:<26} {:>4}  {}",
+                fs.len(),
+                cell(&names.join(", "), avail)
+            )?;
+        }
     }
     writeln!(out, "\nRiskiest functions")?;
     for f in r.functions.iter().take(5) {

@@ -17,7 +17,7 @@ pub struct UsageArgs {
     #[arg(required = true, value_name = "SOURCE=WHERE")]
     sources: Vec<String>,
     /// Days of use to consider, ending at --until.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3660))]
     usage_window: i64,
     /// Last day of the window (YYYY-MM-DD; default today).
     #[arg(long, value_name = "DATE")]

@@ -424,10 +424,28 @@ fn publish_to_security_hub_s3_sns_and_slack() {
     let (port, slack) = slack_listener();
     let hook = format!("slack=http://127.0.0.1:{port}/services/T000/B000/XXX");
     let sns = format!("sns={}", env["topic"].as_str().unwrap());
-    let out = rolecall(
+    // The demo Organization as a snapshot: `--demo` itself never publishes.
+    let demo = local.with_file_name("demo-snapshot.json");
+    rolecall_inventory::demo::demo_inventory()
+        .write_snapshot(&demo)
+        .unwrap();
+    let refused = rolecall(
         &[
             "scan",
             "--demo",
+            "--security-hub",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &creds,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--demo never publishes"));
+    let out = rolecall(
+        &[
+            "scan",
+            "--input",
+            demo.to_str().unwrap(),
             "--format",
             "json",
             "--output",
@@ -495,7 +513,8 @@ fn publish_to_security_hub_s3_sns_and_slack() {
     let out = rolecall(
         &[
             "scan",
-            "--demo",
+            "--input",
+            demo.to_str().unwrap(),
             "--config",
             cfg.to_str().unwrap(),
             "--security-hub",
@@ -527,7 +546,8 @@ fn publish_to_security_hub_s3_sns_and_slack() {
     let out = rolecall(
         &[
             "scan",
-            "--demo",
+            "--input",
+            demo.to_str().unwrap(),
             "--format",
             "json",
             "--output",

@@ -488,7 +488,7 @@ fn rules_explain_and_config_errors() {
 #[test]
 fn hostile_strings_stay_data_in_the_table() {
     let mut inv: Value = serde_json::from_str(include_str!(
-        "../../checks/tests/rules/lr306_fail_generated_name.json"
+        "../../checks/tests/rules/lr201_fail_put_role_policy.json"
     ))
     .unwrap();
     let evil = "evil\u{1b}[31m<script>alert(1)</script>\nrole";
@@ -501,7 +501,14 @@ fn hostile_strings_stay_data_in_the_table() {
         !text.contains('\u{1b}'),
         "control characters are not passed to the terminal"
     );
-    assert!(text.contains("<script>"), "the name is shown as text");
+    assert!(
+        text.contains("alert(1)"),
+        "the name is shown as text: {text}"
+    );
+    assert!(
+        text.contains("\\u{1b}"),
+        "the escape is shown, escaped: {text}"
+    );
 }
 
 #[test]

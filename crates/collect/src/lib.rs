@@ -263,8 +263,51 @@ pub async fn sdk_config(
 /// Only what stops the collection before it starts: no usable credentials at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error("cannot identify the caller (sts:GetCallerIdentity): {0}\n  check the credentials: --profile, AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO login, or instance role")]
+    #[error("{}", no_identity_message(.0))]
     NoIdentity(String),
+}
+
+impl CollectError {
+    /// The SDK's whole account of the failure (every credential provider it tried), for `-v`.
+    pub fn detail(&self) -> &str {
+        match self {
+            CollectError::NoIdentity(d) => d,
+        }
+    }
+}
+
+/// One line that says what is wrong, and how to fix it.
+fn no_identity_message(detail: &str) -> String {
+    let first = detail
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches("Attempted:")
+        .trim_end()
+        .trim_end_matches('.');
+    let lower = detail.to_ascii_lowercase();
+    let hint = if lower.contains("sso") && (lower.contains("token") || lower.contains("expired")) {
+        "the SSO session has expired or was never started: run `aws sso login --profile NAME`, then pass --profile NAME"
+    } else if lower.contains("no credentials")
+        || lower.contains("credentials provider was not enabled")
+        || lower.contains("imds")
+    {
+        "no AWS credentials were found: pass --profile NAME (for SSO, `aws sso login --profile NAME` first) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; to try rolecall without AWS, run `rolecall scan --demo`"
+    } else if lower.contains("could not find profile")
+        || lower.contains("profile") && lower.contains("not")
+    {
+        "the profile does not exist in ~/.aws/config: check --profile / AWS_PROFILE (`aws configure list-profiles` lists them)"
+    } else if lower.contains("expired")
+        || lower.contains("invalidclienttokenid")
+        || lower.contains("signature")
+    {
+        "the credentials were refused: they may have expired; renew them (or `aws sso login`) and try again"
+    } else {
+        "check --profile, AWS_PROFILE, AWS_ACCESS_KEY_ID, an SSO login or the instance role; `rolecall scan --demo` runs without AWS"
+    };
+    let first: String = first.chars().take(200).collect();
+    format!("cannot identify the caller (sts:GetCallerIdentity): {first}\n  hint: {hint} (-v shows the detail)")
 }
 
 /// Shared by every task: the semaphore bounding calls, the call counter, progress.

@@ -845,7 +845,8 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
     };
     let mut managed =
         vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole".to_string()];
-    let mut inline: Vec<(Doc, &Node)> = Vec::new();
+    // (document, where it is written, whether a SAM policy template wrote it)
+    let mut inline: Vec<(Doc, &Node, bool)> = Vec::new();
     let policies: Vec<&Node> = match props.get("Policies") {
         Some(p) if matches!(p.kind, Kind::Seq(_)) => p.items().iter().collect(),
         Some(p) => vec![p],
@@ -856,7 +857,7 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
             Kind::Scalar(s, _) => managed.push(managed_arn(s)),
             Kind::Map(m) => {
                 if p.get("Statement").is_some() {
-                    inline.push((ev.doc(p), p));
+                    inline.push((ev.doc(p), p, false));
                 } else if let Some((f, _)) = p.intrinsic() {
                     if f == "Fn::If" {
                         for (v, at) in ev.list(p) {
@@ -868,6 +869,7 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
                                         value: other,
                                     },
                                     at,
+                                    false,
                                 )),
                             }
                         }
@@ -876,7 +878,7 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
                     }
                 } else if let Some((tname, args)) = m.first() {
                     match crate::sam::expand(tname, args) {
-                        Ok(doc) => inline.push((ev.doc(&doc), p)),
+                        Ok(doc) => inline.push((ev.doc(&doc), p, true)),
                         Err((doc, missing)) if crate::sam::is_template(tname) => {
                             b.error(
                                 t.loc(p),
@@ -885,7 +887,7 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
                                     missing.join(", ")
                                 ),
                             );
-                            inline.push((ev.doc(&doc), p));
+                            inline.push((ev.doc(&doc), p, true));
                         }
                         Err(_) => b.error(
                             t.loc(p),
@@ -911,8 +913,8 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
         ..Default::default()
     };
     b.add_role(role, anchor.clone());
-    for (i, (doc, at)) in inline.into_iter().enumerate() {
-        b.add_inline(
+    for (i, (doc, at, sam)) in inline.into_iter().enumerate() {
+        let added = b.add_inline(
             arn,
             &format!("{rid}Policy{i}"),
             doc,
@@ -922,6 +924,9 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
             },
             &anchor.owner,
         );
+        if let (true, Some(name)) = (sam, added) {
+            b.mark_aws_baseline(arn, &name);
+        }
     }
 }
 

@@ -374,10 +374,8 @@ impl Builder {
         doc: Doc,
         anchor: Anchor,
         stmt_owner: &str,
-    ) -> bool {
-        let Some(role) = self.inv.roles.iter_mut().find(|r| r.arn == role_arn) else {
-            return false;
-        };
+    ) -> Option<String> {
+        let role = self.inv.roles.iter_mut().find(|r| r.arn == role_arn)?;
         let mut name = base.to_string();
         let mut n = 2;
         while role.inline_policies.iter().any(|p| p.name == name) {
@@ -392,8 +390,15 @@ impl Builder {
         self.record_statements(role_arn, &name, &doc, stmt_owner);
         self.loc
             .policies
-            .insert((role_arn.to_string(), name), anchor);
-        true
+            .insert((role_arn.to_string(), name.clone()), anchor);
+        Some(name)
+    }
+
+    /// Marks an inline policy as written by AWS tooling (a SAM policy template).
+    pub fn mark_aws_baseline(&mut self, role_arn: &str, policy_name: &str) {
+        self.inv
+            .aws_baseline_policies
+            .push(format!("{role_arn}#{policy_name}"));
     }
 
     /// The function a template names by ARN or by name (`FunctionName`, `function_name`).

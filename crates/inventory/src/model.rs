@@ -130,6 +130,10 @@ pub struct Inventory {
     /// are skipped, and an absent value of that kind is unknown, never "missing".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lacks: Vec<String>,
+    /// Inline policies that AWS tooling wrote, not the team (SAM policy templates), as
+    /// `ROLE_ARN#POLICY_NAME`: breadth rules skip them unless `report_aws_baseline = true`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aws_baseline_policies: Vec<String>,
 }
 
 /// Kinds of data a source may lack, by the name `lacks` uses.
@@ -432,6 +436,10 @@ impl Inventory {
             }
         }
         self.lacks.sort();
+        self.aws_baseline_policies
+            .extend(other.aws_baseline_policies);
+        self.aws_baseline_policies.sort();
+        self.aws_baseline_policies.dedup();
         match (&mut self.usage, other.usage) {
             (None, u) => self.usage = u,
             (Some(mine), Some(theirs)) => mine.merge(theirs),
@@ -501,12 +509,48 @@ pub fn write_atomic(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // An unpredictable name, created exclusively (never following or reusing a file someone
+    // planted), beside the target so the rename is atomic.
+    let (tmp, file) = {
+        let mut attempt = 0u32;
+        loop {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(attempt);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            let tmp = dir.join(format!(
+                ".{name}.{}.{:016x}.tmp",
+                std::process::id(),
+                h.finish()
+            ));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
     let result = (|| {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut w = std::io::BufWriter::new(file);
         fill(&mut w)?;
         w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        // An existing report keeps its mode (a report someone made group-readable stays so).
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
+        f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -3,6 +3,11 @@
 //! grouped by access level. Actions that cannot be scoped to a resource (`s3:ListAllMyBuckets`,
 //! `xray:PutTraceSegments`) are exempt: `*` is the only way to grant them.
 //!
+//! AWS's own baseline is skipped unless `report_aws_baseline = true`: the managed policies AWS
+//! publishes for Lambda execution roles (`AWSLambdaBasicExecutionRole`, the VPC, SQS, Kinesis,
+//! DynamoDB and MSK execution roles), the inline policies SAM writes from its policy templates,
+//! and the roles of CDK's internal functions.
+//!
 //! ## Why is this bad?
 //! A function that writes to one table should not be able to write to every table in the account.
 //! Scoping resources limits what a compromised function can reach.
@@ -46,7 +51,11 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         return; // LR101
     }
     let cat = cx.catalog;
-    let groups = unscoped_groups(ra, cat.scopable_mask());
+    if super::cdk_internal_noise(cx, ra) {
+        return;
+    }
+    let mut groups = unscoped_groups(ra, cat.scopable_mask());
+    groups.retain(|(g, _)| !super::baseline_noise(cx, ra, &g.source));
     if groups.is_empty() {
         return;
     }

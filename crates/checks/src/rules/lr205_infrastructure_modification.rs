@@ -3,6 +3,11 @@
 //! infrastructure), leaving out the handful every function needs (writing its own logs, traces and
 //! metrics). Destructive actions (`Delete*`, `Terminate*`, `Stop*`, `Disable*`) raise it to high.
 //!
+//! AWS's own baseline is skipped unless `report_aws_baseline = true`: the managed policies AWS
+//! publishes for Lambda execution roles (`AWSLambdaBasicExecutionRole`, the VPC, SQS, Kinesis,
+//! DynamoDB and MSK execution roles), the inline policies SAM writes from its policy templates,
+//! and the roles of CDK's internal functions.
+//!
 //! ## Why is this bad?
 //! Unscoped writes let a compromised function change or destroy resources it was never meant to
 //! touch: terminate instances, delete tables, disable alarms.
@@ -65,7 +70,11 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         w.subtract(&cat.set_of(BENIGN));
         w
     });
-    let groups = unscoped_groups(ra, writes);
+    if super::cdk_internal_noise(cx, ra) {
+        return;
+    }
+    let mut groups = unscoped_groups(ra, writes);
+    groups.retain(|(g, _)| !super::baseline_noise(cx, ra, &g.source));
     if groups.is_empty() {
         return;
     }

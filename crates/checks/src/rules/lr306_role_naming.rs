@@ -1,7 +1,9 @@
 //! ## What it does
 //! Reports an execution role whose name does not follow the naming pattern
 //! (`naming.role_pattern`, default `lambda-{service}-{function}-role`; `{service}` and `{function}`
-//! stand for lowercase words joined by `-`).
+//! stand for lowercase words joined by `-`). With the default pattern the finding is `info`: a
+//! naming convention is the organisation's to set; once `naming.role_pattern` is configured it is
+//! `low`.
 //!
 //! ## Why is this bad?
 //! Names are how people find a role's owner and purpose during an incident. Generated names
@@ -79,10 +81,17 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         note: Some(format!("expected {pattern}")),
         ..Default::default()
     };
+    // A naming convention is the organisation's to set: with rolecall's default pattern the
+    // finding is information only.
+    let severity = if cx.config.naming.configured {
+        Severity::Low
+    } else {
+        Severity::Info
+    };
     out.role(
         ra,
         cx,
-        Severity::Low,
+        severity,
         format!(
             "{} does not follow the naming pattern {pattern}",
             ra.role.name

@@ -3,6 +3,11 @@
 //! (`s3:GetObjekt`), retired actions, patterns that match nothing. Unknown actions in AWS managed
 //! policies are not the role owner's to fix and are left out.
 //!
+//! AWS's own baseline is skipped unless `report_aws_baseline = true`: the managed policies AWS
+//! publishes for Lambda execution roles (`AWSLambdaBasicExecutionRole`, the VPC, SQS, Kinesis,
+//! DynamoDB and MSK execution roles), the inline policies SAM writes from its policy templates,
+//! and the roles of CDK's internal functions.
+//!
 //! ## Why is this bad?
 //! A typo silently grants nothing, so the function fails in production and someone "fixes" it with
 //! `s3:*`. A retired action hints at a policy nobody has reviewed in years.
@@ -46,7 +51,11 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         .unknown_actions
         .iter()
         .filter(|u| !u.source.policy.starts_with("arn:aws:iam::aws:policy/"))
+        .filter(|u| !super::baseline_noise(cx, ra, &u.source))
         .collect();
+    if super::cdk_internal_noise(cx, ra) {
+        return;
+    }
     if ours.is_empty() {
         return;
     }

@@ -289,6 +289,27 @@ pub fn unscoped_groups<'g>(
         .collect()
 }
 
+/// Hygiene rules (boundary, naming, tags, unused and dormant roles): grouped apart in the terminal
+/// so they do not push risks off the first screen.
+pub const HYGIENE: &[&str] = &["LR302", "LR303", "LR304", "LR306", "LR307"];
+
+/// Is this statement AWS's own baseline (an execution-role managed policy, a SAM policy
+/// template), which breadth rules skip unless `report_aws_baseline = true`?
+pub fn baseline_noise(
+    cx: &Ctx<'_>,
+    ra: &RoleAnalysis<'_>,
+    src: &rolecall_policy::StatementRef,
+) -> bool {
+    !cx.config.report_aws_baseline
+        && crate::baseline::is_baseline_source(ra.role, &cx.inventory.aws_baseline_policies, src)
+}
+
+/// Is the role one of CDK's internal ones, which breadth rules skip unless
+/// `report_aws_baseline = true`?
+pub fn cdk_internal_noise(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>) -> bool {
+    !cx.config.report_aws_baseline && crate::baseline::is_cdk_internal(ra.role)
+}
+
 /// A grant's severity: the base, one step lower when the grant carries conditions of its own.
 pub fn grant_severity(base: Severity, g: &Grant) -> Severity {
     if g.is_conditional() {
