@@ -81,8 +81,7 @@ impl Golden {
         files
             .iter()
             .map(|f| {
-                let text =
-                    std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                let text = rolecall_inventory::textfile::read_text(f).map_err(|e| e.to_string())?;
                 Golden::parse(&f.display().to_string(), &text, catalog)
             })
             .collect()

@@ -67,6 +67,14 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
     Explain(rules_cmd::ExplainArgs),
+    /// Print a shell completion script: `rolecall completions bash > /etc/bash_completion.d/rolecall`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the command line definition:
+    /// `rolecall man > rolecall.1`.
+    Man,
 }
 
 /// Was this error, somewhere in its chain, a write to a closed pipe (`rolecall ... | head`)?
@@ -110,6 +118,10 @@ fn main() -> ExitCode {
         default_hook(info);
     }));
     let cli = Cli::parse();
+    // For the documentation test: every command line in the docs must parse; nothing runs.
+    if std::env::var_os("ROLECALL_CHECK_ARGS").is_some() {
+        return ExitCode::SUCCESS;
+    }
     VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
@@ -122,6 +134,22 @@ fn main() -> ExitCode {
         Command::Usage(a) => usage_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rolecall", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out).and_then(|()| {
+                use std::io::Write as _;
+                std::io::stdout().write_all(&out)
+            }) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(anyhow::Error::from(e)),
+            }
+        }
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,9 @@ pub struct PublishRequest<'a> {
     /// Finding ids of an earlier report: not "new".
     pub previous: &'a HashSet<String>,
     pub limit: usize,
+    /// Findings were filtered (--code, --severity...): what is absent was not looked at, so
+    /// nothing is resolved in Security Hub.
+    pub filtered: bool,
 }
 
 /// Publishes on a thread with a generous stack (the SDK's futures are large in debug builds).
@@ -50,6 +53,7 @@ fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
         notify,
         previous,
         limit,
+        filtered,
     } = *req;
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
@@ -112,6 +116,19 @@ fn publish_on_this_thread(req: &PublishRequest<'_>) -> usize {
             let mut accounts: HashSet<String> = r.roles.iter().map(|x| x.account.clone()).collect();
             accounts.extend(r.functions.iter().map(|x| x.account.clone()));
             accounts.extend(inv.accounts.iter().map(|a| a.id.clone()));
+            // Only accounts read completely: a finding missing from an account that could not
+            // be read (or from a filtered run) is unknown, not fixed, and stays open.
+            for g in &r.coverage.failures {
+                accounts.remove(&g.account);
+            }
+            if filtered {
+                eprintln!("note: the findings were filtered: nothing is resolved in Security Hub");
+                accounts.clear();
+            } else if !r.coverage.complete {
+                eprintln!(
+                    "note: accounts with coverage gaps keep their Security Hub findings open"
+                );
+            }
             report(
                 rolecall_publish::security_hub(&cfg, &list, &accounts, &now)
                     .await

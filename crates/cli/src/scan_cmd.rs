@@ -138,11 +138,9 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let previous: std::collections::HashSet<String> = match &a.previous {
         Some(p) => {
-            let v: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(p)
-                    .with_context(|| format!("{}: cannot read", p.display()))?,
-            )
-            .with_context(|| format!("{}: not a JSON report", p.display()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&rolecall_inventory::textfile::read_text(p)?)
+                    .with_context(|| format!("{}: not a JSON report", p.display()))?;
             v.get("findings")
                 .and_then(|f| f.as_array())
                 .into_iter()
@@ -208,6 +206,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             notify: &notify,
             previous: &previous,
             limit: a.limit,
+            filtered: !filters.is_empty(),
         });
         if failures > 0 {
             eprintln!(

@@ -166,10 +166,13 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         let name = display(f);
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".tf") {
-            let text = match std::fs::read_to_string(f) {
+            let text = match rolecall_inventory::textfile::read_text(f) {
                 Ok(t) => t,
                 Err(e) => {
-                    b.error(loc0(&name), format!("cannot read: {e}"));
+                    b.error(
+                        read_loc(&name, &e),
+                        without_file(&e.to_string(), &f.to_string_lossy()),
+                    );
                     continue;
                 }
             };
@@ -185,10 +188,13 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         if !is_yaml && !is_json {
             continue;
         }
-        let text = match std::fs::read_to_string(f) {
+        let text = match rolecall_inventory::textfile::read_text(f) {
             Ok(t) => t,
             Err(e) => {
-                b.error(loc0(&name), format!("cannot read: {e}"));
+                b.error(
+                    read_loc(&name, &e),
+                    without_file(&e.to_string(), &f.to_string_lossy()),
+                );
                 continue;
             }
         };
@@ -245,7 +251,65 @@ fn looks_like_template(text: &str) -> bool {
         || (text.contains("provider") && text.contains("service"))
 }
 
+/// A reader error without the file name (and position) the location already gives.
+fn without_file(message: &str, file: &str) -> String {
+    let rest = message.strip_prefix(file).unwrap_or(message);
+    let rest = rest.trim_start_matches(':');
+    // `3:32: NUL byte` → `NUL byte` (the position goes to the location).
+    let rest = match rest.split_once(": ") {
+        Some((pos, m)) if pos.split(':').all(|n| n.parse::<u64>().is_ok()) => m,
+        _ => rest,
+    };
+    rest.trim_start().to_string()
+}
+
+/// Where a read error points: the NUL byte's line and column, else the start of the file.
+fn read_loc(name: &str, e: &rolecall_inventory::textfile::TextFileError) -> Loc {
+    match e {
+        rolecall_inventory::textfile::TextFileError::Nul { line, column, .. } => Loc {
+            file: name.into(),
+            line: u32::try_from(*line).unwrap_or(u32::MAX),
+            col: u32::try_from(*column).unwrap_or(u32::MAX),
+        },
+        _ => loc0(name),
+    }
+}
+
+/// Directories followed at most this deep (a deeper tree is a loop or a mistake).
+const MAX_DEPTH: usize = 64;
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, b: &mut Builder) {
+    let mut seen = std::collections::HashSet::new();
+    walk_in(dir, out, b, &mut seen, 0);
+}
+
+/// Walks a tree, following a symbolic link to a directory only the first time its target is
+/// reached (a link to `.` or to a parent is read once, not forever).
+fn walk_in(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    b: &mut Builder,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        b.error(
+            loc0(&display(dir)),
+            format!("more than {MAX_DEPTH} directories deep: not read further"),
+        );
+        return;
+    }
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if !seen.insert(real) {
+                return; // reached again through a link
+            }
+        }
+        Err(e) => {
+            b.error(loc0(&display(dir)), format!("cannot read directory: {e}"));
+            return;
+        }
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -253,16 +317,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, b: &mut Builder) {
             return;
         }
     };
-    for e in entries.flatten() {
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
+        // The link's target decides (is_dir follows links; a broken link is neither).
         if p.is_dir() {
             // Hidden directories (.git, .terraform with downloaded modules) and dependencies.
             if name.starts_with('.') || name == "node_modules" || name == "target" {
                 continue;
             }
-            walk(&p, out, b);
-        } else {
+            walk_in(&p, out, b, seen, depth + 1);
+        } else if p.is_file() {
             out.push(p);
         }
     }

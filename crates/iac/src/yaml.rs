@@ -179,6 +179,9 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         col: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
         message: e.info().to_string(),
     })?;
+    if let Some((line, col, message)) = b.error {
+        return Err(YamlError { line, col, message });
+    }
     b.done.ok_or(YamlError {
         line: 1,
         col: 1,
@@ -191,11 +194,36 @@ enum Open {
     Map(Node, Option<Tag>, usize, Option<(String, u32, u32)>),
 }
 
+/// Nodes that aliases may expand to in one document, in all (a "billion laughs" document
+/// stops here with an error instead of filling memory).
+const MAX_ALIAS_NODES: usize = 1_000_000;
+/// Nesting depth of one document (deeper is an attack or a mistake; readers recurse).
+const MAX_DEPTH: usize = 256;
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, (Node, usize)>,
     done: Option<Node>,
+    /// Nodes copied by aliases so far.
+    expanded: usize,
+    /// The first budget exceeded: (line, col, message).
+    error: Option<(u32, u32, String)>,
+}
+
+/// Nodes in a tree (iteratively: the tree may be deep).
+fn size(n: &Node) -> usize {
+    let mut count = 0;
+    let mut todo = vec![n];
+    while let Some(x) = todo.pop() {
+        count += 1;
+        match &x.kind {
+            Kind::Seq(v) => todo.extend(v.iter()),
+            Kind::Map(m) => todo.extend(m.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    count
 }
 
 fn pos(m: Marker) -> (u32, u32) {
@@ -246,7 +274,8 @@ fn apply_tag(tag: Option<Tag>, node: Node) -> Node {
 impl Builder {
     fn push_value(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let n = size(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
         }
         match self.stack.last_mut() {
             None => {
@@ -294,6 +323,19 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let (line, col) = pos(mark);
+        if self.error.is_some() {
+            return;
+        }
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_DEPTH
+        {
+            self.error = Some((
+                line,
+                col,
+                format!("nested more than {MAX_DEPTH} levels deep"),
+            ));
+            return;
+        }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let node = Node::new(
@@ -334,11 +376,21 @@ impl MarkedEventReceiver for Builder {
                 self.push_value(node, anchor);
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node::new(
-                    Kind::Scalar(String::new(), true),
-                    line,
-                    col,
-                ));
+                let n = self.anchors.get(&id).map_or(1, |(_, n)| *n);
+                self.expanded = self.expanded.saturating_add(n);
+                if self.expanded > MAX_ALIAS_NODES {
+                    self.error = Some((
+                        line,
+                        col,
+                        format!("aliases expand to more than {MAX_ALIAS_NODES} nodes: not read (an alias bomb?)"),
+                    ));
+                    return;
+                }
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or(Node::new(Kind::Scalar(String::new(), true), line, col));
                 self.push_value(node, 0);
             }
             _ => {}
@@ -384,6 +436,22 @@ mod tests {
             n.to_json(),
             serde_json::json!({"a": "012345678901", "b": 123, "c": "2012-10-17"})
         );
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_errors() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = (b'a' + i - 1) as char;
+            let name = (b'a' + i) as char;
+            bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let e = parse(&bomb).unwrap_err();
+        assert!(e.message.contains("alias"), "{}", e.message);
+        let deep = "[".repeat(10_000);
+        assert!(parse(&deep).is_err());
+        let deep = format!("{}x{}", "- ".repeat(300), "");
+        let _ = parse(&deep);
     }
 
     #[test]

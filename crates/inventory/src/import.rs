@@ -17,6 +17,8 @@ pub enum InputError {
     },
     #[error("{file}: not valid JSON: {message}")]
     Json { file: PathBuf, message: String },
+    #[error(transparent)]
+    Text(#[from] crate::textfile::TextFileError),
     #[error("{file}: {field}: {message}")]
     Field {
         file: PathBuf,
@@ -51,10 +53,7 @@ pub fn load_files(paths: &[PathBuf]) -> Result<Inventory, InputError> {
 }
 
 pub fn load_file(path: &Path) -> Result<Inventory, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-        file: path.into(),
-        source,
-    })?;
+    let text = crate::textfile::read_text(path)?;
     from_text(path, &text)
 }
 

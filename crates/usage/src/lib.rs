@@ -283,6 +283,17 @@ impl<'c> Reader<'c> {
         if !(name.ends_with(".json.gz") || name.ends_with(".json")) {
             return;
         }
+        let limit = rolecall_inventory::textfile::max_file_bytes();
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > limit => {
+                self.stats.bad_files.push(format!(
+                    "{name}: {} bytes is over the {limit}-byte limit for one input file (raise it with ROLECALL_MAX_FILE_MB)",
+                    m.len()
+                ));
+                return;
+            }
+            _ => {}
+        }
         match std::fs::read(path) {
             Ok(bytes) => self.read_bytes(&name, &bytes),
             Err(e) => self.stats.bad_files.push(format!("{name}: {e}")),
@@ -294,8 +305,18 @@ impl<'c> Reader<'c> {
         self.stats.files += 1;
         let mut plain = Vec::new();
         let text: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
-            if let Err(e) = flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut plain) {
+            // Bounded: a small file that inflates without end (a gzip bomb) is refused.
+            let limit = rolecall_inventory::textfile::max_file_bytes();
+            let mut decoder =
+                flate2::read::MultiGzDecoder::new(bytes).take(limit.saturating_add(1));
+            if let Err(e) = decoder.read_to_end(&mut plain) {
                 self.stats.bad_files.push(format!("{name}: {e}"));
+                return;
+            }
+            if plain.len() as u64 > limit {
+                self.stats.bad_files.push(format!(
+                    "{name}: inflates past the {limit}-byte limit for one input file (raise it with ROLECALL_MAX_FILE_MB)"
+                ));
                 return;
             }
             &plain
