@@ -63,7 +63,9 @@ pub fn run(a: EffectiveArgs) -> Result<ExitCode> {
                     writeln!(out)?;
                     serde_json::to_writer_pretty(&mut out, &role_json(&r, &inv, cat, detail))?;
                 }
-                Format::Table => write_role(&mut out, &r, &inv, cat, detail)?,
+                Format::Table => {
+                    write_role(&mut crate::table::Escaping(&mut out), &r, &inv, cat, detail)?
+                }
             }
             Ok(())
         })();

@@ -108,10 +108,51 @@ pub fn write(
     limit: usize,
     color: bool,
 ) -> std::io::Result<()> {
-    write_width(out, r, limit, color, width())
+    let w = width();
+    let mut buf = Vec::new();
+    write_width(&mut buf, r, limit, color, w)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        writeln!(out, "{}", fit(line, w))?;
+    }
+    Ok(())
 }
 
-pub fn write_width(
+/// A line cut to `width` visible characters (our own colour codes do not count), `…` marking
+/// the cut.
+fn fit(line: &str, width: usize) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut visible = 0;
+    let mut chars = line.chars().peekable();
+    let mut cut = false;
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // An SGR sequence we wrote: copy it whole.
+            out.push(c);
+            for d in chars.by_ref() {
+                out.push(d);
+                if d == 'm' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if visible + 1 >= width && chars.peek().is_some() {
+            cut = true;
+            break;
+        }
+        out.push(c);
+        visible += 1;
+    }
+    if cut {
+        out.push('…');
+        if out.contains('\x1b') {
+            out.push_str("\x1b[0m");
+        }
+    }
+    out
+}
+
+fn write_width(
     out: &mut dyn Write,
     r: &ScanResult,
     limit: usize,
@@ -288,13 +329,14 @@ pub fn write_width(
         }
     }
     writeln!(out, "\nRiskiest functions")?;
+    let name_w = width.saturating_sub(70).clamp(16, 44);
     for f in r.functions.iter().take(5) {
         let rk = &f.risk;
         writeln!(
             out,
-            "{:>4}  {:<44}  permission {} + blast radius {} + exposure {} + data {}{}",
+            "{:>4}  {:<name_w$}  permission {} + blast radius {} + exposure {} + data {}{}",
             f.risk.score,
-            cell(&f.name, 44),
+            cell(&f.name, name_w),
             rk.permission.score,
             rk.blast_radius.score,
             rk.exposure.score,
@@ -307,4 +349,28 @@ pub fn write_width(
         )?;
     }
     Ok(())
+}
+
+/// Writes text with control and bidirectional characters escaped (line breaks kept): for text
+/// reports assembled from many pieces (`effective`). A piece that is not whole UTF-8 passes as is.
+pub struct Escaping<W: Write>(pub W);
+
+impl<W: Write> Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(s)
+                if s.chars().any(|c| {
+                    c != '\n' && (c.is_control() || escape_char(c).len() > c.len_utf8())
+                }) =>
+            {
+                self.0.write_all(esc_keep_newlines(s).as_bytes())?;
+                Ok(buf.len())
+            }
+            _ => self.0.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

@@ -779,3 +779,111 @@ fn simulate_batch_answers_each_line_and_names_bad_ones() {
         .unwrap()
         .contains("line 4: not a case"));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [
+        vec!["rules"],
+        vec!["explain", "LR201", "--methods"],
+        vec!["scan", "--demo", "--limit", "0"],
+        vec!["scan", "--demo", "--format", "json"],
+        vec!["effective", "--demo"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe, as `| head -c1` does.
+        let mut out = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        let _ = out.read(&mut one);
+        drop(out);
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_table_fits_the_width_and_colour_follows_the_flags() {
+    for cols in ["60", "100", "200"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .args(["scan", "--demo", "--color", "always"])
+            .env("COLUMNS", cols)
+            .output()
+            .unwrap();
+        let text = stdout(&o);
+        let w: usize = cols.parse().unwrap();
+        for line in text.lines() {
+            let visible: String = {
+                let mut v = String::new();
+                let mut esc = false;
+                for c in line.chars() {
+                    match (esc, c) {
+                        (false, '\x1b') => esc = true,
+                        (true, 'm') => esc = false,
+                        (true, _) => {}
+                        (false, c) => v.push(c),
+                    }
+                }
+                v
+            };
+            assert!(visible.chars().count() <= w, "COLUMNS={cols}: {visible:?}");
+        }
+        assert!(text.contains('\x1b'), "--color always colours");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args(["scan", "--demo", "--color", "auto"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains('\x1b'), "not a terminal: no colour");
+    // `--output -` is standard output; the queue puts no low finding above a high one.
+    let o = rolecall(&["scan", "--demo", "--format", "csv", "--output", "-"]);
+    let text = stdout(&o);
+    assert!(text.starts_with("rank,"));
+    let sev: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    let rank = |s: &str| {
+        ["critical", "high", "medium", "low", "info"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    assert!(sev.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{sev:?}");
+}
+
+#[test]
+fn the_configuration_is_found_in_a_parent_directory() {
+    let base = std::env::temp_dir().join(format!("rolecall-cfgdisc-{}", std::process::id()));
+    let deep = base.join("infra/stacks");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir_all(base.join(".git")).unwrap();
+    std::fs::write(
+        base.join("rolecall.toml"),
+        "[rules]\ndisabled = [\"LR3O6\"]\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args(["scan", "--demo"])
+        .current_dir(&deep)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the parent's rolecall.toml is read"
+    );
+    assert!(stderr(&o).contains("LR3O6"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&base);
+}

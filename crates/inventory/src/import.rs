@@ -222,6 +222,8 @@ fn authorization_details(
     top: &BTreeMap<&str, &RawValue>,
 ) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
+    // An IAM export holds no Organization policies: SCPs and RCPs are unknown, not absent.
+    inv.lacks = vec![data_kind::SCPS.to_string()];
     for (i, raw) in f
         .list(top.get("RoleDetailList"), "RoleDetailList")?
         .into_iter()
