@@ -373,10 +373,10 @@ pub fn render_text(r: &LintReport, verbose: bool) -> String {
         if d.level == Level::Note && !verbose {
             continue;
         }
-        let level = if d.level == Level::Error {
-            "error"
-        } else {
-            "note"
+        let level = match d.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
         };
         out.push_str(&format!(
             "{}:{}:{}: {level}: {}\n",

@@ -105,6 +105,8 @@ pub struct Diagnostic {
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
+    /// Read, but worth knowing (a duplicate key): shown, never fails the run.
+    Warning,
     Note,
 }
 
@@ -201,8 +203,20 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         if !looks_like_template(&text) {
             continue;
         }
-        let node = match yaml::parse(&text) {
-            Ok(n) => n,
+        let node = match yaml::parse_with_warnings(&text) {
+            Ok((n, warnings)) => {
+                for (line, col, message) in warnings {
+                    b.warning(
+                        Loc {
+                            file: name.clone(),
+                            line,
+                            col,
+                        },
+                        message,
+                    );
+                }
+                n
+            }
             Err(e) => {
                 b.error(
                     Loc {
@@ -232,8 +246,31 @@ pub fn load(paths: &[PathBuf]) -> Lint {
             cfn_docs.push(cfn::Template::new(name, node, format));
         } else if node.get("planned_values").is_some() || node.get("terraform_version").is_some() {
             terraform::load_plan(&name, &node, &mut b);
-        } else if node.get("provider").is_some() && node.get("service").is_some() {
-            cfn_docs.push(serverless::template(name, &node));
+        } else if let (Some(provider), true) = (node.get("provider"), node.get("service").is_some())
+        {
+            // Only `provider: aws` (or `provider.name: aws`) deploys to AWS; the Framework also
+            // serves Azure, Google, OpenWhisk and others.
+            let pname = match &provider.kind {
+                yaml::Kind::Scalar(s, _) => s.clone(),
+                _ => provider
+                    .get("name")
+                    .map(|n| match &n.kind {
+                        yaml::Kind::Scalar(s, _) => s.clone(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default(),
+            };
+            if pname.eq_ignore_ascii_case("aws") {
+                cfn_docs.push(serverless::template(name, &node));
+            } else {
+                b.note(
+                    loc0(&name),
+                    format!(
+                        "Serverless Framework file for provider {:?}: not an AWS template, not linted",
+                        pname
+                    ),
+                );
+            }
         }
     }
     cfn::load_all(&mut cfn_docs, &mut b);
@@ -368,6 +405,14 @@ impl Builder {
         self.diagnostics.push(Diagnostic {
             loc,
             level: Level::Error,
+            message,
+        });
+    }
+
+    pub fn warning(&mut self, loc: Loc, message: String) {
+        self.diagnostics.push(Diagnostic {
+            loc,
+            level: Level::Warning,
             message,
         });
     }

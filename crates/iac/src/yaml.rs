@@ -3,9 +3,8 @@
 //! (`{"Ref": ...}`, `{"Fn::Sub": ...}`) so the rest of the crate sees one shape. Unknown tags are
 //! kept as a one-key map too (`!Foo x` → `{"Fn::Foo": x}`): parsed, never rejected.
 
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, SpannedEventReceiver, Tag};
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A node with the 1-based line and column where it starts.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,8 +169,134 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Parses the first document of `text`.
+/// A warning: line, column, message.
+pub type Warning = (u32, u32, String);
+
+/// Parses the first document of `text`, as CloudFormation and cfn-lint (libyaml) read it: the
+/// YAML specification wants the lines of a multi-line flow collection or quoted scalar indented
+/// more than their parent, but libyaml accepts a closing `}` or `]` (or the last line of a quoted
+/// scalar) at the parent's own indentation, and real templates are written that way. Such lines
+/// are indented one column more and the document parsed again; lines keep their numbers.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
+    parse_with_warnings(text).map(|(n, _)| n)
+}
+
+/// [`parse`], with the warnings (duplicate keys): (line, col, message).
+pub fn parse_with_warnings(text: &str) -> Result<(Node, Vec<Warning>), YamlError> {
+    let first = match parse_strict(text) {
+        Ok(n) => return Ok(n),
+        Err(e) => e,
+    };
+    let mut fixed = text.to_string();
+    let mut err = first.clone();
+    for _ in 0..500 {
+        if !err.message.contains("invalid indentation") {
+            break;
+        }
+        match relax_indentation(&fixed, &err) {
+            Some(t) => fixed = t,
+            None => break,
+        }
+        match parse_strict(&fixed) {
+            Ok(n) => return Ok(n),
+            Err(e) => err = e,
+        }
+    }
+    Err(first)
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// One step of the libyaml leniency: the lines the error is about, indented one column more than
+/// the line their construct starts on. None when there is nothing to change.
+fn relax_indentation(text: &str, err: &YamlError) -> Option<String> {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let l = usize::try_from(err.line).ok()?.checked_sub(1)?;
+    let c = usize::try_from(err.col).ok()?.checked_sub(1)?;
+    let (start, end) = if err.message.contains("quoted scalar") {
+        // The error is at the scalar's opening quote: its lines run to the closing quote.
+        let line = lines.get(l)?;
+        let quote = line.get(c..)?.chars().next()?;
+        let mut end = l;
+        let mut rest: String = line.get(c + quote.len_utf8()..)?.to_string();
+        loop {
+            if closes(&rest, quote) {
+                break;
+            }
+            end += 1;
+            rest = lines.get(end)?.clone();
+        }
+        (l, end)
+    } else {
+        // The error is at the offending line: its construct opened at the innermost unclosed
+        // bracket before it.
+        (opener_line(&lines, l, c)?, l)
+    };
+    let parent = indentation(lines.get(start)?);
+    let mut changed = false;
+    for i in start + 1..=end {
+        let line = lines.get_mut(i)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let have = indentation(line);
+        if have <= parent {
+            line.insert_str(0, &" ".repeat(parent + 1 - have));
+            changed = true;
+        }
+    }
+    changed.then(|| lines.join("\n"))
+}
+
+/// Does this text close a scalar quoted with `quote` (`''` and `\"` are escapes)?
+fn closes(rest: &str, quote: char) -> bool {
+    let mut chars = rest.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if quote == '"' && ch == '\\' {
+            chars.next();
+            continue;
+        }
+        if ch == quote {
+            if quote == '\'' && chars.peek() == Some(&'\'') {
+                chars.next();
+                continue;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// The line of the innermost `[` or `{` still open at (line, col), outside quotes.
+fn opener_line(lines: &[String], line: usize, col: usize) -> Option<usize> {
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, text) in lines.iter().enumerate().take(line + 1) {
+        let mut quote: Option<char> = None;
+        let mut after_space = true;
+        for (j, ch) in text.chars().enumerate() {
+            if i == line && j >= col {
+                break;
+            }
+            let was_space = std::mem::replace(&mut after_space, ch == ' ');
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(ch),
+                (None, '#') if was_space => break,
+                (None, '[' | '{') => stack.push(i),
+                (None, ']' | '}') => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    stack.last().copied()
+}
+
+fn parse_strict(text: &str) -> Result<(Node, Vec<Warning>), YamlError> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut b, false).map_err(|e| YamlError {
@@ -182,11 +307,14 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     if let Some((line, col, message)) = b.error {
         return Err(YamlError { line, col, message });
     }
-    b.done.ok_or(YamlError {
-        line: 1,
-        col: 1,
-        message: "empty document".into(),
-    })
+    let warnings = std::mem::take(&mut b.warnings);
+    b.done
+        .ok_or(YamlError {
+            line: 1,
+            col: 1,
+            message: "empty document".into(),
+        })
+        .map(|n| (n, warnings))
 }
 
 enum Open {
@@ -209,6 +337,8 @@ struct Builder {
     expanded: usize,
     /// The first budget exceeded: (line, col, message).
     error: Option<(u32, u32, String)>,
+    /// What CloudFormation accepts but a reader should hear about: (line, col, message).
+    warnings: Vec<Warning>,
 }
 
 /// Nodes in a tree (iteratively: the tree may be deep).
@@ -310,6 +440,20 @@ impl Builder {
                                     }
                                 }
                             }
+                        } else if let Some(i) = m.iter().position(|(x, _)| *x == k) {
+                            // CloudFormation keeps the last of duplicate keys; say so.
+                            if let Some(slot) = m.get_mut(i) {
+                                let first = slot.1.key_pos();
+                                self.warnings.push((
+                                    kl,
+                                    kc,
+                                    format!(
+                                        "duplicate key {k:?} (also at line {}): the last one is used, as CloudFormation does",
+                                        first.0
+                                    ),
+                                ));
+                                slot.1 = node;
+                            }
                         } else {
                             m.push((k, node));
                         }
@@ -320,9 +464,9 @@ impl Builder {
     }
 }
 
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        let (line, col) = pos(mark);
+impl<'input> SpannedEventReceiver<'input> for Builder {
+    fn on_event(&mut self, ev: Event<'input>, span: Span) {
+        let (line, col) = pos(span.start);
         if self.error.is_some() {
             return;
         }
@@ -338,8 +482,12 @@ impl MarkedEventReceiver for Builder {
         }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag.map(std::borrow::Cow::into_owned);
                 let node = Node::new(
-                    Kind::Scalar(text, style == TScalarStyle::Plain && tag.is_none()),
+                    Kind::Scalar(
+                        text.into_owned(),
+                        style == ScalarStyle::Plain && tag.is_none(),
+                    ),
                     line,
                     col,
                 );
@@ -348,12 +496,12 @@ impl MarkedEventReceiver for Builder {
             }
             Event::SequenceStart(anchor, tag) => self.stack.push(Open::Seq(
                 Node::new(Kind::Seq(Vec::new()), line, col),
-                tag,
+                tag.map(std::borrow::Cow::into_owned),
                 anchor,
             )),
             Event::MappingStart(anchor, tag) => self.stack.push(Open::Map(
                 Node::new(Kind::Map(Vec::new()), line, col),
-                tag,
+                tag.map(std::borrow::Cow::into_owned),
                 anchor,
                 None,
             )),
@@ -436,6 +584,28 @@ mod tests {
             n.to_json(),
             serde_json::json!({"a": "012345678901", "b": 123, "c": "2012-10-17"})
         );
+    }
+
+    #[test]
+    fn libyaml_leniency_and_duplicate_keys() {
+        // A flow mapping closed at its parent's indentation (lambda-iot-sam in serverless-patterns).
+        let n = parse("P:\n  Doc: {\n    \"A\": 1\n  }\n  Next: 2\n").unwrap();
+        assert_eq!(
+            n.get("P").unwrap().get("Next").unwrap().line,
+            5,
+            "line numbers kept"
+        );
+        // A quoted scalar whose last line sits at the key's indentation.
+        let n = parse("- Name: x\n  Doc: !Sub '{\n      \"V\": 1\n  }'\n- Name: y\n").unwrap();
+        assert!(matches!(&n.kind, Kind::Seq(v) if v.len() == 2));
+        // A flow sequence holding a single-pair mapping and a trailing comma (Fn::Sub's map).
+        assert!(parse("F: !Sub [\n    \"x-${ID}\",\n    ID: !Ref Y,\n  ]\n").is_ok());
+        // Invalid for libyaml too: still an error.
+        assert!(parse("A: 'x' (y)\n").is_err());
+        let (n, w) = parse_with_warnings("A: 1\nB: 2\nA: 3\n").unwrap();
+        assert_eq!(n.get("A").unwrap().to_json(), serde_json::json!(3));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].2.contains("line 1") && w[0].0 == 3, "{w:?}");
     }
 
     #[test]
