@@ -58,6 +58,9 @@ pub struct LintArgs {
     /// Evaluate as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Skip (with a warning) any template larger than this many mebibytes.
+    #[arg(long, value_name = "MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_file_mb: u64,
 }
 
 /// One finding with where it is.
@@ -242,7 +245,7 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
         config.golden =
             Golden::load_dir(dir, catalog()).map_err(|e| anyhow::anyhow!("--golden: {e}"))?;
     }
-    let mut lint = rolecall_iac::load(&a.paths);
+    let mut lint = rolecall_iac::load_limited(&a.paths, a.max_file_mb.saturating_mul(1024 * 1024));
     // A suppression naming a rule that does not exist suppresses nothing, and says so.
     for s in &lint.suppressions {
         if rolecall_checks::find_rule(&s.code).is_none() {
@@ -356,6 +359,8 @@ fn summary_line(r: &LintReport) -> String {
         },
         if r.summary.errors > 0 {
             format!(", {} input error(s)", r.summary.errors)
+        } else if r.summary.roles == 0 && r.summary.functions == 0 {
+            " (note: no IAM roles or Lambda functions are declared, so nothing was checked)".into()
         } else {
             String::new()
         }

@@ -170,10 +170,8 @@ pub(crate) fn load_all(docs: &mut [Template], b: &mut Builder) {
     // 2. Exports.
     let mut exports: HashMap<String, Value> = HashMap::new();
     for t in docs.iter() {
-        let ev = Ev {
-            t,
-            exports: &HashMap::new(),
-        };
+        let none = HashMap::new();
+        let ev = Ev::new(t, &none);
         for (_, out) in t.root.get("Outputs").map(Node::entries).unwrap_or(&[]) {
             let (Some(name), Some(value)) = (
                 out.get("Export").and_then(|e| e.get("Name")),
@@ -195,6 +193,42 @@ pub(crate) fn load_all(docs: &mut [Template], b: &mut Builder) {
 struct Ev<'a> {
     t: &'a Template,
     exports: &'a HashMap<String, Value>,
+    /// `Fn::FindInMap` lookups in progress: a mapping value that looks itself up again is an
+    /// error, not a stack overflow; nesting and the number of lookups are bounded too.
+    map_stack: std::cell::RefCell<Vec<String>>,
+    map_lookups: std::cell::Cell<usize>,
+    /// Mapping entries found to refer to themselves: (mapping path, where).
+    cycles: std::cell::RefCell<Vec<(String, Loc)>>,
+}
+
+/// Nested `Fn::FindInMap` lookups allowed (CloudFormation allows none inside Mappings).
+const MAX_MAP_DEPTH: usize = 4;
+/// `Fn::FindInMap` lookups per template (a fan-out of lists of lookups stays bounded).
+const MAX_MAP_LOOKUPS: usize = 100_000;
+
+impl<'a> Ev<'a> {
+    fn new(t: &'a Template, exports: &'a HashMap<String, Value>) -> Ev<'a> {
+        Ev {
+            t,
+            exports,
+            map_stack: std::cell::RefCell::new(Vec::new()),
+            map_lookups: std::cell::Cell::new(0),
+            cycles: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Reports each self-referring mapping once.
+    fn flush(&self, b: &mut Builder) {
+        let mut cycles = self.cycles.take();
+        cycles.sort_by(|a, b| a.0.cmp(&b.0));
+        cycles.dedup_by(|a, b| a.0 == b.0);
+        for (path, loc) in cycles {
+            b.error(
+                loc,
+                format!("Fn::FindInMap {path} refers to itself or nests lookups beyond the budget (CloudFormation allows only literal values in Mappings): not evaluated"),
+            );
+        }
+    }
 }
 
 /// A value as text inside `Fn::Sub` or `Fn::Join`.
@@ -397,9 +431,25 @@ impl Ev<'_> {
                         .and_then(|x| x.get(b)),
                     _ => None,
                 };
-                found
-                    .map(|n| self.eval(n))
-                    .unwrap_or_else(|| sym(&format!("FindInMap {}", keys.join("."))))
+                let path = keys.join(".");
+                match found {
+                    Some(n)
+                        if self.map_stack.borrow().contains(&path)
+                            || self.map_stack.borrow().len() >= MAX_MAP_DEPTH
+                            || self.map_lookups.get() >= MAX_MAP_LOOKUPS =>
+                    {
+                        self.cycles.borrow_mut().push((path.clone(), self.t.loc(n)));
+                        sym(&format!("FindInMap {path}"))
+                    }
+                    Some(n) => {
+                        self.map_lookups.set(self.map_lookups.get() + 1);
+                        self.map_stack.borrow_mut().push(path);
+                        let v = self.eval(n);
+                        self.map_stack.borrow_mut().pop();
+                        v
+                    }
+                    None => sym(&format!("FindInMap {path}")),
+                }
             }
             "Fn::ImportValue" => {
                 let name = text_of(&self.eval(arg));
@@ -510,7 +560,7 @@ impl Ev<'_> {
 }
 
 fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
-    let ev = Ev { t, exports };
+    let ev = Ev::new(t, exports);
     let (mut n_roles, mut n_functions) = (0, 0);
     let resources = t.resources();
     // Spans for comment suppressions.
@@ -828,6 +878,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
             _ => {}
         }
     }
+    ev.flush(b);
     b.files.push(FileInfo {
         path: t.file.clone(),
         format: t.format,

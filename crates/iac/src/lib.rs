@@ -140,8 +140,17 @@ pub struct Lint {
     pub files: Vec<FileInfo>,
 }
 
+/// Templates larger than this are skipped with a warning unless [`load_limited`] says otherwise
+/// (CloudFormation itself takes at most 1 MB; Terraform plans of large stacks reach tens of MB).
+pub const DEFAULT_MAX_TEMPLATE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads every template under `paths` (files, or directories searched recursively).
 pub fn load(paths: &[PathBuf]) -> Lint {
+    load_limited(paths, DEFAULT_MAX_TEMPLATE_BYTES)
+}
+
+/// [`load`] with a bound on one template's size: larger files are skipped with a warning.
+pub fn load_limited(paths: &[PathBuf], max_bytes: u64) -> Lint {
     let mut files = Vec::new();
     let mut b = Builder::default();
     for p in paths {
@@ -167,10 +176,18 @@ pub fn load(paths: &[PathBuf]) -> Lint {
     for f in &files {
         let name = display(f);
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tf") {
-            let text = match rolecall_inventory::textfile::read_text(f) {
-                Ok(t) => t,
-                Err(e) => {
+        if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
+            let text = match read_template(f, max_bytes, &name, &mut b) {
+                None => continue,
+                Some(Ok(t)) if lower.ends_with(".tf.json") => match hcl::tf_json_to_hcl(&t) {
+                    Ok(h) => h,
+                    Err(m) => {
+                        b.error(loc0(&name), m);
+                        continue;
+                    }
+                },
+                Some(Ok(t)) => t,
+                Some(Err(e)) => {
                     b.error(
                         read_loc(&name, &e),
                         without_file(&e.to_string(), &f.to_string_lossy()),
@@ -190,9 +207,10 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         if !is_yaml && !is_json {
             continue;
         }
-        let text = match rolecall_inventory::textfile::read_text(f) {
-            Ok(t) => t,
-            Err(e) => {
+        let text = match read_template(f, max_bytes, &name, &mut b) {
+            None => continue,
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
                 b.error(
                     read_loc(&name, &e),
                     without_file(&e.to_string(), &f.to_string_lossy()),
@@ -274,9 +292,11 @@ pub fn load(paths: &[PathBuf]) -> Lint {
         }
     }
     cfn::load_all(&mut cfn_docs, &mut b);
-    for (_, module) in &tf_dirs {
-        hcl::load_module(module, &mut b);
-    }
+    let dirs: Vec<hcl::Dir> = tf_dirs
+        .into_iter()
+        .map(|(dir, files)| hcl::parse_dir(dir, &files, &mut b))
+        .collect();
+    hcl::load_dirs(dirs, &mut b);
     b.finish()
 }
 
@@ -317,13 +337,22 @@ const MAX_DEPTH: usize = 64;
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, b: &mut Builder) {
     let mut seen = std::collections::HashSet::new();
-    walk_in(dir, out, b, &mut seen, 0);
+    let root = match std::fs::canonicalize(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            b.error(loc0(&display(dir)), format!("cannot read directory: {e}"));
+            return;
+        }
+    };
+    walk_in(dir, &root, out, b, &mut seen, 0);
 }
 
-/// Walks a tree, following a symbolic link to a directory only the first time its target is
-/// reached (a link to `.` or to a parent is read once, not forever).
+/// Walks a tree given on the command line. A symbolic link is followed only when its target
+/// stays inside that tree (a link to `/etc` or to a home directory is not read), and a link
+/// to a directory already read (a loop through `.` or a parent) is reported once, not followed.
 fn walk_in(
     dir: &Path,
+    root: &Path,
     out: &mut Vec<PathBuf>,
     b: &mut Builder,
     seen: &mut std::collections::HashSet<PathBuf>,
@@ -339,7 +368,7 @@ fn walk_in(
     match std::fs::canonicalize(dir) {
         Ok(real) => {
             if !seen.insert(real) {
-                return; // reached again through a link
+                return;
             }
         }
         Err(e) => {
@@ -359,16 +388,70 @@ fn walk_in(
     for e in entries {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
+        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link {
+            let Ok(target) = std::fs::canonicalize(&p) else {
+                b.note(
+                    loc0(&display(&p)),
+                    "symbolic link to nothing (or a loop of links): not read".into(),
+                );
+                continue;
+            };
+            if !target.starts_with(root) {
+                b.warning(
+                    loc0(&display(&p)),
+                    format!(
+                        "symbolic link to {} outside {}: not followed",
+                        target.display(),
+                        display(root)
+                    ),
+                );
+                continue;
+            }
+            if target.is_dir() && (seen.contains(&target) || p.starts_with(&target)) {
+                b.note(
+                    loc0(&display(&p)),
+                    format!(
+                        "symbolic link loop: {} is already read, not followed again",
+                        target.display()
+                    ),
+                );
+                continue;
+            }
+        }
         // The link's target decides (is_dir follows links; a broken link is neither).
         if p.is_dir() {
             // Hidden directories (.git, .terraform with downloaded modules) and dependencies.
             if name.starts_with('.') || name == "node_modules" || name == "target" {
                 continue;
             }
-            walk_in(&p, out, b, seen, depth + 1);
+            walk_in(&p, root, out, b, seen, depth + 1);
         } else if p.is_file() {
             out.push(p);
         }
+    }
+}
+
+/// A template's text, or `None` (with a warning) when it is over the size bound.
+fn read_template(
+    f: &Path,
+    max_bytes: u64,
+    name: &str,
+    b: &mut Builder,
+) -> Option<Result<String, rolecall_inventory::textfile::TextFileError>> {
+    let bound = max_bytes.min(rolecall_inventory::textfile::max_file_bytes());
+    match rolecall_inventory::textfile::read_text_limited(f, bound) {
+        Err(rolecall_inventory::textfile::TextFileError::TooLarge { size, limit, .. }) => {
+            b.warning(
+                loc0(name),
+                format!(
+                    "{size} bytes is over the {} MiB bound for one template: skipped (raise it with --max-file-mb)",
+                    limit / (1024 * 1024)
+                ),
+            );
+            None
+        }
+        r => Some(r),
     }
 }
 
@@ -458,6 +541,73 @@ impl Builder {
         self.inv.functions.push(f);
     }
 
+    /// Actions a template leaves to deploy time (`{{var.actions}}`, an unread data source): an
+    /// Allow keeps its literal actions and the others are named in a note; a statement whose
+    /// `NotAction`, or a Deny whose actions, are unknown is not evaluated at all, and says so.
+    /// Never a false "does not parse".
+    fn unresolved_actions(&mut self, doc: &mut Doc, what: &str) {
+        let symbolic = |v: &serde_json::Value| v.as_str().is_some_and(|s| s.contains("{{"));
+        let locs = doc.statement_locs.clone();
+        let Some(stmts) = doc.value.get_mut("Statement") else {
+            return;
+        };
+        let single = !stmts.is_array();
+        if single {
+            *stmts = serde_json::Value::Array(vec![stmts.take()]);
+        }
+        let Some(list) = stmts.as_array_mut() else {
+            return;
+        };
+        let mut keep_locs = Vec::new();
+        let mut kept = Vec::new();
+        for (i, mut st) in std::mem::take(list).into_iter().enumerate() {
+            let loc = locs.get(i).cloned().unwrap_or_else(|| loc0("(template)"));
+            let deny = st.get("Effect").and_then(|e| e.as_str()) == Some("Deny");
+            let mut drop = false;
+            for key in ["Action", "NotAction"] {
+                let Some(v) = st.get_mut(key) else { continue };
+                let items: Vec<serde_json::Value> = match v.take() {
+                    serde_json::Value::Array(a) => a,
+                    other => vec![other],
+                };
+                let (unknown, known): (Vec<_>, Vec<_>) = items.into_iter().partition(symbolic);
+                if unknown.is_empty() {
+                    *v = serde_json::Value::Array(known);
+                    continue;
+                }
+                let names: Vec<String> = unknown
+                    .iter()
+                    .filter_map(|u| u.as_str().map(str::to_string))
+                    .collect();
+                if key == "NotAction" || deny || known.is_empty() {
+                    drop = true;
+                    self.note(
+                        loc.clone(),
+                        format!(
+                            "{what}: statement {i}'s {key} {} is known only at deploy time: the statement is not evaluated",
+                            names.join(", ")
+                        ),
+                    );
+                } else {
+                    self.note(
+                        loc.clone(),
+                        format!(
+                            "{what}: statement {i}'s {key} {} is known only at deploy time: only its other actions are evaluated",
+                            names.join(", ")
+                        ),
+                    );
+                }
+                *v = serde_json::Value::Array(known);
+            }
+            if !drop {
+                kept.push(st);
+                keep_locs.push(loc);
+            }
+        }
+        *list = kept;
+        doc.statement_locs = keep_locs;
+    }
+
     pub fn add_managed_policy(
         &mut self,
         arn: &str,
@@ -466,6 +616,8 @@ impl Builder {
         anchor: Anchor,
         stmt_owner: &str,
     ) {
+        let mut doc = doc;
+        self.unresolved_actions(&mut doc, name);
         self.record_statements(arn, arn, &doc, stmt_owner);
         self.loc.resources.insert(arn.to_string(), anchor);
         self.inv.managed_policies.push(ManagedPolicy {
@@ -487,6 +639,8 @@ impl Builder {
         anchor: Anchor,
         stmt_owner: &str,
     ) -> Option<String> {
+        let mut doc = doc;
+        self.unresolved_actions(&mut doc, base);
         let role = self.inv.roles.iter_mut().find(|r| r.arn == role_arn)?;
         let mut name = base.to_string();
         let mut n = 2;

@@ -39,8 +39,14 @@ fn scalar(s: &str, line: u32, col: u32) -> Node {
     Node::new(Kind::Scalar(s.into(), false), line, col)
 }
 
+/// `${self:...}` lookups per file: references that fan out (a value naming others many times
+/// over) stop resolving there and stay symbolic.
+const MAX_LOOKUPS: usize = 100_000;
+/// One resolved value's length in bytes, likewise.
+const MAX_RESOLVED: usize = 64 * 1024;
+
 /// `${self:custom.x}` → the literal at `custom.x`; other Serverless variables → `{{...}}`.
-fn resolve_vars(n: &mut Node, root: &Node, depth: u8) {
+fn resolve_vars(n: &mut Node, root: &Node, depth: u8, budget: &mut usize) {
     match &mut n.kind {
         Kind::Scalar(s, plain) => {
             if !s.contains("${") {
@@ -57,11 +63,12 @@ fn resolve_vars(n: &mut Node, root: &Node, depth: u8) {
                     let own = inner
                         .strip_prefix("self:")
                         .and_then(|path| lookup(root, path.split(',').next().unwrap_or("").trim()))
-                        .filter(|_| depth < 4);
+                        .filter(|_| depth < 4 && *budget > 0 && out.len() < MAX_RESOLVED);
                     match own {
                         Some(v) => {
+                            *budget -= 1;
                             let mut v = v.clone();
-                            resolve_vars(&mut v, root, depth + 1);
+                            resolve_vars(&mut v, root, depth + 1, budget);
                             out.push_str(v.str().unwrap_or(""));
                         }
                         None => {
@@ -81,8 +88,12 @@ fn resolve_vars(n: &mut Node, root: &Node, depth: u8) {
             *s = out;
             *plain = false;
         }
-        Kind::Seq(v) => v.iter_mut().for_each(|x| resolve_vars(x, root, depth)),
-        Kind::Map(m) => m.iter_mut().for_each(|(_, x)| resolve_vars(x, root, depth)),
+        Kind::Seq(v) => v
+            .iter_mut()
+            .for_each(|x| resolve_vars(x, root, depth, budget)),
+        Kind::Map(m) => m
+            .iter_mut()
+            .for_each(|(_, x)| resolve_vars(x, root, depth, budget)),
     }
 }
 
@@ -96,7 +107,8 @@ fn lookup<'a>(root: &'a Node, path: &str) -> Option<&'a Node> {
 
 pub(crate) fn template(file: String, raw: &Node) -> Template {
     let mut root = raw.clone();
-    resolve_vars(&mut root, raw, 0);
+    let mut budget = MAX_LOOKUPS;
+    resolve_vars(&mut root, raw, 0, &mut budget);
     let service = root
         .get("service")
         .and_then(|s| s.str().or_else(|| s.get("name").and_then(Node::str)))

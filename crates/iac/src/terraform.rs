@@ -82,11 +82,26 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
     let mut role_ids: HashMap<String, String> = HashMap::new(); // name or arn → arn
                                                                 // The name Terraform will create: the literal attribute, else `<module>-<resource name>`.
     let mut name_of = |r: &TfRes, attr: &str, kind: &str| -> String {
+        // `fn[0]`, `fn["a"]` (count and for_each instances) name `module-fn-0`, `module-fn-a`.
+        let generated: String = format!("{module}-{}", r.name)
+            .chars()
+            .map(|c| {
+                if c == '[' || c == ']' || c == '"' || c == '{' || c == '}' {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
         let name = r
             .str(attr)
             .filter(|n| is_literal(n))
             .map(str::to_string)
-            .unwrap_or_else(|| format!("{module}-{}", r.name));
+            .unwrap_or(generated);
         b.unique_name(kind, &name)
     };
     for r in &res {
@@ -145,9 +160,44 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         }
     }
     subst.retain(|(k, _)| k.starts_with("{{"));
+    // Instances (`fn[0]`, `fn[a]`): `fn[*].arn` is the list of them all, and an index that is
+    // only known at deploy time (`fn[{{count.index}}]`) stands for the first.
+    let mut lists: HashMap<String, Vec<String>> = HashMap::new();
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    for (k, v) in &exact {
+        let Some(inner) = k.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")) else {
+            continue;
+        };
+        let Some(open) = inner.rfind('[') else {
+            continue;
+        };
+        let Some(close) = inner
+            .get(open..)
+            .and_then(|t| t.find(']'))
+            .map(|c| open + c)
+        else {
+            continue;
+        };
+        let (Some(base), Some(attr)) = (inner.get(..open), inner.get(close + 1..)) else {
+            continue;
+        };
+        lists
+            .entry(format!("{{{{{base}[*]{attr}}}}}"))
+            .or_default()
+            .push(v.clone());
+        for unknown in ["{{count.index}}", "{{each.key}}"] {
+            aliases.push((format!("{{{{{base}[{unknown}]{attr}}}}}"), v.clone()));
+        }
+    }
+    for v in lists.values_mut() {
+        v.sort();
+    }
+    for (k, v) in aliases {
+        exact.entry(k).or_insert(v);
+    }
     // Resolve references in every value, substrings included (`"${aws_s3_bucket.b.arn}/*"` stays
     // symbolic, `"${aws_iam_role.r.arn}"` becomes the role's ARN).
-    let replace = |v: &mut Value| fix(v, &exact, &subst);
+    let replace = |v: &mut Value| fix(v, &exact, &subst, &lists);
     for r in &mut res {
         for v in r.values.values_mut() {
             replace(v);
@@ -421,10 +471,19 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
 }
 
 /// Replaces references this module defines: whole strings exactly, and inside longer strings.
-fn fix(v: &mut Value, exact: &HashMap<String, String>, subst: &[(String, String)]) {
+fn fix(
+    v: &mut Value,
+    exact: &HashMap<String, String>,
+    subst: &[(String, String)],
+    lists: &HashMap<String, Vec<String>>,
+) {
     match v {
         Value::String(s) => {
             if !s.contains("{{") {
+                return;
+            }
+            if let Some(l) = lists.get(s.as_str()) {
+                *v = Value::Array(l.iter().cloned().map(Value::String).collect());
                 return;
             }
             if let Some(x) = exact.get(s.as_str()) {
@@ -446,8 +505,20 @@ fn fix(v: &mut Value, exact: &HashMap<String, String>, subst: &[(String, String)
             }
             *s = out;
         }
-        Value::Array(a) => a.iter_mut().for_each(|x| fix(x, exact, subst)),
-        Value::Object(m) => m.values_mut().for_each(|x| fix(x, exact, subst)),
+        Value::Array(a) => {
+            // A splat inside a list (`[aws_iam_role.fn[*].arn]`) flattens into it.
+            let mut out = Vec::with_capacity(a.len());
+            for mut x in std::mem::take(a) {
+                let was_string = x.is_string();
+                fix(&mut x, exact, subst, lists);
+                match x {
+                    Value::Array(inner) if was_string => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            *a = out;
+        }
+        Value::Object(m) => m.values_mut().for_each(|x| fix(x, exact, subst, lists)),
         _ => {}
     }
 }
