@@ -613,6 +613,18 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
             },
         );
         n_roles += 1;
+        if let Some(list) = props.get("ManagedPolicyArns") {
+            for (v, at) in ev.list(list) {
+                b.attached_at(
+                    arn,
+                    &managed_arn(&text_of(&v)),
+                    Anchor {
+                        loc: t.loc(at),
+                        owner: owner.clone(),
+                    },
+                );
+            }
+        }
         for p in props.get("Policies").map(Node::items).unwrap_or(&[]) {
             let pname = p
                 .get("PolicyName")
@@ -740,6 +752,8 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     source_account: None,
                     url_auth_type: auth.then(|| serde_json::json!("NONE")),
                     invoked_via_url: via.then(|| serde_json::json!(true)),
+                    principal_org_id: None,
+                    event_source_token: None,
                 };
                 b.add_permission(&arn_of, p, url_anchor.clone());
             }
@@ -826,6 +840,7 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                 ))) {
                     if let Some(role_arn) = ev.role_by_name(&target, b) {
                         b.attach(&role_arn, arn);
+                        b.attached_at(&role_arn, arn, anchor.clone());
                     }
                 }
             }
@@ -856,6 +871,8 @@ fn build(t: &Template, exports: &HashMap<String, Value>, b: &mut Builder) {
                     source_account: value("SourceAccount"),
                     url_auth_type: value("FunctionUrlAuthType"),
                     invoked_via_url: value("InvokedViaFunctionUrl"),
+                    principal_org_id: value("PrincipalOrgID"),
+                    event_source_token: value("EventSourceToken"),
                 };
                 b.add_permission(&target, p, anchor.clone());
             }
@@ -903,7 +920,10 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
         Some(p) => vec![p],
         None => vec![],
     };
+    // (managed policy ARN, the Policies entry naming it)
+    let mut entries: Vec<(String, Loc)> = Vec::new();
     for p in policies {
+        let before = managed.len();
         match &p.kind {
             Kind::Scalar(s, _) => managed.push(managed_arn(s)),
             Kind::Map(m) => {
@@ -949,6 +969,9 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
             }
             Kind::Seq(_) => {}
         }
+        for m in managed.iter().skip(before) {
+            entries.push((m.clone(), t.loc(p)));
+        }
     }
     let role = Role {
         arn: arn.clone(),
@@ -964,6 +987,16 @@ fn sam_role(t: &Template, ev: &Ev<'_>, id: &str, props: &Node, anchor: &Anchor, 
         ..Default::default()
     };
     b.add_role(role, anchor.clone());
+    for (policy, loc) in entries {
+        b.attached_at(
+            arn,
+            &policy,
+            Anchor {
+                loc,
+                owner: anchor.owner.clone(),
+            },
+        );
+    }
     for (i, (doc, at, sam)) in inline.into_iter().enumerate() {
         let added = b.add_inline(
             arn,

@@ -203,8 +203,10 @@ pub(crate) fn load_dirs(dirs: Vec<Dir>, b: &mut Builder) {
                 format!("expressions (locals, variables, for) in this module expand beyond the budget of {MAX_STEPS} evaluation steps: values past it are left unresolved"),
             );
         }
-        let module = root
-            .path
+        let module = std::fs::canonicalize(&root.path)
+            .ok()
+            .as_deref()
+            .unwrap_or(&root.path)
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "main".into());
@@ -331,20 +333,12 @@ fn eval_module(
             let Some(label) = block.labels.first().map(|l| l.as_str().to_string()) else {
                 continue;
             };
-            let ev = Eval::new(&scope);
-            let mut inputs = Map::new();
-            let mut source = String::new();
-            for attr in block.body.attributes() {
-                let k = attr.key.as_str();
-                let v = ev.expr(&attr.value);
-                match k {
-                    "source" => source = text_of(&v),
-                    "version" | "count" | "for_each" | "providers" | "depends_on" => {}
-                    _ => {
-                        inputs.insert(k.to_string(), v);
-                    }
-                }
-            }
+            let source = block
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == "source")
+                .map(|a| text_of(&Eval::new(&scope).expr(&a.value)))
+                .unwrap_or_default();
             // modules.json keys: `a` for a root module's call, `a.b` for a call inside it.
             let key = format!("{}{label}", prefix.replace("module.", ""));
             let child_dir = if is_local(&source) {
@@ -355,9 +349,40 @@ fn eval_module(
             let loc = src.span_loc(block.span());
             match child_dir {
                 Some(child) if depth < MAX_DEPTH => {
-                    let child_prefix = format!("{prefix}module.{label}.");
-                    let outs = eval_module(tree, &child, &child_prefix, inputs, depth + 1, res, b);
-                    scope.outputs.borrow_mut().insert(label, outs);
+                    // A module with count or for_each is one call per instance.
+                    let mut first = None;
+                    for (ikey, bind) in instances(&scope, &block.body, &src, block.span(), b) {
+                        let ev = Eval {
+                            scope: &scope,
+                            bind,
+                            depth: 0,
+                        };
+                        let mut inputs = Map::new();
+                        for attr in block.body.attributes() {
+                            let k = attr.key.as_str();
+                            if !matches!(
+                                k,
+                                "source"
+                                    | "version"
+                                    | "count"
+                                    | "for_each"
+                                    | "providers"
+                                    | "depends_on"
+                            ) {
+                                inputs.insert(k.to_string(), ev.expr(&attr.value));
+                            }
+                        }
+                        let child_prefix = match &ikey {
+                            Some(k) => format!("{prefix}module.{label}[{k}]."),
+                            None => format!("{prefix}module.{label}."),
+                        };
+                        let outs =
+                            eval_module(tree, &child, &child_prefix, inputs, depth + 1, res, b);
+                        first.get_or_insert(outs);
+                    }
+                    if let Some(outs) = first {
+                        scope.outputs.borrow_mut().insert(label, outs);
+                    }
                 }
                 Some(_) => b.note(
                     loc,
@@ -577,6 +602,50 @@ fn is_sym(v: &Value) -> bool {
     v.as_str().is_some_and(|s| s.contains("{{"))
 }
 
+/// What an expression that fails in Terraform (a missing attribute of a known object, an index
+/// past a list's end, an attribute of null) evaluates to here: what `try` falls back from and
+/// `can` reports false. Unknown values (`{{var.x}}`) are not failures.
+const FAILED: &str = "{{!failed}}";
+
+fn is_unresolved(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| s.contains(FAILED))
+}
+
+/// `replace`'s pattern: empty, or a `/regular expression/` this evaluator does not run.
+fn is_regex_or_empty(from: &str) -> bool {
+    from.is_empty() || (from.len() > 1 && from.starts_with('/') && from.ends_with('/'))
+}
+
+/// Terraform's `format`: `%s`, `%v`, `%d`, `%q` and `%%` (width and precision ignored).
+fn format_verbs(spec: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = spec.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        // Skip flags, width and precision.
+        while chars
+            .peek()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '#' | ' '))
+        {
+            chars.next();
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('q') => out.push_str(&format!(
+                "{:?}",
+                text_of(args.next().unwrap_or(&Value::Null))
+            )),
+            Some(_) => out.push_str(&text_of(args.next().unwrap_or(&Value::Null))),
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
 fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -722,16 +791,31 @@ impl<'a> Eval<'a> {
             return Some(v);
         };
         match (&**op, v) {
-            (TraversalOperator::GetAttr(k), Value::Object(m)) => {
-                self.apply(m.get(k.as_str()).cloned()?, rest)
+            // A known object without the attribute, a null, a list index past the end: errors
+            // in Terraform, which `try` falls back from.
+            (TraversalOperator::GetAttr(k), Value::Object(m)) => match m.get(k.as_str()) {
+                Some(x) => self.apply(x.clone(), rest),
+                None => Some(Value::String(FAILED.into())),
+            },
+            (TraversalOperator::GetAttr(_) | TraversalOperator::Index(_), Value::Null) => {
+                Some(Value::String(FAILED.into()))
             }
             (TraversalOperator::Index(i), v) => {
                 let key = self.expr(i);
+                if is_sym(&key) {
+                    return None;
+                }
                 let next = match (&v, &key) {
-                    (Value::Array(a), k) => a.get(usize::try_from(k.as_u64()?).ok()?).cloned(),
-                    (Value::Object(m), k) => m.get(&text_of(k)).cloned(),
-                    _ => None,
-                }?;
+                    (Value::Array(a), k) => match a.get(usize::try_from(k.as_u64()?).ok()?) {
+                        Some(x) => x.clone(),
+                        None => return Some(Value::String(FAILED.into())),
+                    },
+                    (Value::Object(m), k) => match m.get(&text_of(k)) {
+                        Some(x) => x.clone(),
+                        None => return Some(Value::String(FAILED.into())),
+                    },
+                    _ => return None,
+                };
                 self.apply(next, rest)
             }
             (TraversalOperator::LegacyIndex(i), Value::Array(a)) => {
@@ -1073,8 +1157,113 @@ impl<'a> Eval<'a> {
                 }
                 Value::Object(m)
             }
-            "tolist" | "toset" | "distinct" | "compact" | "tostring" | "tomap" | "sensitive"
-            | "nonsensitive" | "trimspace" | "try" | "coalesce" => first,
+            "tolist" | "toset" | "tomap" | "sensitive" | "nonsensitive" => first,
+            "trimspace" => match &first {
+                Value::String(s) => Value::String(s.trim().to_string()),
+                other => other.clone(),
+            },
+            // Scalars convert; a list or object is an error (what `can(tostring(x))` tests).
+            "tostring" => match &first {
+                Value::String(_) => first,
+                Value::Number(n) => Value::String(n.to_string()),
+                Value::Bool(b) => Value::String(b.to_string()),
+                Value::Null => Value::Null,
+                Value::Array(_) | Value::Object(_) => Value::String(FAILED.into()),
+            },
+            "tonumber" => match &first {
+                Value::Number(_) => first,
+                Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim())
+                    .map(Value::Number)
+                    .unwrap_or_else(|_| sym("tonumber()")),
+                _ => sym("tonumber()"),
+            },
+            "tobool" => match &first {
+                Value::Bool(_) => first,
+                Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
+                _ => sym("tobool()"),
+            },
+            // What could not be evaluated here is what `try` skips and `can` reports.
+            "try" => args
+                .iter()
+                .find(|a| !is_unresolved(a))
+                .or(args.last())
+                .cloned()
+                .unwrap_or(Value::Null),
+            "can" => {
+                if is_unresolved(&first) {
+                    Value::Bool(false)
+                } else if is_sym(&first) {
+                    sym("can()")
+                } else {
+                    Value::Bool(true)
+                }
+            }
+            "coalesce" => args
+                .iter()
+                .find(|a| !a.is_null() && a.as_str() != Some(""))
+                .cloned()
+                .unwrap_or(Value::Null),
+            "compact" => match first {
+                Value::Array(a) => Value::Array(
+                    a.into_iter()
+                        .filter(|x| !x.is_null() && x.as_str() != Some(""))
+                        .collect(),
+                ),
+                other => other,
+            },
+            "distinct" => match first {
+                Value::Array(a) => {
+                    let mut out: Vec<Value> = Vec::with_capacity(a.len());
+                    let mut seen = std::collections::HashSet::new();
+                    for x in a {
+                        if seen.insert(x.to_string()) {
+                            out.push(x);
+                        }
+                    }
+                    Value::Array(out)
+                }
+                other => other,
+            },
+            "slice" => match (
+                &first,
+                args.get(1).and_then(Value::as_u64),
+                args.get(2).and_then(Value::as_u64),
+            ) {
+                (Value::Array(a), Some(from), Some(to)) if from <= to => Value::Array(
+                    a.iter()
+                        .skip(usize::try_from(from).unwrap_or(usize::MAX))
+                        .take(usize::try_from(to - from).unwrap_or(0))
+                        .cloned()
+                        .collect(),
+                ),
+                _ => sym("slice()"),
+            },
+            "contains" => match (&first, args.get(1)) {
+                (Value::Array(a), Some(v)) if !is_sym(v) => Value::Bool(a.contains(v)),
+                _ => sym("contains()"),
+            },
+            "one" => match &first {
+                Value::Array(a) if a.len() <= 1 => a.first().cloned().unwrap_or(Value::Null),
+                _ => sym("one()"),
+            },
+            "replace" => match (&first, args.get(1), args.get(2)) {
+                (Value::String(s), Some(Value::String(from)), Some(to))
+                    if !is_regex_or_empty(from) && !s.contains("{{") =>
+                {
+                    Value::String(s.replace(from.as_str(), &text_of(to)))
+                }
+                _ => sym("replace()"),
+            },
+            "startswith" | "endswith" => match (&first, args.get(1)) {
+                (Value::String(s), Some(Value::String(x))) if !s.contains("{{") => {
+                    Value::Bool(if name == "startswith" {
+                        s.starts_with(x.as_str())
+                    } else {
+                        s.ends_with(x.as_str())
+                    })
+                }
+                _ => sym(&format!("{name}()")),
+            },
             "length" => match &first {
                 Value::Array(a) => Value::from(a.len()),
                 Value::Object(m) => Value::from(m.len()),
@@ -1113,13 +1302,7 @@ impl<'a> Eval<'a> {
                 ),
                 _ => sym("join()"),
             },
-            "format" => {
-                let mut out = text_of(&first);
-                for a in args.iter().skip(1) {
-                    out = out.replacen("%s", &text_of(a), 1);
-                }
-                Value::String(out)
-            }
+            "format" => Value::String(format_verbs(&text_of(&first), args.get(1..).unwrap_or(&[]))),
             "lower" => Value::String(text_of(&first).to_lowercase()),
             "upper" => Value::String(text_of(&first).to_uppercase()),
             _ => sym(&format!("{name}()")),

@@ -531,7 +531,57 @@ impl Builder {
         format!("arn:aws:iam::{ACCOUNT}:policy/{name}")
     }
 
-    pub fn add_role(&mut self, role: Role, anchor: Anchor) {
+    pub fn add_role(&mut self, mut role: Role, anchor: Anchor) {
+        // A trust statement whose principal type or condition is left to deploy time is not
+        // evaluated (and says so), rather than reported as a policy that does not parse.
+        let mut trust = role.trust_policy.to_value();
+        if let Some(text) = trust.as_object_mut().and_then(|m| m.remove("_unresolved")) {
+            self.note(
+                anchor.loc.clone(),
+                format!(
+                    "{}: the trust policy is known only at deploy time ({}): not evaluated",
+                    role.name,
+                    text.as_str()
+                        .unwrap_or("")
+                        .chars()
+                        .take(120)
+                        .collect::<String>()
+                ),
+            );
+            role.trust_policy = Document::from_value(&trust);
+        }
+        if let Some(serde_json::Value::Array(list)) = trust.get_mut("Statement") {
+            let before = list.len();
+            list.retain(|st| {
+                let principal_keys_symbolic = ["Principal", "NotPrincipal"].iter().any(|k| {
+                    st.get(*k)
+                        .and_then(serde_json::Value::as_object)
+                        .is_some_and(|m| m.keys().any(|x| x.contains("{{")))
+                });
+                let condition_symbolic = st
+                    .get("Condition")
+                    .and_then(serde_json::Value::as_object)
+                    .is_some_and(|m| {
+                        m.iter().any(|(op, v)| {
+                            op.contains("{{")
+                                || v.as_object()
+                                    .is_some_and(|kv| kv.keys().any(|k| k.contains("{{")))
+                        })
+                    });
+                !(principal_keys_symbolic || condition_symbolic)
+            });
+            if list.len() != before {
+                self.note(
+                    anchor.loc.clone(),
+                    format!(
+                        "{}: {} trust statement(s) name principal types or condition keys known only at deploy time: not evaluated",
+                        role.name,
+                        before - list.len()
+                    ),
+                );
+                role.trust_policy = Document::from_value(&trust);
+            }
+        }
         self.loc.resources.insert(role.arn.clone(), anchor);
         self.inv.roles.push(role);
     }
@@ -547,6 +597,22 @@ impl Builder {
     /// Never a false "does not parse".
     fn unresolved_actions(&mut self, doc: &mut Doc, what: &str) {
         let symbolic = |v: &serde_json::Value| v.as_str().is_some_and(|s| s.contains("{{"));
+        if let Some(serde_json::Value::Object(m)) = Some(&mut doc.value) {
+            if let Some(text) = m.remove("_unresolved") {
+                let loc = doc
+                    .statement_locs
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| loc0("(template)"));
+                self.note(
+                    loc,
+                    format!(
+                        "{what}: the policy document is known only at deploy time ({}): not evaluated",
+                        text.as_str().unwrap_or("").chars().take(120).collect::<String>()
+                    ),
+                );
+            }
+        }
         let locs = doc.statement_locs.clone();
         let Some(stmts) = doc.value.get_mut("Statement") else {
             return;
@@ -678,6 +744,16 @@ impl Builder {
     /// Adds a `lambda:AddPermission` grant (AWS::Lambda::Permission, aws_lambda_permission) to
     /// the resource policy of the function `target` names, recording where it was written.
     pub fn add_permission(&mut self, target: &str, p: Permission, anchor: Anchor) {
+        if p.action.contains("{{") || p.principal.contains("{{") {
+            self.note(
+                anchor.loc.clone(),
+                format!(
+                    "permission {}: its action or principal is known only at deploy time: not evaluated",
+                    p.sid
+                ),
+            );
+            return;
+        }
         let Some(f) = self.function_mut(target) else {
             return;
         };
@@ -700,6 +776,12 @@ impl Builder {
         }
         if let Some(v) = p.url_auth_type {
             equals.insert("lambda:FunctionUrlAuthType".into(), v);
+        }
+        if let Some(v) = p.principal_org_id {
+            equals.insert("aws:PrincipalOrgID".into(), v);
+        }
+        if let Some(v) = p.event_source_token {
+            equals.insert("lambda:EventSourceToken".into(), v);
         }
         if !equals.is_empty() {
             cond.insert("StringEquals".into(), serde_json::Value::Object(equals));
@@ -727,6 +809,16 @@ impl Builder {
         f.resource_policy = Some(Document::from_value(&doc));
         let key = (f.arn.clone(), format!("{} resource policy", f.name), p.sid);
         self.loc.statements.insert(key, anchor);
+    }
+
+    /// Where `policy_arn` is attached to `role_arn` (a SAM `Policies` entry, a
+    /// `ManagedPolicyArns` item, an attachment resource): findings about an AWS managed policy,
+    /// whose statements are in no file, point there.
+    pub fn attached_at(&mut self, role_arn: &str, policy_arn: &str, anchor: Anchor) {
+        self.loc
+            .policies
+            .entry((role_arn.to_string(), policy_arn.to_string()))
+            .or_insert(anchor);
     }
 
     pub fn attach(&mut self, role_arn: &str, policy_arn: &str) -> bool {
@@ -843,6 +935,10 @@ pub(crate) struct Permission {
     pub url_auth_type: Option<serde_json::Value>,
     /// `InvokedViaFunctionUrl`: the grant holds only for calls through the function URL.
     pub invoked_via_url: Option<serde_json::Value>,
+    /// `PrincipalOrgID`: only principals of this Organization.
+    pub principal_org_id: Option<serde_json::Value>,
+    /// `EventSourceToken` (Alexa skills).
+    pub event_source_token: Option<serde_json::Value>,
 }
 
 /// A policy document evaluated from a template, with where each statement was written.

@@ -83,7 +83,16 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                                                                 // The name Terraform will create: the literal attribute, else `<module>-<resource name>`.
     let mut name_of = |r: &TfRes, attr: &str, kind: &str| -> String {
         // `fn[0]`, `fn["a"]` (count and for_each instances) name `module-fn-0`, `module-fn-a`.
-        let generated: String = format!("{module}-{}", r.name)
+        // Child modules' resources carry their module names: `module.api.aws_iam_role.this`
+        // in a root directory `app` is `app-api-this`.
+        let within: String = r
+            .address
+            .split("module.")
+            .skip(1)
+            .filter_map(|m| m.split("].").next().and_then(|m| m.split('.').next()))
+            .map(|m| format!("{m}-"))
+            .collect();
+        let generated: String = format!("{module}-{within}{}", r.name)
             .chars()
             .map(|c| {
                 if c == '[' || c == ']' || c == '"' || c == '{' || c == '}' {
@@ -228,8 +237,13 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
         }
         let value: Value = match v {
             Value::Object(_) => v.clone(),
-            _ => serde_json::from_str(&s)
-                .unwrap_or_else(|_| json!({"Statement": [], "_unresolved": s})),
+            // Text left to deploy time (a file not in the tree, an unknown variable) is a note;
+            // literal text that is not JSON is LR902's.
+            _ => match serde_json::from_str(&s) {
+                Ok(v) => v,
+                Err(_) if s.contains("{{") => json!({"Statement": [], "_unresolved": s}),
+                Err(_) => Value::String(s.clone()),
+            },
         };
         let n = match value.get("Statement") {
             Some(Value::Array(a)) => a.len(),
@@ -362,6 +376,11 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                     match role_of(&target) {
                         Some(role_arn) => {
                             b.attach(&role_arn, &policy);
+                            let at = Anchor {
+                                loc: r.attr_loc("policy_arn"),
+                                owner: r.anchor().owner,
+                            };
+                            b.attached_at(&role_arn, &policy, at);
                         }
                         None => b.note(
                             r.attr_loc("role"),
@@ -429,6 +448,8 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
                     source_account: value("source_account"),
                     url_auth_type: value("function_url_auth_type"),
                     invoked_via_url: value("invoked_via_function_url"),
+                    principal_org_id: value("principal_org_id"),
+                    event_source_token: value("event_source_token"),
                 };
                 b.add_permission(&target, p, r.anchor());
             }

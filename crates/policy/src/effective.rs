@@ -296,6 +296,9 @@ pub struct EffectivePermissions {
     /// Union of every grant's actions.
     #[serde(skip)]
     pub allowed: ActionSet,
+    /// The catalogue's IAM actions: administrator access includes IAM itself.
+    #[serde(skip)]
+    pub iam: std::ops::Range<u32>,
 }
 
 impl EffectivePermissions {
@@ -318,13 +321,17 @@ impl EffectivePermissions {
     }
 
     /// A grant that is administrator access in all but name: unconditional, on every resource,
-    /// covering at least 99% of the catalogue (SCP denies of a few actions do not change that).
+    /// covering at least 99% of the catalogue (SCP denies of a few actions do not change that)
+    /// and at least 90% of IAM's actions (`NotAction: iam:*` leaves the account's identities
+    /// alone: that is LR104's broad NotAction grant, not administrator access).
     pub fn admin_grant(&self) -> Option<&Grant> {
         let universe = self.allowed.universe();
+        let iam = self.iam.len();
         self.grants.iter().find(|g| {
             g.resources.is_all()
                 && !g.is_conditional()
                 && g.actions.len() * 100 >= universe * 99
+                && g.actions.count_in_range(self.iam.clone()) * 10 >= iam * 9
                 && !g.exceptions.iter().any(|e| !e.conditional)
         })
     }
@@ -1092,6 +1099,11 @@ impl<'c> Analyzer<'c> {
             grants,
             unknown_actions,
             allowed,
+            iam: self
+                .catalog
+                .service("iam")
+                .map(|s| s.actions.clone())
+                .unwrap_or(0..0),
         }
     }
 }

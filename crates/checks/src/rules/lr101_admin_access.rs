@@ -50,7 +50,15 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     if let Some(g) = ra.effective.admin_grant() {
         let all: Vec<_> = g.actions.iter().collect();
         let mut ev = grant_evidence(cx.catalog, g, &all);
-        ev.actions = vec!["*".into()];
+        // As the statement says it: `*`, or the patterns (`NotAction: [...]`) that add up to it.
+        ev.actions = if g.not_action {
+            g.action_patterns
+                .iter()
+                .map(|a| format!("NotAction {a}"))
+                .collect()
+        } else {
+            g.action_patterns.to_vec()
+        };
         ev.note = Some(format!(
             "{} of {} catalogue actions",
             g.actions.len(),

@@ -116,7 +116,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             format!(
                 "{} can mint or reveal credentials ({})",
                 ra.role.name,
-                names.join(", ")
+                super::listed(&names, 6)
             ),
             evidence,
             "",

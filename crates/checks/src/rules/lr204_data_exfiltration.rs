@@ -87,7 +87,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         format!(
             "{} can read data account-wide ({}){}",
             ra.role.name,
-            names.join(", "),
+            super::listed(&names, 6),
             if conditional { " under conditions" } else { "" }
         ),
         evidence,

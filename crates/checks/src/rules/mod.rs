@@ -40,6 +40,7 @@ mod lr403_trust_non_lambda_service;
 mod lr501_public_function_url;
 mod lr502_public_resource_policy;
 mod lr503_cross_account_invoke;
+mod lr504_service_invoke_without_source;
 mod lr601_unused_permissions;
 mod lr602_unused_services;
 mod lr701_exceeds_approved_template;
@@ -73,6 +74,7 @@ pub static RULES: &[&Rule] = &[
     &lr501_public_function_url::RULE,
     &lr502_public_resource_policy::RULE,
     &lr503_cross_account_invoke::RULE,
+    &lr504_service_invoke_without_source::RULE,
     &lr601_unused_permissions::RULE,
     &lr602_unused_services::RULE,
     &lr701_exceeds_approved_template::RULE,
@@ -236,6 +238,18 @@ pub fn owner_team(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>) -> Option<String> {
 const MAX_LISTED: usize = 12;
 
 /// Evidence for `actions` granted by `g`.
+/// A title's list of names: the first few, then how many more (the evidence has them all).
+pub fn listed(names: &[String], max: usize) -> String {
+    if names.len() <= max {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names.get(..max).unwrap_or(names).join(", "),
+        names.len() - max
+    )
+}
+
 pub fn grant_evidence(cat: &Catalog, g: &Grant, actions: &[ActionId]) -> Evidence {
     let mut names: Vec<String> = actions
         .iter()
