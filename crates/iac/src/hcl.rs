@@ -132,6 +132,29 @@ fn read_dir(path: &Path, b: &mut Builder) -> Option<Dir> {
     Some(parse_dir(path.to_path_buf(), &files, b))
 }
 
+/// `a/./b/../c` as `a/c`, without touching the file system (`..` past the start is kept).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// A local module source: `./x`, `../x`.
 fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
@@ -191,6 +214,19 @@ pub(crate) fn load_dirs(dirs: Vec<Dir>, b: &mut Builder) {
             steps: Cell::new(0),
         };
         eval_module(&ctx, &root, "", Map::new(), 0, &mut res, b);
+        // The modules' files are read too (through their callers).
+        for d in ctx.cache.borrow().values() {
+            for (name, _, _) in &d.files {
+                if !b.files.iter().any(|f| &f.path == name) {
+                    b.files.push(crate::FileInfo {
+                        path: name.clone(),
+                        format: Format::Terraform,
+                        functions: 0,
+                        roles: 0,
+                    });
+                }
+            }
+        }
         if ctx.steps.get() > MAX_STEPS {
             b.error(
                 crate::loc0(
@@ -248,7 +284,9 @@ impl Tree {
         if let Some(d) = self.cache.borrow().get(&c) {
             return Some(d.clone());
         }
-        let d = std::rc::Rc::new(read_dir(&c, b)?);
+        // Read through the path as written (`../..`), so locations stay relative to where
+        // rolecall runs; the canonical path only keys the cache.
+        let d = std::rc::Rc::new(read_dir(&lexical(path), b)?);
         self.cache.borrow_mut().insert(c, d.clone());
         Some(d)
     }

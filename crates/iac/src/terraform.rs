@@ -204,6 +204,24 @@ pub(crate) fn link(module: &str, mut res: Vec<TfRes>, format: Format, b: &mut Bu
     for (k, v) in aliases {
         exact.entry(k).or_insert(v);
     }
+    // `data "aws_iam_policy"` by ARN, or by the name of an AWS managed policy.
+    for r in res.iter().filter(|r| r.data && r.ty == "aws_iam_policy") {
+        let arn = r
+            .str("arn")
+            .filter(|a| is_literal(a))
+            .map(str::to_string)
+            .or_else(|| {
+                r.str("name")
+                    .filter(|n| is_literal(n))
+                    .and_then(|n| rolecall_catalog::ManagedPolicies::get().by_name(n))
+                    .map(|m| m.arn())
+            });
+        if let Some(arn) = arn {
+            let a = format!("{}data.aws_iam_policy.{}", prefix(r), r.name);
+            exact.insert(format!("{{{{{a}.arn}}}}"), arn.clone());
+            exact.insert(format!("{{{{{a}.id}}}}"), arn);
+        }
+    }
     // Resolve references in every value, substrings included (`"${aws_s3_bucket.b.arn}/*"` stays
     // symbolic, `"${aws_iam_role.r.arn}"` becomes the role's ARN).
     let replace = |v: &mut Value| fix(v, &exact, &subst, &lists);
