@@ -99,6 +99,9 @@ pub struct FunctionReport {
     pub findings: usize,
 }
 
+/// Services broken down by access level in a role's report.
+pub const SERVICE_LEVEL_TOP: usize = 15;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleReport {
     pub arn: String,
@@ -113,7 +116,8 @@ pub struct RoleReport {
     pub by_access_level: BTreeMap<String, usize>,
     /// Service prefix → allowed actions in it.
     pub by_service: BTreeMap<String, usize>,
-    /// Service prefix → access level → allowed actions.
+    /// Service prefix → access level → allowed actions, for the [`SERVICE_LEVEL_TOP`] services
+    /// with the most allowed actions.
     pub by_service_level: BTreeMap<String, BTreeMap<String, usize>>,
     pub admin: bool,
     pub wildcard_grants: bool,
@@ -173,9 +177,38 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
     Ok(())
 }
 
+/// Phase timings on standard error when `ROLECALL_TIMINGS` is set (for benchmarks; the output
+/// itself never depends on it).
+struct Phases {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            on: std::env::var_os("ROLECALL_TIMINGS").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn mark(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {what}: {:.3} s",
+                now.duration_since(self.last.get()).as_secs_f64()
+            );
+            self.last.set(now);
+        }
+    }
+}
+
 /// Runs the scan. `today` is the date age rules compare against.
 pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDate) -> ScanResult {
+    let clock = Phases::start();
     let cx = Ctx::new(inv, catalog, config, today);
+    clock.mark("context (escalation index)");
     let mut skipped_rules = Vec::new();
     let rules: Vec<&Rule> = RULES
         .iter()
@@ -231,6 +264,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         roles.push(report);
         role_facts.insert(ra.role.arn.clone(), facts);
     });
+    clock.mark("roles: effective permissions and role rules");
     for f in &inv.functions {
         for rule in &rules {
             if let Some(check) = rule.function {
@@ -311,10 +345,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
                 data_sensitivity: facts.sensitivity.clone(),
                 exposure,
                 risk: score(&role, Some(&facts)),
-                findings: findings
-                    .iter()
-                    .filter(|x| x.function_arns.contains(&f.arn))
-                    .count(),
+                findings: mine.len(),
             }
         })
         .collect();
@@ -347,6 +378,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             .unwrap_or(0);
     }
 
+    clock.mark("function rules and risk");
     // Suppressions.
     let (findings, suppressed, suppression_notes) =
         apply_suppressions(findings, &config.suppressions, today);
@@ -455,6 +487,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     };
     missing.sort();
     missing.dedup();
+    clock.mark("suppressions, queue and summary");
     ScanResult {
         schema_version: RESULT_SCHEMA_VERSION,
         tool: Tool {
@@ -554,8 +587,14 @@ fn role_report(
         .iter()
         .map(|l| (*l, e.allowed.intersection(cat.level_mask(*l))))
         .collect();
+    // The largest services only (the report's table): an `Action: *` role would otherwise
+    // carry four hundred services by five levels, in memory and in every output.
+    let mut largest: Vec<(&rolecall_catalog::Service, usize)> =
+        cat.count_by_service(&e.allowed).collect();
+    largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.prefix.cmp(b.0.prefix)));
+    largest.truncate(SERVICE_LEVEL_TOP);
     let mut by_service_level: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for (svc, _) in cat.count_by_service(&e.allowed) {
+    for (svc, _) in largest {
         let levels = by_service_level.entry(svc.prefix.to_string()).or_default();
         for (l, set) in &per_level {
             let n = set.count_in_range(svc.actions.clone());

@@ -23,7 +23,7 @@
 //! ## References
 //! - https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
 
-use super::{grant_evidence, unscoped_groups, Emitter, Rule, RuleMeta};
+use super::{grant_evidence_set, unscoped_group_sets, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
@@ -54,7 +54,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     if super::cdk_internal_noise(cx, ra) {
         return;
     }
-    let mut groups = unscoped_groups(ra, cat.scopable_mask());
+    let mut groups = unscoped_group_sets(ra, cat.scopable_mask());
     groups.retain(|(g, _)| !super::baseline_noise(cx, ra, &g.source));
     if groups.is_empty() {
         return;
@@ -64,19 +64,26 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let mut all_conditional = true;
     for (g, actions) in &groups {
         all_conditional &= g.is_conditional();
-        for &a in actions {
-            if let Some(i) = cat
-                .access_level(a)
-                .and_then(|l| AccessLevel::ALL.iter().position(|x| *x == l))
-            {
-                if let Some(slot) = by_level.get_mut(i) {
-                    *slot += 1;
-                }
-            }
+        for (slot, n) in by_level.iter_mut().zip(cat.count_by_level(actions)) {
+            *slot += n;
         }
-        evidence.push(grant_evidence(cat, g, actions));
+        evidence.push(grant_evidence_set(cat, g, actions));
     }
-    let [list, read, write, perms, tagging] = by_level;
+    // count_by_level's order is AccessLevel::ALL's.
+    let at = |l: AccessLevel| {
+        AccessLevel::ALL
+            .iter()
+            .position(|x| *x == l)
+            .and_then(|i| by_level.get(i).copied())
+            .unwrap_or(0)
+    };
+    let (list, read, write, perms, tagging) = (
+        at(AccessLevel::List),
+        at(AccessLevel::Read),
+        at(AccessLevel::Write),
+        at(AccessLevel::PermissionsManagement),
+        at(AccessLevel::Tagging),
+    );
     let base = if write + perms > 0 {
         Severity::Medium
     } else {

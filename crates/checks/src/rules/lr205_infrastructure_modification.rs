@@ -24,7 +24,7 @@
 //! ## References
 //! - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html
 
-use super::{grant_evidence, unscoped_groups, Emitter, Rule, RuleMeta};
+use super::{grant_evidence_set, unscoped_group_sets, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
@@ -73,19 +73,30 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     if super::cdk_internal_noise(cx, ra) {
         return;
     }
-    let mut groups = unscoped_groups(ra, writes);
+    static DESTROYS: std::sync::OnceLock<rolecall_catalog::ActionSet> = std::sync::OnceLock::new();
+    let destroys = DESTROYS.get_or_init(|| {
+        let mut d = rolecall_catalog::ActionSet::empty(cat.len());
+        for id in writes.iter() {
+            if cat
+                .action(id)
+                .is_some_and(|x| DESTRUCTIVE.iter().any(|p| x.name.starts_with(p)))
+            {
+                d.insert(id);
+            }
+        }
+        d
+    });
+    let mut groups = unscoped_group_sets(ra, writes);
     groups.retain(|(g, _)| !super::baseline_noise(cx, ra, &g.source));
     if groups.is_empty() {
         return;
     }
-    let all: Vec<_> = groups.iter().flat_map(|(_, a)| a.iter().copied()).collect();
-    let destructive = all
+    // The groups are disjoint (each action goes to one grant).
+    let total: usize = groups.iter().map(|(_, a)| a.len()).sum();
+    let destructive: usize = groups
         .iter()
-        .filter(|&&a| {
-            cat.action(a)
-                .is_some_and(|x| DESTRUCTIVE.iter().any(|d| x.name.starts_with(d)))
-        })
-        .count();
+        .map(|(_, a)| a.intersection_len(destroys))
+        .sum();
     let mut sev = if destructive > 0 {
         Severity::High
     } else {
@@ -96,7 +107,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     }
     let evidence = groups
         .iter()
-        .map(|(g, a)| grant_evidence(cat, g, a))
+        .map(|(g, a)| grant_evidence_set(cat, g, a))
         .collect();
     out.role(
         ra,
@@ -104,9 +115,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         sev,
         format!(
             "{} can modify infrastructure account-wide ({} write actions, {} destructive)",
-            ra.role.name,
-            all.len(),
-            destructive
+            ra.role.name, total, destructive
         ),
         evidence,
         "",

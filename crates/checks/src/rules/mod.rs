@@ -251,23 +251,38 @@ pub fn listed(names: &[String], max: usize) -> String {
 }
 
 pub fn grant_evidence(cat: &Catalog, g: &Grant, actions: &[ActionId]) -> Evidence {
-    let mut names: Vec<String> = actions
-        .iter()
-        .take(MAX_LISTED)
-        .map(|&i| cat.full_name(i))
-        .collect();
-    let note = (actions.len() > MAX_LISTED).then(|| {
-        names.push(format!("... and {} more", actions.len() - MAX_LISTED));
-        format!("{} actions in all", actions.len())
+    evidence_of(
+        cat,
+        g,
+        actions.iter().copied(),
+        actions.len(),
+        |x: &ActionSet| actions.iter().any(|a| x.contains(*a)),
+    )
+}
+
+/// [`grant_evidence`] for a set of actions: set operations only, whatever its size.
+pub fn grant_evidence_set(cat: &Catalog, g: &Grant, actions: &ActionSet) -> Evidence {
+    evidence_of(cat, g, actions.iter(), actions.len(), |x: &ActionSet| {
+        x.intersects(actions)
+    })
+}
+
+fn evidence_of(
+    cat: &Catalog,
+    g: &Grant,
+    actions: impl Iterator<Item = ActionId>,
+    count: usize,
+    touches: impl Fn(&ActionSet) -> bool,
+) -> Evidence {
+    let mut names: Vec<String> = actions.take(MAX_LISTED).map(|i| cat.full_name(i)).collect();
+    let note = (count > MAX_LISTED).then(|| {
+        names.push(format!("... and {} more", count - MAX_LISTED));
+        format!("{count} actions in all")
     });
     let mut resources = g.resources.include.clone();
     resources.extend(g.resources.exclude.iter().map(|e| format!("except {e}")));
     let mut conditions: Vec<String> = g.conditions.iter().map(describe_condition).collect();
-    for x in g
-        .exceptions
-        .iter()
-        .filter(|x| actions.iter().any(|a| x.actions.contains(*a)))
-    {
+    for x in g.exceptions.iter().filter(|x| touches(&x.actions)) {
         conditions.push(format!(
             "denied{} on {} by {} ({})",
             if x.conditional {
@@ -292,6 +307,14 @@ pub fn grant_evidence(cat: &Catalog, g: &Grant, actions: &[ActionId]) -> Evidenc
 
 /// Groups the `wanted` actions the role is granted on unscoped resources (`*`) by the grant that
 /// gives them, strongest grant first.
+/// [`unscoped_groups`] as sets (no per-action vectors).
+pub fn unscoped_group_sets<'g>(
+    ra: &'g RoleAnalysis<'_>,
+    wanted: &ActionSet,
+) -> Vec<(&'g Grant, ActionSet)> {
+    ra.effective.unscoped_groups(wanted)
+}
+
 pub fn unscoped_groups<'g>(
     ra: &'g RoleAnalysis<'_>,
     wanted: &ActionSet,
