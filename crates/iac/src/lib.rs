@@ -235,6 +235,15 @@ pub fn load_limited(paths: &[PathBuf], max_bytes: u64) -> Lint {
                 }
                 n
             }
+            Err(_) if text.contains("{%") || name.contains("{{cookiecutter") => {
+                // A Jinja or cookiecutter source (aws-sam-cli-app-templates): a template only
+                // once rendered; CloudFormation and cfn-lint cannot read it either.
+                b.note(
+                    loc0(&name),
+                    "a Jinja/cookiecutter source, not YAML until rendered: render it (sam init, cookiecutter) and lint the result".into(),
+                );
+                continue;
+            }
             Err(e) => {
                 b.error(
                     Loc {
