@@ -606,7 +606,7 @@ impl Builder {
     /// Never a false "does not parse".
     fn unresolved_actions(&mut self, doc: &mut Doc, what: &str) {
         let symbolic = |v: &serde_json::Value| v.as_str().is_some_and(|s| s.contains("{{"));
-        if let Some(serde_json::Value::Object(m)) = Some(&mut doc.value) {
+        if let Some(m) = doc.value.as_object_mut() {
             if let Some(text) = m.remove("_unresolved") {
                 let loc = doc
                     .statement_locs
