@@ -56,6 +56,60 @@ pub fn for_each_role<'i>(
     without
 }
 
+/// Analyses every role on every core, hands each to `f` as soon as it is done, and returns what
+/// `f` made of each, in inventory order (whatever the number of threads), with the functions whose
+/// role is not in the inventory. Each thread holds one role's effective permissions at a time.
+pub fn map_roles<'i, T: Send>(
+    inventory: &'i Inventory,
+    catalog: &Catalog,
+    f: impl Fn(RoleAnalysis<'i>) -> T + Sync,
+) -> (Vec<T>, Vec<usize>) {
+    let mut by_role: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, func) in inventory.functions.iter().enumerate() {
+        if let Some(k) = role_key(&func.role_arn) {
+            by_role.entry(k).or_default().push(i);
+        }
+    }
+    let keys: Vec<Option<(String, String)>> =
+        inventory.roles.iter().map(|r| role_key(&r.arn)).collect();
+    // Functions go to the first role with their key, as in `for_each_role`.
+    let mut owner: HashMap<&(String, String), usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(k) = k {
+            owner.entry(k).or_insert(i);
+        }
+    }
+    let out = crate::par::map(
+        inventory.roles.len(),
+        || (PolicyStore::new(inventory), Analyzer::new(catalog)),
+        |(store, analyzer), i| {
+            let role = inventory.roles.get(i)?;
+            let resolved = store.resolve(role);
+            let effective = analyzer.effective(&resolved.principal_policies());
+            let functions = keys
+                .get(i)
+                .and_then(Option::as_ref)
+                .filter(|k| owner.get(k) == Some(&i))
+                .and_then(|k| by_role.get(k))
+                .cloned()
+                .unwrap_or_default();
+            Some(f(RoleAnalysis {
+                role,
+                resolved,
+                effective,
+                functions,
+            }))
+        },
+    );
+    drop(owner);
+    for k in keys.iter().flatten() {
+        by_role.remove(k);
+    }
+    let mut without: Vec<usize> = by_role.into_values().flatten().collect();
+    without.sort_unstable();
+    (out.into_iter().flatten().collect(), without)
+}
+
 /// Analyses every role and keeps the results (for callers that need them all at once).
 pub fn analyze<'i>(inventory: &'i Inventory, catalog: &Catalog) -> Analysis<'i> {
     let mut roles = Vec::with_capacity(inventory.roles.len());

@@ -7,8 +7,14 @@ use rolecall_catalog::{ActionSet, Catalog};
 use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore};
 use rolecall_policy::{Analyzer, EffectivePermissions};
-use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::thread::ThreadId;
+
+/// A cache's lock; a thread that panicked holding it left nothing half-written worth refusing.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// A weak boundary's severity and what it fails to bound.
 pub type BoundaryVerdict = (crate::finding::Severity, Vec<String>);
@@ -23,16 +29,16 @@ pub struct Ctx<'a> {
     pub known_accounts: HashSet<String>,
     roles_by_key: HashMap<(String, String), usize>,
     /// What escalation needs to know about every role, built on first use.
-    escalation: OnceCell<crate::escalation::Index>,
+    escalation: OnceLock<crate::escalation::Index>,
     /// Actions each role's permission boundary holds back, by role index.
-    boundary_held: RefCell<HashMap<usize, usize>>,
-    store: RefCell<PolicyStore<'a>>,
+    boundary_held: Mutex<HashMap<usize, usize>>,
+    store: Mutex<PolicyStore<'a>>,
     /// Actions each role was seen using, when the inventory carries usage: by (account, role name).
     used: Option<HashMap<(String, String), ActionSet>>,
-    /// The last role's permission gap: LR601, LR602 and the role report all ask for it.
-    gap_of_last_role: RefCell<Option<(String, crate::gap::Gap)>>,
+    /// Each thread's last role's permission gap: LR601, LR602 and the role report all ask for it.
+    gap_of_last_role: Mutex<HashMap<ThreadId, (String, crate::gap::Gap)>>,
     /// Weakness of each permission boundary (by ARN): many roles share one boundary.
-    boundary_verdicts: RefCell<HashMap<String, Option<BoundaryVerdict>>>,
+    boundary_verdicts: Mutex<HashMap<String, Option<BoundaryVerdict>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -59,11 +65,11 @@ impl<'a> Ctx<'a> {
             today,
             known_accounts,
             roles_by_key,
-            escalation: OnceCell::new(),
-            boundary_held: RefCell::new(HashMap::new()),
-            store: RefCell::new(PolicyStore::new(inventory)),
-            gap_of_last_role: RefCell::new(None),
-            boundary_verdicts: RefCell::new(HashMap::new()),
+            escalation: OnceLock::new(),
+            boundary_held: Mutex::new(HashMap::new()),
+            store: Mutex::new(PolicyStore::new(inventory)),
+            gap_of_last_role: Mutex::new(HashMap::new()),
+            boundary_verdicts: Mutex::new(HashMap::new()),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
                     .iter()
@@ -94,7 +100,7 @@ impl<'a> Ctx<'a> {
 
     fn effective_of(&self, i: usize, without_boundary: bool) -> Option<EffectivePermissions> {
         let role = self.inventory.roles.get(i)?;
-        let resolved = self.store.borrow_mut().resolve(role);
+        let resolved = lock(&self.store).resolve(role);
         let mut pp = resolved.principal_policies();
         if without_boundary {
             pp.boundary = None;
@@ -124,14 +130,15 @@ impl<'a> Ctx<'a> {
     /// The role's permission gap (granted `allowed` against used), when the scan has usage data.
     /// Computed once per role however many rules ask.
     pub fn gap(&self, role_arn: &str, allowed: &ActionSet) -> Option<crate::gap::Gap> {
-        if let Some((arn, g)) = self.gap_of_last_role.borrow().as_ref() {
+        let me = std::thread::current().id();
+        if let Some((arn, g)) = lock(&self.gap_of_last_role).get(&me) {
             if arn == role_arn {
                 return Some(g.clone());
             }
         }
         let used = self.used_actions(role_arn)?;
         let g = crate::gap::gap(self.catalog, allowed, &used);
-        *self.gap_of_last_role.borrow_mut() = Some((role_arn.to_string(), g.clone()));
+        lock(&self.gap_of_last_role).insert(me, (role_arn.to_string(), g.clone()));
         Some(g)
     }
 
@@ -141,13 +148,11 @@ impl<'a> Ctx<'a> {
         arn: &str,
         judge: impl FnOnce() -> Option<BoundaryVerdict>,
     ) -> Option<BoundaryVerdict> {
-        if let Some(v) = self.boundary_verdicts.borrow().get(arn) {
+        if let Some(v) = lock(&self.boundary_verdicts).get(arn) {
             return v.clone();
         }
         let v = judge();
-        self.boundary_verdicts
-            .borrow_mut()
-            .insert(arn.to_string(), v.clone());
+        lock(&self.boundary_verdicts).insert(arn.to_string(), v.clone());
         v
     }
 
@@ -173,7 +178,7 @@ impl<'a> Ctx<'a> {
 
 impl crate::escalation::Others for Ctx<'_> {
     fn boundary_holds_back(&self, i: usize) -> usize {
-        if let Some(n) = self.boundary_held.borrow().get(&i) {
+        if let Some(n) = lock(&self.boundary_held).get(&i) {
             return *n;
         }
         let has = self
@@ -189,7 +194,7 @@ impl crate::escalation::Others for Ctx<'_> {
         } else {
             0
         };
-        self.boundary_held.borrow_mut().insert(i, n);
+        lock(&self.boundary_held).insert(i, n);
         n
     }
 }

@@ -19,11 +19,12 @@ pub mod escalation;
 pub mod finding;
 pub mod gap;
 pub mod golden;
+pub mod par;
 pub mod risk;
 pub mod rules;
 pub mod scan;
 
-pub use analysis::{analyze, for_each_role, Analysis, RoleAnalysis};
+pub use analysis::{analyze, for_each_role, map_roles, Analysis, RoleAnalysis};
 pub use config::{Config, ConfigError};
 pub use finding::{Evidence, Finding, Severity};
 pub use rules::{find_rule, Rule, RULES};

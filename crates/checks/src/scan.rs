@@ -2,7 +2,7 @@
 //! suppressions, risk scores, and the ranked result. Pure: the same inventory, catalogue,
 //! configuration and date give the same result.
 
-use crate::analysis::{for_each_role, RoleAnalysis};
+use crate::analysis::{map_roles, RoleAnalysis};
 use crate::config::{Config, Suppression};
 use crate::context::Ctx;
 use crate::finding::{Finding, Severity};
@@ -13,6 +13,7 @@ use rolecall_catalog::{wildcard, AccessLevel, ActionSet, Catalog};
 use rolecall_inventory::{CoverageEntry, Inventory, Problem};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const RESULT_SCHEMA_VERSION: u32 = 1;
 
@@ -179,20 +180,20 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
 
 /// Phase timings on standard error when `ROLECALL_TIMINGS` is set (for benchmarks; the output
 /// itself never depends on it).
-struct Phases {
-    on: bool,
+pub struct Phases {
+    pub on: bool,
     last: std::cell::Cell<std::time::Instant>,
 }
 
 impl Phases {
-    fn start() -> Phases {
+    pub fn start() -> Phases {
         Phases {
             on: std::env::var_os("ROLECALL_TIMINGS").is_some(),
             last: std::cell::Cell::new(std::time::Instant::now()),
         }
     }
 
-    fn mark(&self, what: &str) {
+    pub fn mark(&self, what: &str) {
         if self.on {
             let now = std::time::Instant::now();
             eprintln!(
@@ -208,7 +209,7 @@ impl Phases {
 pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDate) -> ScanResult {
     let clock = Phases::start();
     let cx = Ctx::new(inv, catalog, config, today);
-    clock.mark("context (escalation index)");
+    clock.mark("context");
     let mut skipped_rules = Vec::new();
     let rules: Vec<&Rule> = RULES
         .iter()
@@ -221,14 +222,26 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             }
         })
         .collect();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut roles: Vec<RoleReport> = Vec::new();
-    let mut role_facts: HashMap<String, RoleFacts> = HashMap::new();
-    let mut missing = Vec::new();
+    // LR201 consults every other role: build what it needs first, on every core, rather than
+    // inside the first role's check while the other threads wait.
+    if rules.iter().any(|r| r.meta.code == "LR201") {
+        cx.escalation();
+    }
+    clock.mark("escalation index");
     let data_reads = catalog.set_of(crate::rules::data_reads());
 
-    let mut other_roles = 0usize;
-    let without_role = for_each_role(inv, catalog, |ra| {
+    // Every role on every core; what each yields is put back in inventory order, so the output
+    // does not depend on the number of threads.
+    struct Done {
+        findings: Vec<Finding>,
+        missing: Vec<String>,
+        report: RoleReport,
+        facts: RoleFacts,
+    }
+    // With ROLECALL_TIMINGS, the time each role rule takes, summed over threads.
+    let per_rule: Vec<AtomicU64> = rules.iter().map(|_| AtomicU64::new(0)).collect();
+    let reporting = AtomicU64::new(0);
+    let (done, without_role) = map_roles(inv, catalog, |ra| {
         // rolecall audits execution roles: used by a function, or trusting Lambda. Other roles of
         // the account (people, CI, service-linked) are out of scope, though still consulted as
         // PassRole targets.
@@ -236,35 +249,77 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             && !crate::rules::trusts_service(&ra, "lambda.amazonaws.com")
             && !crate::rules::trusts_service(&ra, "edgelambda.amazonaws.com")
         {
-            other_roles += 1;
-            return;
+            return None;
         }
-        let start = findings.len();
-        for rule in &rules {
+        let mut mine = Vec::new();
+        for (k, rule) in rules.iter().enumerate() {
             if let Some(check) = rule.role {
+                let t = clock.on.then(std::time::Instant::now);
                 check(
                     &cx,
                     &ra,
                     &mut Emitter {
                         meta: &rule.meta,
-                        out: &mut findings,
+                        out: &mut mine,
                     },
                 );
+                if let (Some(t), Some(n)) = (t, per_rule.get(k)) {
+                    n.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                }
             }
         }
-        for p in &ra.resolved.problems {
-            if let Problem::MissingManagedPolicy { policy_arn, .. } = p {
-                missing.push(format!("{}: {policy_arn}", ra.role.arn));
-            }
-        }
-        let mine = findings.get(start..).unwrap_or(&[]);
-        let mut report = role_report(&ra, mine, catalog, inv);
+        let t = clock.on.then(std::time::Instant::now);
+        let missing = ra
+            .resolved
+            .problems
+            .iter()
+            .filter_map(|p| match p {
+                Problem::MissingManagedPolicy { policy_arn, .. } => {
+                    Some(format!("{}: {policy_arn}", ra.role.arn))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut report = role_report(&ra, &mine, catalog, inv);
         report.gap = cx.gap(&ra.role.arn, &ra.effective.allowed);
-        let facts = role_facts_of(&ra, mine, catalog, &data_reads, report.services);
-        roles.push(report);
-        role_facts.insert(ra.role.arn.clone(), facts);
+        let facts = role_facts_of(&ra, &mine, catalog, &data_reads, report.services);
+        if let Some(t) = t {
+            reporting.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
+        Some(Done {
+            findings: mine,
+            missing,
+            report,
+            facts,
+        })
     });
+    let other_roles = done.iter().filter(|d| d.is_none()).count();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut roles: Vec<RoleReport> = Vec::with_capacity(done.len());
+    let mut role_facts: HashMap<String, RoleFacts> = HashMap::with_capacity(done.len());
+    let mut missing = Vec::new();
+    for d in done.into_iter().flatten() {
+        findings.extend(d.findings);
+        missing.extend(d.missing);
+        role_facts.insert(d.report.arn.clone(), d.facts);
+        roles.push(d.report);
+    }
     clock.mark("roles: effective permissions and role rules");
+    if clock.on {
+        let mut spent: Vec<(u64, &str)> = per_rule
+            .iter()
+            .zip(&rules)
+            .map(|(n, r)| (n.load(Ordering::Relaxed), r.meta.code))
+            .collect();
+        spent.push((reporting.load(Ordering::Relaxed), "role report"));
+        spent.sort_unstable_by(|a, b| b.cmp(a));
+        for (ns, code) in spent.iter().take(8) {
+            eprintln!(
+                "timing:   {code}: {:.3} s (CPU, all threads)",
+                *ns as f64 / 1e9
+            );
+        }
+    }
     for f in &inv.functions {
         for rule in &rules {
             if let Some(check) = rule.function {

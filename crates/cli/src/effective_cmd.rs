@@ -2,7 +2,7 @@ use crate::sources::SourceArgs;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use rolecall_catalog::{catalog, AccessLevel, Catalog};
-use rolecall_checks::{for_each_role, RoleAnalysis};
+use rolecall_checks::{map_roles, RoleAnalysis};
 use rolecall_inventory::Inventory;
 use rolecall_policy::Grant;
 use serde_json::{json, Value};
@@ -50,29 +50,46 @@ pub fn run(a: EffectiveArgs) -> Result<ExitCode> {
             json!(cat.source)
         )?;
     }
-    for_each_role(&inv, cat, |r| {
-        if io_result.is_err() || !wanted(r.role) {
-            return;
+    // Every role on every core, each rendered on its own; written in inventory order.
+    let (rendered, _) = map_roles(&inv, cat, |r| {
+        if !wanted(r.role) {
+            return None;
         }
-        io_result = (|| -> std::io::Result<()> {
-            match a.format {
-                Format::Json => {
-                    if roles > 0 {
-                        write!(out, ",")?;
-                    }
-                    writeln!(out)?;
-                    serde_json::to_writer_pretty(&mut out, &role_json(&r, &inv, cat, detail))?;
-                }
-                Format::Table => {
-                    write_role(&mut crate::table::Escaping(&mut out), &r, &inv, cat, detail)?
-                }
+        let mut buf: Vec<u8> = Vec::new();
+        let written = match a.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut buf, &role_json(&r, &inv, cat, detail))
+                    .map_err(std::io::Error::from)
             }
-            Ok(())
-        })();
-        roles += 1;
-        problems += r.resolved.problems.len();
-        unknown += r.effective.unknown_actions.len();
+            Format::Table => {
+                write_role(&mut crate::table::Escaping(&mut buf), &r, &inv, cat, detail)
+            }
+        };
+        Some((
+            written.map(|()| buf),
+            r.resolved.problems.len(),
+            r.effective.unknown_actions.len(),
+        ))
     });
+    for (buf, p, u) in rendered.into_iter().flatten() {
+        let buf = match buf {
+            Ok(b) => b,
+            Err(e) => {
+                io_result = Err(e);
+                break;
+            }
+        };
+        if a.format == Format::Json {
+            if roles > 0 {
+                write!(out, ",")?;
+            }
+            writeln!(out)?;
+        }
+        out.write_all(&buf)?;
+        roles += 1;
+        problems += p;
+        unknown += u;
+    }
     io_result?;
     match a.format {
         Format::Json => writeln!(out, "\n]}}")?,

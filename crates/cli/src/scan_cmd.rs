@@ -169,11 +169,17 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         bail!("--demo never publishes: the demo Organization is not yours to send to Security Hub, S3, SNS or Slack (scan real data, or drop --security-hub, s3:// outputs and --notify)");
     }
     let filters = a.filter.filters()?;
+    let clock = rolecall_checks::scan::Phases::start();
     let inv = a.source.with_usage(&a.usage, a.usage_window)?.load()?;
+    clock.mark("read the input");
     let today = crate::sources::scan_day(&inv, a.today.as_deref())?;
-    let mut inv = inv;
+    // The inventory and the result live until the process exits: freeing millions of small
+    // allocations one by one at the end of a large scan took a tenth of its time.
+    let mut inv = std::mem::ManuallyDrop::new(inv);
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
-    let mut result = scan(&inv, catalog(), &config, today);
+    clock.mark("usage data");
+    let mut result = std::mem::ManuallyDrop::new(scan(&inv, catalog(), &config, today));
+    let clock = rolecall_checks::scan::Phases::start();
     rolecall_checks::scan::apply_filters(&mut result, &filters);
     if a.sort == SortBy::Gap {
         sort_by_gap(&mut result);
@@ -190,6 +196,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     if let Some(f) = formats.get(a.outputs.len()) {
         write_report(*f, &result, &inv, None, a.limit, a.color.enabled())?;
     }
+    clock.mark("write the reports");
     let s3: Vec<(Format, String)> = formats
         .iter()
         .zip(&a.outputs)

@@ -12,7 +12,7 @@ use rolecall_catalog::ManagedPolicies;
 use rolecall_checks::{Finding, ScanResult, Severity};
 use rolecall_inventory::{Document, Inventory};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 const SCRIPT: &str = r#"(function () {
@@ -22,20 +22,44 @@ const SCRIPT: &str = r#"(function () {
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
   var keys = ["severity", "account", "region", "team", "code"];
+  var rank = {critical: 4, high: 3, medium: 2, low: 1, info: 0};
+  var PAGE = 200, limit = PAGE, lower = [];
   function el(id) { return document.getElementById(id); }
+  // Each row's values, read once from its cells (the rows carry no copies of their text).
+  var index = new Map(), vals = [];
+  rows.forEach(function (r, i) {
+    index.set(r, i);
+    var c = r.cells, sev = c[1].textContent;
+    vals.push({risk: Number(c[0].textContent), severity: sev, sevrank: rank[sev] || 0,
+               code: c[2].textContent.split(" ")[0], resource: c[3].textContent,
+               account: c[4].textContent, region: c[5].textContent, team: c[6].textContent});
+  });
+  function text(r) { var i = index.get(r); if (lower[i] === undefined) { lower[i] = r.textContent.toLowerCase(); } return lower[i]; }
+  function value(r, key) { return vals[index.get(r)][key]; }
+  // Filters run over every finding; only the first `limit` matches are shown (the rest stay in
+  // the page, hidden, and "Show more" reveals them), so a large queue stays quick to use.
   function apply() {
     var q = el("f-search").value.toLowerCase();
-    var shown = 0;
+    var want = keys.map(function (k) { return el("f-" + k).value; });
+    var matched = 0, shown = 0;
     rows.forEach(function (r) {
-      var ok = keys.every(function (k) { var v = el("f-" + k).value; return !v || r.dataset[k] === v; });
-      if (ok && q) { ok = r.textContent.toLowerCase().indexOf(q) !== -1; }
-      r.hidden = !ok;
-      if (ok) { shown += 1; }
+      var ok = true;
+      var v = vals[index.get(r)];
+      for (var j = 0; j < keys.length && ok; j++) { ok = !want[j] || v[keys[j]] === want[j]; }
+      if (ok && q) { ok = text(r).indexOf(q) !== -1; }
+      if (ok) { matched += 1; }
+      var show = ok && matched <= limit;
+      if (r.hidden === show) { r.hidden = !show; }
+      if (show) { shown += 1; }
     });
-    el("count").textContent = shown + " of " + rows.length + " findings shown";
+    el("count").textContent = shown + " of " + rows.length + " findings shown" +
+      (matched > shown ? " (" + matched + " match the filters)" : "");
+    el("more").hidden = matched <= shown;
   }
-  keys.forEach(function (k) { el("f-" + k).addEventListener("change", apply); });
-  el("f-search").addEventListener("input", apply);
+  function reset() { limit = PAGE; apply(); }
+  keys.forEach(function (k) { el("f-" + k).addEventListener("change", reset); });
+  el("f-search").addEventListener("input", reset);
+  el("more").addEventListener("click", function () { limit += PAGE * 5; apply(); });
   Array.prototype.forEach.call(table.tHead.querySelectorAll("th[data-key]"), function (th) {
     th.addEventListener("click", function () {
       var key = th.dataset.key, num = th.dataset.type === "num";
@@ -43,14 +67,19 @@ const SCRIPT: &str = r#"(function () {
       Array.prototype.forEach.call(table.tHead.querySelectorAll("th"), function (h) { delete h.dataset.dir; });
       th.dataset.dir = dir;
       rows.sort(function (a, b) {
-        var x = a.dataset[key] || "", y = b.dataset[key] || "";
-        var c = num ? Number(x) - Number(y) : x.localeCompare(y);
+        var x = value(a, key), y = value(b, key);
+        var c = num ? Number(x) - Number(y) : String(x).localeCompare(String(y));
+        if (c === 0) { c = index.get(a) - index.get(b); }
         return dir === "asc" ? c : -c;
       });
-      rows.forEach(function (r) { body.appendChild(r); });
+      var frag = document.createDocumentFragment();
+      rows.forEach(function (r) { frag.appendChild(r); });
+      body.appendChild(frag);
+      reset();
     });
   });
   apply();
+  document.documentElement.dataset.ready = String(Math.round(performance.now()));
 })();
 "#;
 
@@ -77,27 +106,19 @@ th[data-key] { cursor: pointer; user-select: none; white-space: nowrap; } th[dat
 td.risk { font-weight: 650; text-align: right; } tr.r-critical td.risk { color: var(--critical); } tr.r-high td.risk { color: var(--high); } tr.r-medium td.risk { color: var(--medium); }
 code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; } pre { background: #f3f4f6; padding: 8px; border-radius: 6px; overflow-x: auto; margin: 4px 0; white-space: pre-wrap; word-break: break-all; }
 pre.grant { background: #fef2f2; border-left: 4px solid var(--critical); }
-.role { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px; margin: 12px 0; }
+.role { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; margin: 8px 0; }
+.role > summary { cursor: pointer; } .role > summary h3 { display: inline; } .policy { margin: 6px 0; } .policy > summary { cursor: pointer; }
+#more { font: inherit; margin: 8px 0; padding: 4px 12px; border: 1px solid var(--line); border-radius: 6px; background: #fff; cursor: pointer; }
 .finding { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 8px; }
 .muted { color: var(--muted); } .small { font-size: 12px; }
 .perm td, .perm th { padding: 3px 6px; font-size: 12px; text-align: right; } .perm td:first-child, .perm th:first-child { text-align: left; }
 .gap { color: var(--critical); }
 @media print {
   body { background: #fff; } .filters, footer { display: none; }
-  tr[hidden] { display: table-row; } .role { break-inside: avoid; }
+  .role { break-inside: avoid; }
   .chip { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
-
-fn sev_rank(s: Severity) -> u8 {
-    match s {
-        Severity::Critical => 4,
-        Severity::High => 3,
-        Severity::Medium => 2,
-        Severity::Low => 1,
-        Severity::Info => 0,
-    }
-}
 
 fn risk_class(score: u8) -> &'static str {
     match score {
@@ -158,20 +179,45 @@ fn statements_html(doc: &Document, highlight: &[&str]) -> String {
     out
 }
 
-fn policy_document(inv: &Inventory, role_arn: &str, policy: &str) -> Option<Document> {
-    let role = inv.role(role_arn)?;
-    if let Some(d) = role.inline_policies.iter().find(|p| p.name == policy) {
-        return Some(d.document.clone());
-    }
-    if let Some(m) = inv.managed_policies.iter().find(|m| m.arn == policy) {
-        return Some(m.document.clone());
-    }
-    ManagedPolicies::get()
-        .by_arn(policy)
-        .map(|m| Document::from_value(&serde_json::from_str(m.document).unwrap_or_default()))
+/// Where the policies named in evidence live: the inventory's roles and customer managed
+/// policies by ARN, looked up in constant time (the report of a large estate names many).
+struct Policies<'i> {
+    roles: HashMap<&'i str, &'i rolecall_inventory::Role>,
+    managed: HashMap<&'i str, &'i Document>,
 }
 
-fn finding_html(out: &mut String, f: &Finding, inv: Option<&Inventory>) {
+impl<'i> Policies<'i> {
+    fn new(inv: Option<&'i Inventory>) -> Self {
+        let mut roles = HashMap::new();
+        let mut managed = HashMap::new();
+        if let Some(inv) = inv {
+            for r in &inv.roles {
+                roles.entry(r.arn.as_str()).or_insert(r);
+            }
+            for m in &inv.managed_policies {
+                managed.entry(m.arn.as_str()).or_insert(&m.document);
+            }
+        }
+        Policies { roles, managed }
+    }
+
+    fn document(&self, role_arn: &str, policy: &str) -> Option<Document> {
+        let role = self.roles.get(role_arn)?;
+        if let Some(d) = role.inline_policies.iter().find(|p| p.name == policy) {
+            return Some(d.document.clone());
+        }
+        if let Some(d) = self.managed.get(policy) {
+            return Some((*d).clone());
+        }
+        ManagedPolicies::get()
+            .by_arn(policy)
+            .map(|m| Document::from_value(&serde_json::from_str(m.document).unwrap_or_default()))
+    }
+}
+
+/// A finding in its role's section: the evidence as lines; the policies themselves are printed
+/// once per role below the findings, not under each finding.
+fn finding_html(out: &mut String, f: &Finding) {
     let _ = write!(
         out,
         "<div class=\"finding\"><span class=\"chip sev-{}\">{}</span> <strong>{} {}</strong> · risk {} <div>{}</div>",
@@ -182,7 +228,7 @@ fn finding_html(out: &mut String, f: &Finding, inv: Option<&Inventory>) {
         f.risk_score,
         esc(&f.title)
     );
-    for e in &f.evidence {
+    for e in f.evidence.iter().take(MAX_EVIDENCE) {
         let _ = write!(
             out,
             "<div class=\"small\">Granted by <code>{}</code> statement <code>{}</code>",
@@ -210,16 +256,31 @@ fn finding_html(out: &mut String, f: &Finding, inv: Option<&Inventory>) {
             let _ = write!(out, " · <span class=\"muted\">{}</span>", esc(n));
         }
         out.push_str("</div>");
-        if let Some(doc) = inv.and_then(|i| policy_document(i, &f.resource_arn, &e.policy)) {
-            out.push_str(&statements_html(&doc, &[e.statement.as_str()]));
-        }
     }
+    if f.evidence.len() > MAX_EVIDENCE {
+        let _ = write!(
+            out,
+            "<div class=\"small muted\">… and {} more piece(s) of evidence in the JSON and SARIF reports</div>",
+            f.evidence.len() - MAX_EVIDENCE
+        );
+    }
+    // The rule's remediation is printed once, in the "How to fix" section.
     let _ = write!(
         out,
-        "<div class=\"small\"><strong>Fix:</strong> {}</div></div>",
-        esc(&f.remediation)
+        "<div class=\"small\"><a href=\"#fix-{}\">How to fix {}</a></div></div>",
+        esc(&f.code),
+        esc(&f.code)
     );
 }
+
+/// Role sections in the report (the riskiest); the rest are in the JSON report.
+const MAX_ROLE_SECTIONS: usize = 150;
+/// Services in a role section's permission table (largest first).
+const PERM_SERVICES: usize = 10;
+/// Evidence lines shown under a finding in its role section.
+const MAX_EVIDENCE: usize = 5;
+/// Function names listed in a role section.
+const MAX_FUNCTION_NAMES: usize = 50;
 
 /// Renders the report. `inv` (the inventory the scan read) adds the policy statements, with the
 /// granting ones highlighted.
@@ -334,64 +395,85 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         o.push_str(&options(k, label, sets.get(k).unwrap_or(&empty)));
     }
     o.push_str("<label>Search<input id=\"f-search\" type=\"search\" placeholder=\"text in any column\"></label><span id=\"count\" class=\"muted small\"></span></div>");
+    o.push_str("<button id=\"more\" type=\"button\" hidden>Show more</button>");
     o.push_str("<table id=\"findings\"><thead><tr><th data-key=\"risk\" data-type=\"num\">Risk</th><th data-key=\"sevrank\" data-type=\"num\">Severity</th><th data-key=\"code\">Rule</th><th data-key=\"resource\">Resource</th><th data-key=\"account\">Account</th><th data-key=\"region\">Region</th><th data-key=\"team\">Team</th><th>Finding</th></tr></thead><tbody>");
-    for f in &r.findings {
-        let team = f.team.clone().unwrap_or_default();
-        let role = if f.resource_arn.contains(":role/") {
+    // Which role each finding belongs to, and the role sections that will be on the page.
+    let role_of_function: HashMap<&str, &str> = r
+        .functions
+        .iter()
+        .map(|x| (x.arn.as_str(), x.role_arn.as_str()))
+        .collect();
+    let role_of = |f: &'_ Finding| -> String {
+        if f.resource_arn.contains(":role/") {
             f.resource_arn.clone()
         } else {
-            r.functions
-                .iter()
-                .find(|x| x.arn == f.resource_arn)
-                .map(|x| x.role_arn.clone())
+            role_of_function
+                .get(f.resource_arn.as_str())
+                .map(|s| s.to_string())
                 .unwrap_or_default()
-        };
+        }
+    };
+    let sectioned: HashSet<&str> = r
+        .roles
+        .iter()
+        .take(MAX_ROLE_SECTIONS)
+        .map(|x| x.arn.as_str())
+        .collect();
+    let mut by_role: HashMap<String, Vec<&Finding>> = HashMap::new();
+    // Rows are written compactly (cells without closing tags, which HTML allows): a queue of
+    // hundreds of thousands of findings is most of the page.
+    for (k, f) in r.findings.iter().enumerate() {
+        let team = f.team.clone().unwrap_or_default();
+        let role = role_of(f);
         let _ = write!(
             o,
-            "<tr class=\"{}\" data-risk=\"{}\" data-severity=\"{}\" data-sevrank=\"{}\" data-code=\"{}\" data-resource=\"{}\" data-account=\"{}\" data-region=\"{}\" data-team=\"{}\">\
-<td class=\"risk\">{}</td><td><span class=\"chip sev-{}\">{}</span></td><td>{} <span class=\"muted small\">{}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#{}\">{}</a></td></tr>",
+            "<tr class=\"{}\"{}>\
+<td class=\"risk\">{}<td><span class=\"chip sev-{}\">{}</span><td>{}<td><code>{}</code><td>{}<td>{}<td>{}<td>",
             risk_class(f.risk_score),
+            if k >= 200 { " hidden" } else { "" },
             f.risk_score,
             f.severity,
-            sev_rank(f.severity),
+            f.severity,
             esc(&f.code),
             esc(short_name(&f.resource_arn)),
             esc(&f.account),
             esc(&f.region),
             esc(&team),
-            f.risk_score,
-            f.severity,
-            f.severity,
-            esc(&f.code),
-            esc(&f.name),
-            esc(short_name(&f.resource_arn)),
-            esc(&f.account),
-            esc(&f.region),
-            esc(&team),
-            anchor(&role),
-            esc(&f.title)
         );
+        if sectioned.contains(role.as_str()) {
+            let _ = write!(o, "<a href=\"#{}\">{}</a>", anchor(&role), esc(&f.title));
+        } else {
+            o.push_str(&esc(&f.title));
+        }
+        o.push_str("</tr>");
+        by_role.entry(role).or_default().push(f);
     }
     o.push_str("</tbody></table></section>");
-    // A section per role, riskiest first.
-    o.push_str("<section id=\"roles\"><h2>Roles</h2>");
-    let max_roles = 500;
-    for (shown, role) in r.roles.iter().enumerate() {
-        if shown == max_roles {
-            let _ = write!(
-                o,
-                "<p class=\"muted\">… more roles: see the JSON report.</p>"
-            );
-            break;
+    // A section per role, riskiest first, collapsed: its findings, then each policy they cite
+    // once, with the cited statements highlighted.
+    let policies = Policies::new(inv);
+    let _ = write!(
+        o,
+        "<section id=\"roles\"><h2>Roles</h2><p class=\"muted small\">{} role(s), riskiest first{}; open one to see its permissions, findings and policies.</p>",
+        r.roles.len(),
+        if r.roles.len() > MAX_ROLE_SECTIONS {
+            format!(" (the {MAX_ROLE_SECTIONS} riskiest here, every role in the JSON report)")
+        } else {
+            String::new()
         }
+    );
+    for role in r.roles.iter().take(MAX_ROLE_SECTIONS) {
+        let mine = by_role.get(&role.arn).map(Vec::as_slice).unwrap_or(&[]);
         let _ = write!(
             o,
-            "<article class=\"role\" id=\"{}\"><h3>{}</h3><div class=\"small muted\">{} · account {} · risk {} · {} action(s) in {} service(s){} · boundary {}</div>",
+            "<details class=\"role\" id=\"{}\"><summary><h3>{}</h3> <span class=\"small muted\">risk {} · {} finding(s) · {} function(s)</span></summary><div class=\"small muted\">{} · account {} · {} action(s) in {} service(s){} · boundary {}</div>",
             anchor(&role.arn),
             esc(&role.name),
+            role.risk_score,
+            mine.len(),
+            role.functions.len(),
             esc(&role.arn),
             esc(&role.account),
-            role.risk_score,
             role.allowed_actions,
             role.services,
             if role.admin { " · <strong class=\"gap\">administrator</strong>" } else { "" },
@@ -416,12 +498,19 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             let names: Vec<String> = role
                 .functions
                 .iter()
+                .take(MAX_FUNCTION_NAMES)
                 .map(|f| format!("<code>{}</code>", esc(short_name(f))))
                 .collect();
+            let more = role.functions.len().saturating_sub(MAX_FUNCTION_NAMES);
             let _ = write!(
                 o,
-                "<div class=\"small\">Functions: {}</div>",
-                names.join(", ")
+                "<div class=\"small\">Functions: {}{}</div>",
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
         // Effective permissions by service and access level (largest services first).
@@ -435,7 +524,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         });
         if !services.is_empty() {
             o.push_str("<table class=\"perm\"><thead><tr><th>service</th><th>List</th><th>Read</th><th>Write</th><th>Permissions</th><th>Tagging</th></tr></thead><tbody>");
-            for (svc, levels) in services.iter().take(15) {
+            for (svc, levels) in services.iter().take(PERM_SERVICES) {
                 let g = |k: &str| levels.get(k).copied().unwrap_or(0);
                 let _ = write!(
                     o,
@@ -448,19 +537,61 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
                     g("Tagging")
                 );
             }
-            if services.len() > 15 {
-                let _ = write!(o, "<tr><td class=\"muted\">… {} more services</td><td></td><td></td><td></td><td></td><td></td></tr>", services.len() - 15);
+            if services.len() > PERM_SERVICES {
+                let _ = write!(o, "<tr><td class=\"muted\">… {} more services</td><td></td><td></td><td></td><td></td><td></td></tr>", services.len() - PERM_SERVICES);
             }
             o.push_str("</tbody></table>");
         }
-        for f in r
-            .findings
-            .iter()
-            .filter(|f| f.resource_arn == role.arn || (role.functions.contains(&f.resource_arn)))
-        {
-            finding_html(&mut o, f, inv);
+        // The policies the findings cite, in order of first citation, with their statements.
+        let mut cited: Vec<(&str, Vec<&str>)> = Vec::new();
+        for f in mine {
+            finding_html(&mut o, f);
+            if !f.resource_arn.contains(":role/") {
+                continue;
+            }
+            for e in &f.evidence {
+                match cited.iter_mut().find(|(p, _)| *p == e.policy) {
+                    Some((_, st)) => {
+                        if !st.contains(&e.statement.as_str()) {
+                            st.push(&e.statement);
+                        }
+                    }
+                    None => cited.push((&e.policy, vec![&e.statement])),
+                }
+            }
         }
-        o.push_str("</article>");
+        for (policy, statements) in &cited {
+            if let Some(doc) = policies.document(&role.arn, policy) {
+                let html = statements_html(&doc, statements);
+                if !html.is_empty() {
+                    let _ = write!(
+                        o,
+                        "<details class=\"policy\"><summary class=\"small\">Policy <code>{}</code></summary>{html}</details>",
+                        esc(policy)
+                    );
+                }
+            }
+        }
+        o.push_str("</details>");
+    }
+    o.push_str("</section>");
+    // Each rule's remediation once.
+    let mut fixes: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for f in &r.findings {
+        fixes
+            .entry(f.code.as_str())
+            .or_insert((f.name.as_str(), f.remediation.as_str()));
+    }
+    o.push_str("<section id=\"fixes\"><h2>How to fix</h2>");
+    for (code, (name, fix)) in &fixes {
+        let _ = write!(
+            o,
+            "<p class=\"small\" id=\"fix-{}\"><strong>{} {}</strong>: {}</p>",
+            esc(code),
+            esc(code),
+            esc(name),
+            esc(fix)
+        );
     }
     o.push_str("</section></main>");
     let _ = write!(o, "<footer class=\"muted small\">Generated by rolecall {} from a {} inventory. Risk 0–100: permission severity, blast radius, internet exposure, data sensitivity.</footer>", esc(r.tool.version), esc(&r.source));

@@ -239,106 +239,111 @@ impl Index {
                 *x = true;
             }
         }
-        // Each role once: its power, its own escalation, and its assume edges.
-        let mut store = PolicyStore::new(inv);
-        let mut analyzer = Analyzer::new(catalog);
-        let mut power = vec![Power::default(); n];
-        let mut edges_out: Vec<Vec<Edge>> = vec![Vec::new(); n];
+        // Each role once, on every core: its power, its own escalation, and its assume edges.
         let assume = catalog.lookup("sts:AssumeRole");
-        let mut rcps: HashMap<String, Vec<Vec<Arc<Policy>>>> = HashMap::new();
         let management = inv
             .organization
             .as_ref()
             .and_then(|o| o.management_account.clone());
-        for (i, role) in inv.roles.iter().enumerate() {
-            let resolved = store.resolve(role);
-            let effective = analyzer.effective(&resolved.principal_policies());
-            let admin = effective.admin_grant().is_some();
-            let escalates = if admin {
-                None
-            } else {
-                judge(
-                    &Subject {
-                        idx: Some(i),
-                        role,
-                        resolved: &resolved,
-                        effective: &effective,
-                    },
-                    inv,
-                    catalog,
-                    None,
-                    &NoOthers,
+        type RcpCache = HashMap<String, Vec<Vec<Arc<Policy>>>>;
+        let per_role: Vec<(Power, Vec<Edge>)> = crate::par::map(
+            n,
+            || {
+                (
+                    PolicyStore::new(inv),
+                    Analyzer::new(catalog),
+                    RcpCache::new(),
                 )
-                .into_iter()
-                .map(|h| (h.severity, h.method.id))
-                .max_by_key(|(s, _)| *s)
-            };
-            if let Some(p) = power.get_mut(i) {
-                *p = Power { admin, escalates };
-            }
-            // Candidate targets of this caller.
-            let Some((acct, name)) = role_key(&role.arn) else {
-                continue;
-            };
-            let may_assume = assume.is_some_and(|a| effective.is_allowed(a));
-            let mut cands: Vec<usize> = Vec::new();
-            if let Some(v) = ti.by_role.get(&(acct.clone(), name.clone())) {
-                cands.extend(v);
-            }
-            if may_assume {
-                if let Some(v) = ti.by_account.get(&acct) {
+            },
+            |(store, analyzer, rcps), i| {
+                let Some(role) = inv.roles.get(i) else {
+                    return (Power::default(), Vec::new());
+                };
+                let resolved = store.resolve(role);
+                let effective = analyzer.effective(&resolved.principal_policies());
+                let admin = effective.admin_grant().is_some();
+                let escalates = if admin {
+                    None
+                } else {
+                    judge(
+                        &Subject {
+                            idx: Some(i),
+                            role,
+                            resolved: &resolved,
+                            effective: &effective,
+                        },
+                        inv,
+                        catalog,
+                        None,
+                        &NoOthers,
+                    )
+                    .into_iter()
+                    .map(|h| (h.severity, h.method.id))
+                    .max_by_key(|(s, _)| *s)
+                };
+                let power = Power { admin, escalates };
+                let mut edges = Vec::new();
+                // Candidate targets of this caller.
+                let Some((acct, name)) = role_key(&role.arn) else {
+                    return (power, edges);
+                };
+                let may_assume = assume.is_some_and(|a| effective.is_allowed(a));
+                let named_here = ti.by_role.get(&(acct.clone(), name.clone()));
+                let mut cands: Vec<usize> = Vec::new();
+                if let Some(v) = named_here {
                     cands.extend(v);
                 }
-            }
-            if may_assume {
-                cands.extend(&ti.any);
-            }
-            cands.sort_unstable();
-            cands.dedup();
-            for t in cands {
-                let (Some(target), Some(Some(trust))) = (inv.roles.get(t), trusts.get(t)) else {
-                    continue;
-                };
-                if t == i {
-                    continue;
+                if may_assume {
+                    if let Some(v) = ti.by_account.get(&acct) {
+                        cands.extend(v);
+                    }
+                    cands.extend(&ti.any);
                 }
-                // Account-wide and cross-account trusts need the caller's own Allow.
-                let named = ti
-                    .by_role
-                    .get(&(acct.clone(), name.clone()))
-                    .is_some_and(|v| v.contains(&t));
-                let same = target.account == acct;
-                let any_principal = trusts_any.get(t).copied().unwrap_or(false);
-                // A trust policy naming the caller in its own account needs nothing more. One
-                // naming `*` lets everyone in: that is the target's flaw (LR401), and an
-                // escalation of this role only when its own policies allow the call
-                // (pathfinding.cloud sts-003 needs sts:AssumeRole).
-                let without_identity = same && named;
-                let with_identity =
-                    assume.is_some_and(|a| identity_may_allow(&effective, a, &target.arn));
-                if !(without_identity || with_identity) {
-                    continue;
-                }
-                let target_rcps = rcps
-                    .entry(target.account.clone())
-                    .or_insert_with(|| store.rcp_levels(&target.account))
-                    .clone();
-                if let Some(edge) = assume_edge(
-                    role,
-                    &resolved,
-                    target,
-                    t,
-                    trust,
-                    &target_rcps,
-                    management.as_deref(),
-                    any_principal,
-                ) {
-                    if let Some(v) = edges_out.get_mut(i) {
-                        v.push(edge);
+                cands.sort_unstable();
+                cands.dedup();
+                for t in cands {
+                    let (Some(target), Some(Some(trust))) = (inv.roles.get(t), trusts.get(t))
+                    else {
+                        continue;
+                    };
+                    if t == i {
+                        continue;
+                    }
+                    // Account-wide and cross-account trusts need the caller's own Allow.
+                    let named = named_here.is_some_and(|v| v.contains(&t));
+                    let same = target.account == acct;
+                    let any_principal = trusts_any.get(t).copied().unwrap_or(false);
+                    // A trust policy naming the caller in its own account needs nothing more.
+                    // One naming `*` lets everyone in: that is the target's flaw (LR401), and an
+                    // escalation of this role only when its own policies allow the call
+                    // (pathfinding.cloud sts-003 needs sts:AssumeRole).
+                    let without_identity = same && named;
+                    let with_identity =
+                        assume.is_some_and(|a| identity_may_allow(&effective, a, &target.arn));
+                    if !(without_identity || with_identity) {
+                        continue;
+                    }
+                    let target_rcps = rcps
+                        .entry(target.account.clone())
+                        .or_insert_with(|| store.rcp_levels(&target.account))
+                        .clone();
+                    if let Some(edge) = assume_edge(
+                        role,
+                        &resolved,
+                        target,
+                        t,
+                        trust,
+                        &target_rcps,
+                        management.as_deref(),
+                        any_principal,
+                    ) {
+                        edges.push(edge);
                     }
                 }
-            }
-        }
+                (power, edges)
+            },
+        );
+        let (power, edges_out): (Vec<Power>, Vec<Vec<Edge>>) = per_role.into_iter().unzip();
 
         let chain = chains(&power, &edges_out);
 

@@ -19,7 +19,7 @@
 //! ## References
 //! - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
 
-use super::{grant_evidence, grant_severity, Emitter, Rule, RuleMeta};
+use super::{grant_evidence_set, grant_severity, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
@@ -43,8 +43,7 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     for g in ra.effective.grants.iter().filter(|g| g.not_action) {
-        let granted: Vec<_> = g.actions.iter().collect();
-        let mut ev = grant_evidence(cx.catalog, g, &granted);
+        let mut ev = grant_evidence_set(cx.catalog, g, &g.actions);
         ev.actions = g
             .action_patterns
             .iter()
@@ -52,7 +51,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             .collect();
         ev.note = Some(format!(
             "{} of {} catalogue actions granted",
-            granted.len(),
+            g.actions.len(),
             cx.catalog.len()
         ));
         out.role(

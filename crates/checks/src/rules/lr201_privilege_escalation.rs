@@ -118,19 +118,30 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     out.role(ra, cx, worst, title, compact(hits), "");
 }
 
-/// Each method's target statement with its reason, then the other permissions the methods need,
-/// one entry per statement (a `*` statement that serves twenty methods is listed once).
+/// Methods listed one by one in the evidence; the rest are grouped by statement.
+const EVIDENCE_METHODS: usize = 12;
+
+/// The worst methods' target statements with their reasons, then the statements the other
+/// methods use and the other permissions the methods need, one entry per statement (a `*`
+/// statement that serves twenty methods is listed once). The evidence grows with the policy's
+/// statements, not with the number of published methods.
 fn compact(hits: Vec<Hit>) -> Vec<Evidence> {
     let mut evidence = Vec::new();
     let mut also: Vec<(Evidence, Vec<&'static str>)> = Vec::new();
-    for h in hits {
+    let mut more: Vec<(Evidence, Vec<&'static str>)> = Vec::new();
+    for (n, h) in hits.into_iter().enumerate() {
         let id = h.method.id;
-        for e in h.evidence {
-            if e.note.as_deref() != Some(&format!("{id}: also needed")) {
+        for mut e in h.evidence {
+            let group = if e.note.as_deref() == Some(&format!("{id}: also needed")) {
+                &mut also
+            } else if n < EVIDENCE_METHODS {
                 evidence.push(e);
                 continue;
-            }
-            match also.iter_mut().find(|(x, _)| {
+            } else {
+                e.note = None;
+                &mut more
+            };
+            match group.iter_mut().find(|(x, _)| {
                 x.policy == e.policy
                     && x.statement == e.statement
                     && x.resources == e.resources
@@ -146,9 +157,21 @@ fn compact(hits: Vec<Hit>) -> Vec<Evidence> {
                         ids.push(id);
                     }
                 }
-                None => also.push((e, vec![id])),
+                None => group.push((e, vec![id])),
             }
         }
+    }
+    for (mut e, ids) in more {
+        e.note = Some(format!(
+            "also grants {} ({}; `rolecall explain LR201 --methods` describes each)",
+            ids.join(", "),
+            if ids.len() == 1 {
+                "one more method"
+            } else {
+                "more methods"
+            },
+        ));
+        evidence.push(e);
     }
     for (mut e, ids) in also {
         e.note = Some(format!("also needed by {}", ids.join(", ")));

@@ -13,6 +13,7 @@ use rolecall_catalog::{ActionId, ActionSet, Catalog};
 use rolecall_inventory::Function;
 use rolecall_policy::effective::describe_condition;
 use rolecall_policy::Grant;
+use std::collections::{HashMap, HashSet};
 
 mod lr101_admin_access;
 mod lr102_service_wildcard;
@@ -211,9 +212,51 @@ impl Emitter<'_> {
         });
     }
 
-    fn push(&mut self, f: Finding) {
+    fn push(&mut self, mut f: Finding) {
+        f.evidence = merge_evidence(std::mem::take(&mut f.evidence));
         self.out.push(f);
     }
+}
+
+/// Evidence entries that differ only in their actions (same policy, statement, resources and
+/// conditions, no note of their own) become one entry listing the actions in order: a
+/// `NotAction` statement granting forty sensitive actions is cited once, not forty times.
+pub fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
+    if evidence.len() < 2 {
+        return evidence;
+    }
+    let mut out: Vec<Evidence> = Vec::with_capacity(evidence.len());
+    let mut at: HashMap<(String, String, Vec<String>, Vec<String>), usize> = HashMap::new();
+    let mut seen: HashSet<(usize, String)> = HashSet::new();
+    for e in evidence {
+        if e.note.is_some() {
+            out.push(e);
+            continue;
+        }
+        let key = (
+            e.policy.clone(),
+            e.statement.clone(),
+            e.resources.clone(),
+            e.conditions.clone(),
+        );
+        match at.get(&key).and_then(|&i| out.get_mut(i)) {
+            Some(x) => {
+                let i = at.get(&key).copied().unwrap_or(usize::MAX);
+                for a in e.actions {
+                    if seen.insert((i, a.clone())) {
+                        x.actions.push(a);
+                    }
+                }
+            }
+            None => {
+                let i = out.len();
+                seen.extend(e.actions.iter().map(|a| (i, a.clone())));
+                at.insert(key, i);
+                out.push(e);
+            }
+        }
+    }
+    out
 }
 
 /// The owner team of a role: its functions' owner tags if they agree, else the role's own tag.
