@@ -1,6 +1,7 @@
 //! Findings: what a rule concluded, with the evidence to prove it.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,8 +102,9 @@ pub struct Finding {
     pub resource_arn: String,
     pub function_arns: Vec<String>,
     pub evidence: Vec<Evidence>,
-    pub remediation: String,
-    pub references: Vec<String>,
+    /// The rule's own text, borrowed from it (not copied into each of a large estate's findings).
+    pub remediation: Cow<'static, str>,
+    pub references: Vec<Cow<'static, str>>,
     pub risk_score: u8,
     /// Owner team (from the functions' or role's owner tag), for routing.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -114,12 +114,13 @@ pub struct RoleReport {
     pub policies: usize,
     pub allowed_actions: usize,
     pub services: usize,
-    pub by_access_level: BTreeMap<String, usize>,
-    /// Service prefix → allowed actions in it.
-    pub by_service: BTreeMap<String, usize>,
+    pub by_access_level: BTreeMap<&'static str, usize>,
+    /// Service prefix → allowed actions in it. (Keys are the catalogue's own strings: at 50,000
+    /// roles a copy of each service name per role was hundreds of megabytes.)
+    pub by_service: BTreeMap<&'static str, usize>,
     /// Service prefix → access level → allowed actions, for the [`SERVICE_LEVEL_TOP`] services
     /// with the most allowed actions.
-    pub by_service_level: BTreeMap<String, BTreeMap<String, usize>>,
+    pub by_service_level: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
     pub admin: bool,
     pub wildcard_grants: bool,
     /// Granted against used, when the scan had usage data.
@@ -626,12 +627,12 @@ fn role_report(
     let by_access_level = AccessLevel::ALL
         .iter()
         .zip(levels)
-        .map(|(l, n)| (l.as_str().to_string(), n))
+        .map(|(l, n)| (l.as_str(), n))
         .collect();
-    let by_service: BTreeMap<String, usize> = cat
-        .count_by_service(&e.allowed)
-        .map(|(s, n)| (s.prefix.to_string(), n))
-        .collect();
+    let counts: Vec<(&rolecall_catalog::Service, usize)> =
+        cat.count_by_service(&e.allowed).collect();
+    let by_service: BTreeMap<&'static str, usize> =
+        counts.iter().map(|(s, n)| (s.prefix, *n)).collect();
     let wildcard_grants = e.grants.iter().any(|g| {
         g.not_action
             || g.action_patterns
@@ -644,17 +645,17 @@ fn role_report(
         .collect();
     // The largest services only (the report's table): an `Action: *` role would otherwise
     // carry four hundred services by five levels, in memory and in every output.
-    let mut largest: Vec<(&rolecall_catalog::Service, usize)> =
-        cat.count_by_service(&e.allowed).collect();
+    let mut largest = counts;
     largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.prefix.cmp(b.0.prefix)));
     largest.truncate(SERVICE_LEVEL_TOP);
-    let mut by_service_level: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut by_service_level: BTreeMap<&'static str, BTreeMap<&'static str, usize>> =
+        BTreeMap::new();
     for (svc, _) in largest {
-        let levels = by_service_level.entry(svc.prefix.to_string()).or_default();
+        let levels = by_service_level.entry(svc.prefix).or_default();
         for (l, set) in &per_level {
             let n = set.count_in_range(svc.actions.clone());
             if n > 0 {
-                levels.insert(l.as_str().to_string(), n);
+                levels.insert(l.as_str(), n);
             }
         }
     }

@@ -197,3 +197,20 @@ fn findings_per_role_scale_linearly() {
 fn huge_policies_scale_linearly() {
     check_shape("statements in one policy", 150, huge_policy, false);
 }
+
+/// The scan splits roles over threads in blocks; the result must not depend on how many.
+#[test]
+fn the_result_is_the_same_on_one_thread_and_on_many() {
+    let inv = many_accounts(120); // 240 roles: several blocks of 64
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let run = |threads: &str| {
+        // Read by each scan when it starts; other tests of this binary only change their speed.
+        std::env::set_var("ROLECALL_THREADS", threads);
+        let r = scan(&inv, catalog(), &Config::default(), day);
+        std::env::remove_var("ROLECALL_THREADS");
+        serde_json::to_string(&r).unwrap()
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("5"));
+}

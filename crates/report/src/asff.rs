@@ -116,7 +116,7 @@ pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Val
         "Severity": {"Label": label(f.severity), "Original": f.severity.as_str()},
         "Title": clip(&f.title, 256),
         "Description": clip(&format!("{}. Evidence: {}", f.title, evidence.join("; ")), 1024),
-        "Remediation": {"Recommendation": {"Text": clip(&f.remediation, 512), "Url": f.references.first().cloned().unwrap_or_default()}},
+        "Remediation": {"Recommendation": {"Text": clip(&f.remediation, 512), "Url": f.references.first().map(|u| u.to_string()).unwrap_or_default()}},
         "ProductFields": {"ProviderName": "rolecall", "ProviderVersion": env!("CARGO_PKG_VERSION"), "rolecall/FindingId": f.id},
         "Resources": resources,
         "Compliance": {"Status": "FAILED", "RelatedRequirements": compliance},

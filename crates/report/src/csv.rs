@@ -80,7 +80,7 @@ pub fn render(r: &ScanResult) -> String {
             policies.join(" | "),
             statements.join(" | "),
             actions.join(" "),
-            f.remediation.clone(),
+            f.remediation.to_string(),
             f.id.clone(),
             gap_of(&f.resource_arn),
         ];

@@ -514,7 +514,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             );
         }
         // Effective permissions by service and access level (largest services first).
-        let mut services: Vec<(&String, &BTreeMap<String, usize>)> =
+        let mut services: Vec<(&&str, &BTreeMap<&str, usize>)> =
             role.by_service_level.iter().collect();
         services.sort_by(|a, b| {
             b.1.values()
@@ -580,7 +580,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
     for f in &r.findings {
         fixes
             .entry(f.code.as_str())
-            .or_insert((f.name.as_str(), f.remediation.as_str()));
+            .or_insert((f.name.as_str(), &f.remediation));
     }
     o.push_str("<section id=\"fixes\"><h2>How to fix</h2>");
     for (code, (name, fix)) in &fixes {

@@ -13,6 +13,7 @@ use rolecall_catalog::{ActionId, ActionSet, Catalog};
 use rolecall_inventory::Function;
 use rolecall_policy::effective::describe_condition;
 use rolecall_policy::Grant;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 mod lr101_admin_access;
@@ -177,8 +178,13 @@ impl Emitter<'_> {
             resource_arn: ra.role.arn.clone(),
             function_arns: functions,
             evidence,
-            remediation: self.meta.remediation.into(),
-            references: self.meta.references.iter().map(|s| s.to_string()).collect(),
+            remediation: Cow::Borrowed(self.meta.remediation),
+            references: self
+                .meta
+                .references
+                .iter()
+                .map(|s| Cow::Borrowed(*s))
+                .collect(),
             risk_score: 0,
             team,
         });
@@ -205,8 +211,13 @@ impl Emitter<'_> {
             resource_arn: f.arn.clone(),
             function_arns: vec![f.arn.clone()],
             evidence,
-            remediation: self.meta.remediation.into(),
-            references: self.meta.references.iter().map(|s| s.to_string()).collect(),
+            remediation: Cow::Borrowed(self.meta.remediation),
+            references: self
+                .meta
+                .references
+                .iter()
+                .map(|s| Cow::Borrowed(*s))
+                .collect(),
             risk_score: 0,
             team: cx.tag(&f.tags, &cx.config.tags.owner).map(str::to_string),
         });
