@@ -5,6 +5,7 @@
 use rolecall_checks::{Finding, ScanResult, Severity, RULES};
 use rolecall_inventory::Inventory;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 pub struct AsffOptions<'a> {
     /// Region for findings about IAM roles (global) and of the Security Hub product ARN.
@@ -45,7 +46,34 @@ pub fn asff_id(f: &Finding, region: &str) -> String {
     format!("{region}/{}/rolecall/{}", f.account, f.id)
 }
 
+/// The inventory's functions and roles by ARN, built once per report (a lookup per finding
+/// by scanning every function was quadratic at Organization scale).
+struct Lookup<'i> {
+    functions: HashMap<&'i str, &'i rolecall_inventory::Function>,
+    roles: HashMap<&'i str, &'i rolecall_inventory::Role>,
+}
+
+impl<'i> Lookup<'i> {
+    fn new(inv: Option<&'i Inventory>) -> Self {
+        let mut functions = HashMap::new();
+        let mut roles = HashMap::new();
+        if let Some(inv) = inv {
+            for x in &inv.functions {
+                functions.entry(x.arn.as_str()).or_insert(x);
+            }
+            for x in &inv.roles {
+                roles.entry(x.arn.as_str()).or_insert(x);
+            }
+        }
+        Lookup { functions, roles }
+    }
+}
+
 pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Value {
+    finding_in(f, &Lookup::new(inv), o)
+}
+
+fn finding_in(f: &Finding, lk: &Lookup<'_>, o: &AsffOptions<'_>) -> Value {
     let region = if f.region == "global" {
         o.home_region
     } else {
@@ -60,13 +88,14 @@ pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Val
     let role_arn = if f.resource_arn.contains(":role/") {
         Some(f.resource_arn.clone())
     } else {
-        inv.and_then(|i| i.functions.iter().find(|x| x.arn == f.resource_arn))
+        lk.functions
+            .get(f.resource_arn.as_str())
             .map(|x| x.role_arn.clone())
     };
     if let Some(role) = &role_arn {
         let mut details = Map::new();
         details.insert("RoleName".into(), json!(crate::short_name(role)));
-        if let Some(r) = inv.and_then(|i| i.role(role)) {
+        if let Some(r) = lk.roles.get(role.as_str()) {
             details.insert("Path".into(), json!(r.path));
             if let Some(b) = &r.permissions_boundary_arn {
                 details.insert(
@@ -78,7 +107,7 @@ pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Val
         resources.push(json!({"Type": "AwsIamRole", "Id": role, "Partition": partition(role), "Region": o.home_region, "Details": {"AwsIamRole": details}}));
     }
     for fa in &f.function_arns {
-        let func = inv.and_then(|i| i.functions.iter().find(|x| &x.arn == fa));
+        let func = lk.functions.get(fa.as_str());
         let mut details = Map::new();
         details.insert("FunctionName".into(), json!(crate::short_name(fa)));
         if let Some(x) = func {
@@ -127,5 +156,6 @@ pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Val
 }
 
 pub fn render(r: &ScanResult, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Value {
-    Value::Array(r.findings.iter().map(|f| finding(f, inv, o)).collect())
+    let lk = Lookup::new(inv);
+    Value::Array(r.findings.iter().map(|f| finding_in(f, &lk, o)).collect())
 }

@@ -46,13 +46,21 @@ pub fn render(r: &ScanResult) -> String {
         .iter()
         .map(|f| (f.arn.as_str(), f.role_arn.as_str()))
         .collect();
+    // Roles by (account, name), path ignored as in `same_role`; the first of a key wins.
+    let mut gap_by_role: std::collections::HashMap<(String, String), Option<f64>> =
+        std::collections::HashMap::new();
+    for x in &r.roles {
+        if let Some(k) = rolecall_inventory::model::role_key(&x.arn) {
+            gap_by_role
+                .entry(k)
+                .or_insert(x.gap.as_ref().map(|g| g.score));
+        }
+    }
     let gap_of = |arn: &str| -> String {
         let role = role_of_fn.get(arn).copied().unwrap_or(arn);
-        r.roles
-            .iter()
-            .find(|x| x.arn == role || rolecall_inventory::model::same_role(&x.arn, role))
-            .and_then(|x| x.gap.as_ref())
-            .map(|g| g.score.to_string())
+        rolecall_inventory::model::role_key(role)
+            .and_then(|k| gap_by_role.get(&k).copied().flatten())
+            .map(|g| g.to_string())
             .unwrap_or_default()
     };
     let mut out = COLUMNS.join(",");
