@@ -24,7 +24,7 @@ pub mod risk;
 pub mod rules;
 pub mod scan;
 
-pub use analysis::{analyze, for_each_role, map_roles, Analysis, RoleAnalysis};
+pub use analysis::{map_roles, RoleAnalysis};
 pub use config::{Config, ConfigError};
 pub use finding::{Evidence, Finding, Severity};
 pub use rules::{find_rule, Rule, RULES};

@@ -2,10 +2,10 @@
 //! rule code, Id is deterministic (a re-import updates the same finding), Resources carry the role
 //! and its functions with details.
 
+use crate::Lookup;
 use rolecall_checks::{Finding, ScanResult, Severity, RULES};
 use rolecall_inventory::Inventory;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 pub struct AsffOptions<'a> {
     /// Region for findings about IAM roles (global) and of the Security Hub product ARN.
@@ -44,29 +44,6 @@ fn partition(arn: &str) -> &str {
 /// The ASFF `Id` of a finding: stable across runs.
 pub fn asff_id(f: &Finding, region: &str) -> String {
     format!("{region}/{}/rolecall/{}", f.account, f.id)
-}
-
-/// The inventory's functions and roles by ARN, built once per report (a lookup per finding
-/// by scanning every function was quadratic at Organization scale).
-struct Lookup<'i> {
-    functions: HashMap<&'i str, &'i rolecall_inventory::Function>,
-    roles: HashMap<&'i str, &'i rolecall_inventory::Role>,
-}
-
-impl<'i> Lookup<'i> {
-    fn new(inv: Option<&'i Inventory>) -> Self {
-        let mut functions = HashMap::new();
-        let mut roles = HashMap::new();
-        if let Some(inv) = inv {
-            for x in &inv.functions {
-                functions.entry(x.arn.as_str()).or_insert(x);
-            }
-            for x in &inv.roles {
-                roles.entry(x.arn.as_str()).or_insert(x);
-            }
-        }
-        Lookup { functions, roles }
-    }
 }
 
 pub fn finding(f: &Finding, inv: Option<&Inventory>, o: &AsffOptions<'_>) -> Value {

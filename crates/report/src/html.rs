@@ -6,7 +6,7 @@
 //! Filters and sorting move existing rows and compare `dataset` values; nothing is ever parsed as
 //! HTML in the browser.
 
-use crate::{escape_html as esc, short_name};
+use crate::{escape_html as esc, short_name, Lookup};
 use base64::Engine;
 use rolecall_catalog::ManagedPolicies;
 use rolecall_checks::{Finding, ScanResult, Severity};
@@ -179,40 +179,19 @@ fn statements_html(doc: &Document, highlight: &[&str]) -> String {
     out
 }
 
-/// Where the policies named in evidence live: the inventory's roles and customer managed
-/// policies by ARN, looked up in constant time (the report of a large estate names many).
-struct Policies<'i> {
-    roles: HashMap<&'i str, &'i rolecall_inventory::Role>,
-    managed: HashMap<&'i str, &'i Document>,
-}
-
-impl<'i> Policies<'i> {
-    fn new(inv: Option<&'i Inventory>) -> Self {
-        let mut roles = HashMap::new();
-        let mut managed = HashMap::new();
-        if let Some(inv) = inv {
-            for r in &inv.roles {
-                roles.entry(r.arn.as_str()).or_insert(r);
-            }
-            for m in &inv.managed_policies {
-                managed.entry(m.arn.as_str()).or_insert(&m.document);
-            }
-        }
-        Policies { roles, managed }
+/// The policy a finding's evidence names, from the role's inline policies, the inventory's
+/// managed policies, or the AWS managed policies rolecall ships.
+fn policy_document(lk: &Lookup<'_>, role_arn: &str, policy: &str) -> Option<Document> {
+    let role = lk.roles.get(role_arn)?;
+    if let Some(d) = role.inline_policies.iter().find(|p| p.name == policy) {
+        return Some(d.document.clone());
     }
-
-    fn document(&self, role_arn: &str, policy: &str) -> Option<Document> {
-        let role = self.roles.get(role_arn)?;
-        if let Some(d) = role.inline_policies.iter().find(|p| p.name == policy) {
-            return Some(d.document.clone());
-        }
-        if let Some(d) = self.managed.get(policy) {
-            return Some((*d).clone());
-        }
-        ManagedPolicies::get()
-            .by_arn(policy)
-            .map(|m| Document::from_value(&serde_json::from_str(m.document).unwrap_or_default()))
+    if let Some(d) = lk.managed.get(policy) {
+        return Some((*d).clone());
     }
+    ManagedPolicies::get()
+        .by_arn(policy)
+        .map(|m| Document::from_value(&serde_json::from_str(m.document).unwrap_or_default()))
 }
 
 /// A finding in its role's section: the evidence as lines; the policies themselves are printed
@@ -451,7 +430,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
     o.push_str("</tbody></table></section>");
     // A section per role, riskiest first, collapsed: its findings, then each policy they cite
     // once, with the cited statements highlighted.
-    let policies = Policies::new(inv);
+    let lookup = Lookup::new(inv);
     let _ = write!(
         o,
         "<section id=\"roles\"><h2>Roles</h2><p class=\"muted small\">{} role(s), riskiest first{}; open one to see its permissions, findings and policies.</p>",
@@ -561,7 +540,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             }
         }
         for (policy, statements) in &cited {
-            if let Some(doc) = policies.document(&role.arn, policy) {
+            if let Some(doc) = policy_document(&lookup, &role.arn, policy) {
                 let html = statements_html(&doc, statements);
                 if !html.is_empty() {
                     let _ = write!(

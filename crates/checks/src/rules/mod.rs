@@ -179,12 +179,7 @@ impl Emitter<'_> {
             function_arns: functions,
             evidence,
             remediation: Cow::Borrowed(self.meta.remediation),
-            references: self
-                .meta
-                .references
-                .iter()
-                .map(|s| Cow::Borrowed(*s))
-                .collect(),
+            references: self.references(),
             risk_score: 0,
             team,
         });
@@ -212,15 +207,19 @@ impl Emitter<'_> {
             function_arns: vec![f.arn.clone()],
             evidence,
             remediation: Cow::Borrowed(self.meta.remediation),
-            references: self
-                .meta
-                .references
-                .iter()
-                .map(|s| Cow::Borrowed(*s))
-                .collect(),
+            references: self.references(),
             risk_score: 0,
             team: cx.tag(&f.tags, &cx.config.tags.owner).map(str::to_string),
         });
+    }
+
+    /// The rule's references, borrowed.
+    fn references(&self) -> Vec<Cow<'static, str>> {
+        self.meta
+            .references
+            .iter()
+            .map(|s| Cow::Borrowed(*s))
+            .collect()
     }
 
     fn push(&mut self, mut f: Finding) {
