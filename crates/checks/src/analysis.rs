@@ -60,11 +60,11 @@ pub fn map_roles<'i, T: Send>(
             }))
         },
     );
-    drop(owner);
-    for k in keys.iter().flatten() {
-        by_role.remove(k);
-    }
-    let mut without: Vec<usize> = by_role.into_values().flatten().collect();
+    let mut without: Vec<usize> = by_role
+        .iter()
+        .filter(|(k, _)| !owner.contains_key(k))
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
     without.sort_unstable();
     (out.into_iter().flatten().collect(), without)
 }

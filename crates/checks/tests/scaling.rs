@@ -22,6 +22,16 @@ use std::time::{Duration, Instant};
 
 const FACTOR: f64 = 10.0;
 
+/// The tests of this file run one at a time: a timing measured while another test scans on the
+/// same cores, or while the thread-count test has set ROLECALL_THREADS, would be noise.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn doc(statements: Vec<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
@@ -156,6 +166,7 @@ fn best_of_three(inv: &Inventory) -> (Duration, usize) {
 
 /// `more_findings`: the larger shape must find more (so the shape exercises the rules' output).
 fn check_shape(what: &str, n: usize, make: fn(usize) -> Inventory, more_findings: bool) {
+    let _one_at_a_time = serial();
     let small = make(n);
     let large = make(4 * n);
     // Warm the catalogue and the allocator before timing.
@@ -201,10 +212,11 @@ fn huge_policies_scale_linearly() {
 /// The scan splits roles over threads in blocks; the result must not depend on how many.
 #[test]
 fn the_result_is_the_same_on_one_thread_and_on_many() {
+    let _one_at_a_time = serial();
     let inv = many_accounts(120); // 240 roles: several blocks of 64
     let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let run = |threads: &str| {
-        // Read by each scan when it starts; other tests of this binary only change their speed.
+        // Read by each scan when it starts; the other tests of this binary wait (`serial`).
         std::env::set_var("ROLECALL_THREADS", threads);
         let r = scan(&inv, catalog(), &Config::default(), day);
         std::env::remove_var("ROLECALL_THREADS");
