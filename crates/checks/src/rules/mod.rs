@@ -231,7 +231,7 @@ impl Emitter<'_> {
 /// Evidence entries that differ only in their actions (same policy, statement, resources and
 /// conditions, no note of their own) become one entry listing the actions in order: a
 /// `NotAction` statement granting forty sensitive actions is cited once, not forty times.
-pub fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
+fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
     if evidence.len() < 2 {
         return evidence;
     }
@@ -249,9 +249,9 @@ pub fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
             e.resources.clone(),
             e.conditions.clone(),
         );
-        match at.get(&key).and_then(|&i| out.get_mut(i)) {
+        let i = *at.entry(key).or_insert(out.len());
+        match out.get_mut(i) {
             Some(x) => {
-                let i = at.get(&key).copied().unwrap_or(usize::MAX);
                 for a in e.actions {
                     if seen.insert((i, a.clone())) {
                         x.actions.push(a);
@@ -259,9 +259,7 @@ pub fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
                 }
             }
             None => {
-                let i = out.len();
                 seen.extend(e.actions.iter().map(|a| (i, a.clone())));
-                at.insert(key, i);
                 out.push(e);
             }
         }
