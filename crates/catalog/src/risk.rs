@@ -166,3 +166,50 @@ mod tests {
         assert!(risk_sets_source().contains("cloudsplaining==0.9.1"));
     }
 }
+
+const DATA_EVENTS_TSV: &str = include_str!("../data/data-events.tsv");
+
+/// Actions CloudTrail records only as data events, as (service prefix, action pattern), from
+/// `data/data-events.tsv` (curated from the AWS documentation each row cites).
+pub fn data_event_actions() -> &'static [(&'static str, &'static str)] {
+    static ROWS: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        DATA_EVENTS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                Some((it.next()?, it.next()?))
+            })
+            .collect()
+    })
+}
+
+/// The actions CloudTrail records only as data events, as one set per service prefix of `cat`.
+pub fn data_event_sets(cat: &crate::Catalog) -> Vec<(&'static str, crate::ActionSet)> {
+    let mut out: Vec<(&'static str, crate::ActionSet)> = Vec::new();
+    for (svc, pat) in data_event_actions() {
+        let Some(set) = cat.expand(pat) else { continue };
+        match out.iter_mut().find(|(s, _)| s == svc) {
+            Some((_, mine)) => mine.union_with(&set),
+            None => out.push((svc, set)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod data_event_tests {
+    #[test]
+    fn every_data_event_pattern_names_catalogue_actions_of_its_service() {
+        let cat = crate::catalog();
+        assert!(super::data_event_actions().len() > 30);
+        for (svc, pat) in super::data_event_actions() {
+            assert!(pat.starts_with(&format!("{svc}:")), "{pat}");
+            let set = cat
+                .expand(pat)
+                .unwrap_or_else(|| panic!("{pat} does not parse"));
+            assert!(!set.is_empty(), "{pat} names no action of the catalogue");
+        }
+    }
+}

@@ -35,6 +35,8 @@ pub struct Ctx<'a> {
     store: Mutex<PolicyStore<'a>>,
     /// Actions each role was seen using, when the inventory carries usage: by (account, role name).
     used: Option<HashMap<(String, String), ActionSet>>,
+    /// Actions CloudTrail records only as data events, by service.
+    data_only: Vec<(&'static str, ActionSet)>,
     /// Each thread's last role's permission gap: LR601, LR602 and the role report all ask for it.
     gap_of_last_role: Mutex<HashMap<ThreadId, (String, crate::gap::Gap)>>,
     /// Weakness of each permission boundary (by ARN): many roles share one boundary.
@@ -69,6 +71,7 @@ impl<'a> Ctx<'a> {
             boundary_held: Mutex::new(HashMap::new()),
             store: Mutex::new(PolicyStore::new(inventory)),
             gap_of_last_role: Mutex::new(HashMap::new()),
+            data_only: rolecall_catalog::risk::data_event_sets(catalog),
             boundary_verdicts: Mutex::new(HashMap::new()),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
@@ -117,18 +120,58 @@ impl<'a> Ctx<'a> {
     }
 
     /// The actions the role was seen using in the usage window: None when the scan has no usage
-    /// data; an empty set for a role that did nothing.
+    /// data for the role (no usage at all, or none of the role's account: a role the logs do not
+    /// cover is never "unused"); an empty set for a covered role that did nothing.
     pub fn used_actions(&self, role_arn: &str) -> Option<ActionSet> {
         let used = self.used.as_ref()?;
+        let usage = self.inventory.usage.as_ref()?;
+        let key = role_key(role_arn)?;
+        let cov = usage.account_coverage(&key.0)?;
+        if cov
+            .unread_roles
+            .iter()
+            .any(|r| rolecall_inventory::model::same_role(r, role_arn))
+        {
+            return None;
+        }
         Some(
-            role_key(role_arn)
-                .and_then(|k| used.get(&k).cloned())
+            used.get(&key)
+                .cloned()
                 .unwrap_or_else(|| ActionSet::empty(self.catalog.len())),
         )
     }
 
-    /// The role's permission gap (granted `allowed` against used), when the scan has usage data.
-    /// Computed once per role however many rules ask.
+    /// The actions the usage sources cannot show for the role's account: those CloudTrail records
+    /// only as data events, for the services whose data events the logs do not hold.
+    pub fn not_observable(&self, role_arn: &str) -> ActionSet {
+        let mut out = ActionSet::empty(self.catalog.len());
+        let cov = self
+            .inventory
+            .usage
+            .as_ref()
+            .zip(role_key(role_arn))
+            .and_then(|(u, k)| u.account_coverage(&k.0).map(|c| c.into_owned()));
+        if let Some(c) = cov {
+            for (svc, set) in &self.data_only {
+                if !c.data_events.contains(*svc) {
+                    out.union_with(set);
+                }
+            }
+        }
+        out
+    }
+
+    /// Granted actions the role was not seen using, among those the sources could have shown.
+    pub fn unused_actions(&self, role_arn: &str, allowed: &ActionSet) -> Option<ActionSet> {
+        let used = self.used_actions(role_arn)?;
+        let mut unused = allowed.clone();
+        unused.subtract(&used);
+        unused.subtract(&self.not_observable(role_arn));
+        Some(unused)
+    }
+
+    /// The role's permission gap (granted `allowed` against used), when the scan has usage data
+    /// for it. Computed once per role however many rules ask.
     pub fn gap(&self, role_arn: &str, allowed: &ActionSet) -> Option<crate::gap::Gap> {
         let me = std::thread::current().id();
         if let Some((arn, g)) = lock(&self.gap_of_last_role).get(&me) {
@@ -137,7 +180,13 @@ impl<'a> Ctx<'a> {
             }
         }
         let used = self.used_actions(role_arn)?;
-        let g = crate::gap::gap(self.catalog, allowed, &used);
+        let hidden = self.not_observable(role_arn);
+        let mut g = crate::gap::gap(self.catalog, allowed, &used, &hidden);
+        if let (Some(u), Some(k)) = (self.inventory.usage.as_ref(), role_key(role_arn)) {
+            let (covered, total) = u.days_covered(&k.0);
+            g.days_covered = covered;
+            g.window_days = total;
+        }
         lock(&self.gap_of_last_role).insert(me, (role_arn.to_string(), g.clone()));
         Some(g)
     }

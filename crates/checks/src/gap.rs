@@ -27,11 +27,28 @@ pub struct Gap {
     pub score: f64,
     /// Services granted of which no action was used.
     pub unused_services: Vec<String>,
+    /// Granted actions the usage sources cannot show (CloudTrail records them only as data
+    /// events, and the logs hold none of the service): neither used nor unused.
+    pub not_observable: usize,
+    /// Days of the window the sources cover for the role's account, of the window's days: a
+    /// gap on partial data is a lower bound on use, never grounds to remove the role.
+    pub days_covered: usize,
+    pub window_days: usize,
 }
 
-pub fn gap(cat: &Catalog, granted: &ActionSet, used: &ActionSet) -> Gap {
+impl Gap {
+    /// The sources cover only part of the window.
+    pub fn partial(&self) -> bool {
+        self.days_covered < self.window_days
+    }
+}
+
+pub fn gap(cat: &Catalog, granted: &ActionSet, used: &ActionSet, hidden: &ActionSet) -> Gap {
+    let not_observable =
+        granted.intersection_len(hidden) - granted.intersection(hidden).intersection_len(used);
     let mut unused = granted.clone();
     unused.subtract(used);
+    unused.subtract(hidden);
     let counts = cat.count_by_level(&unused);
     let mut by_level = BTreeMap::new();
     let mut score = 0.0;
@@ -41,9 +58,12 @@ pub fn gap(cat: &Catalog, granted: &ActionSet, used: &ActionSet) -> Gap {
             score += weight(*l) * n as f64;
         }
     }
+    // A service is unused when none of its actions was seen and some granted action of it
+    // could have been: a service granted only data-event actions the logs cannot show is not.
     let unused_services = cat
         .count_by_service(granted)
         .filter(|(s, _)| used.count_in_range(s.actions.clone()) == 0)
+        .filter(|(s, _)| unused.count_in_range(s.actions.clone()) > 0)
         .map(|(s, _)| s.prefix.to_string())
         .collect();
     Gap {
@@ -53,5 +73,8 @@ pub fn gap(cat: &Catalog, granted: &ActionSet, used: &ActionSet) -> Gap {
         unused_by_level: by_level,
         score: (score * 10.0).round() / 10.0,
         unused_services,
+        not_observable,
+        days_covered: 0,
+        window_days: 0,
     }
 }

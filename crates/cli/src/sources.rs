@@ -191,9 +191,9 @@ pub fn add_usage(
     window_days: i64,
     today: chrono::NaiveDate,
     live: &LiveArgs,
-) -> Result<()> {
+) -> Result<Option<rolecall_usage::ReadStats>> {
     if sources.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let fmt = |d: chrono::NaiveDateTime| d.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = today.and_hms_opt(23, 59, 59).map(fmt).unwrap_or_default();
@@ -224,32 +224,62 @@ pub fn add_usage(
                 reader.stats.bad_files.extend(bad);
             }
             _ => bail!(
-                "--usage {u:?}: expected cloudtrail=DIR, cloudtrail=s3://bucket/prefix or access-advisor"
+                "--usage {u:?}: expected cloudtrail=DIR|FILE, cloudtrail=s3://bucket/prefix or access-advisor"
             ),
         }
     }
-    let st = &reader.stats;
+    let st = reader.stats.clone();
     eprintln!(
-        "usage: {} file(s), {} event(s), {} attributed to roles; {} outside the window, {} denied, {} not by a role, {} malformed, {} of unknown actions; {} unreadable file(s)",
+        "usage: {} file(s), {} event(s), {} attributed to roles; {} outside the window, {} denied, {} failed authentication, {} needed no permission, {} not by a role, {} malformed, {} of unknown actions; {} unreadable file(s)",
         st.files,
         st.events,
         st.attributed,
         st.outside_window,
         st.denied,
+        st.auth_failed,
+        st.no_permission,
         st.not_a_role,
         st.malformed_events,
         st.unknown_actions.values().sum::<u64>(),
         st.bad_files.len()
     );
+    if !st.unknown_actions.is_empty() {
+        let mut top: Vec<(&String, &u64)> = st.unknown_actions.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = top
+            .iter()
+            .take(10)
+            .map(|(k, n)| format!("{} ({n})", crate::table::clean(k, 100)))
+            .collect();
+        eprintln!(
+            "usage: events no IAM action is known for: {}{}",
+            shown.join(", "),
+            if top.len() > shown.len() {
+                ", ... (`rolecall usage` lists them all)"
+            } else {
+                ""
+            }
+        );
+    }
     for b in st.bad_files.iter().take(10) {
-        eprintln!("usage: unreadable: {b}");
+        eprintln!("usage: unreadable: {}", crate::table::clean(b, 400));
+    }
+    // A file that could not be read is a coverage gap: the scan's exit code says so, and what was
+    // read is kept.
+    for b in &st.bad_files {
+        inv.coverage.push(rolecall_inventory::CoverageEntry {
+            account: String::new(),
+            region: None,
+            api: "cloudtrail:ReadLogFile".into(),
+            error: b.clone(),
+        });
     }
     let usage = reader.finish().0;
     match &mut inv.usage {
         Some(mine) => mine.merge(usage),
         None => inv.usage = Some(usage),
     }
-    Ok(())
+    Ok(Some(st))
 }
 
 /// The day "now" is for a scan: the inventory's collection date, else today (UTC).

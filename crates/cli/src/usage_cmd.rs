@@ -13,7 +13,7 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct UsageArgs {
-    /// Usage sources: `cloudtrail=DIR` or `cloudtrail=s3://bucket/prefix` (repeatable).
+    /// Usage sources: `cloudtrail=DIR|FILE` or `cloudtrail=s3://bucket/prefix` (repeatable).
     #[arg(required = true, value_name = "SOURCE=WHERE")]
     sources: Vec<String>,
     /// Days of use to consider, ending at --until.
@@ -29,27 +29,113 @@ pub struct UsageArgs {
     live: crate::sources::LiveArgs,
 }
 
-/// Reads usage sources and prints what each role was seen doing: for checking log coverage, and
-/// for measuring the reader.
+/// Reads usage sources and prints what each role was seen doing, what the logs cover and what
+/// could not be mapped: for checking log coverage, and for measuring the reader. Exit 2 when a
+/// file could not be read (what was read is still printed).
 pub fn run(a: UsageArgs) -> Result<ExitCode> {
     let mut inv = Inventory::new("usage");
     let today = crate::sources::scan_day(&inv, a.until.as_deref())?;
-    crate::sources::add_usage(&mut inv, &a.sources, a.usage_window, today, &a.live)?;
+    let stats = crate::sources::add_usage(&mut inv, &a.sources, a.usage_window, today, &a.live)?
+        .unwrap_or_default();
     let usage = inv.usage.unwrap_or_default();
+    let clean = |s: &str| crate::table::clean(s, 200);
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json!(usage))?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "usage": usage,
+                "stats": stats,
+                "window_days": usage.window_days().len(),
+            }))?
+        ),
         Format::Table => {
-            println!("window {} .. {}", usage.window_start, usage.window_end);
+            println!(
+                "window {} .. {}",
+                clean(&usage.window_start),
+                clean(&usage.window_end)
+            );
+            let total_days = usage.window_days().len();
+            if let Some(c) = &usage.coverage {
+                println!("coverage:");
+                if c.accounts.is_empty() {
+                    println!("  no account: the sources hold no event in the window");
+                }
+                for (acct, ac) in &c.accounts {
+                    let (days, _) = usage.days_covered(acct);
+                    let classes: Vec<String> =
+                        ac.events.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                    println!(
+                        "  {}  {} of {} day(s){}; region(s) {}; events: {}; data events of {}",
+                        clean(acct),
+                        days,
+                        total_days,
+                        if days < total_days {
+                            " (partial window)"
+                        } else {
+                            ""
+                        },
+                        if ac.regions.is_empty() {
+                            "-".to_string()
+                        } else {
+                            clean(&ac.regions.iter().cloned().collect::<Vec<_>>().join(", "))
+                        },
+                        if classes.is_empty() {
+                            "-".to_string()
+                        } else {
+                            clean(&classes.join(", "))
+                        },
+                        if ac.data_events.is_empty() {
+                            "no service (S3 object reads, Lambda invocations, DynamoDB item calls are not observable)".to_string()
+                        } else {
+                            clean(
+                                &ac.data_events
+                                    .iter()
+                                    .cloned()
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            )
+                        }
+                    );
+                }
+            }
             for (role, ru) in &usage.roles {
                 let calls: u64 = ru.actions.values().map(|u| u.count).sum();
                 println!(
-                    "{role}  {} action(s), {calls} call(s), functions: {}",
+                    "{}  {} action(s), {calls} call(s), functions: {}",
+                    clean(role),
                     ru.actions.len(),
-                    ru.functions.join(", ")
+                    clean(&ru.functions.join(", "))
                 );
+                if !ru.denied.is_empty() {
+                    let d: Vec<String> = ru
+                        .denied
+                        .iter()
+                        .map(|(a, n)| format!("{a} ({n})"))
+                        .collect();
+                    println!(
+                        "  denied (a missing permission or a probe): {}",
+                        clean(&d.join(", "))
+                    );
+                }
             }
             println!("{} role(s)", usage.roles.len());
+            if !stats.unknown_actions.is_empty() {
+                println!("events no IAM action is known for (not counted as use):");
+                let mut all: Vec<(&String, &u64)> = stats.unknown_actions.iter().collect();
+                all.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                for (k, n) in all {
+                    println!("  {n:>8}  {}", clean(k));
+                }
+            }
         }
+    }
+    if !stats.bad_files.is_empty() {
+        eprintln!(
+            "error: {} file(s) could not be read as CloudTrail events (first: {}); what was read is shown",
+            stats.bad_files.len(),
+            stats.bad_files.first().map(|b| clean(b)).unwrap_or_default()
+        );
+        return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
 }

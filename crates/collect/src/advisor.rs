@@ -74,6 +74,8 @@ pub async fn last_accessed(
                         count: 1,
                         resources: Vec::new(),
                         last_seen: Some(when.to_string()),
+                        direct: true,
+                        ..Default::default()
                     },
                 );
             }
@@ -85,6 +87,8 @@ pub async fn last_accessed(
                             count: 1,
                             resources: Vec::new(),
                             last_seen: Some(t.to_string()),
+                            direct: true,
+                            ..Default::default()
                         },
                     );
                 }

@@ -201,6 +201,14 @@ pub(crate) async fn collect_region(
             runtime: c.runtime().map(|r| r.as_str().to_string()),
             role_arn: c.role().unwrap_or_default().to_string(),
             last_modified: c.last_modified().map(str::to_string),
+            tracing_mode: c
+                .tracing_config()
+                .and_then(|t| t.mode())
+                .map(|m| m.as_str().to_string()),
+            vpc_subnet_ids: c
+                .vpc_config()
+                .map(|v| v.subnet_ids().to_vec())
+                .unwrap_or_default(),
             url,
             resource_policy: policy.as_deref().map(doc),
             triggers: trig,

@@ -685,8 +685,23 @@ async fn collect_account(
             .buffer_unordered(shared.opts.concurrency.clamp(1, 8))
             .collect()
             .await;
+        // Access Advisor covers the whole window for every role it could read; it records
+        // management actions only (S3 and Lambda data calls are not in its action-level data).
+        let mut covered = rolecall_inventory::AccountCoverage {
+            whole_window: true,
+            management_events: true,
+            ..Default::default()
+        };
+        for (arn, r) in &results {
+            if r.is_err() {
+                covered.unread_roles.insert(arn.clone());
+            }
+        }
         let mut usage = rolecall_inventory::Usage {
             sources: vec!["access-advisor".into()],
+            coverage: Some(rolecall_inventory::UsageCoverage {
+                accounts: std::iter::once((account.clone(), covered)).collect(),
+            }),
             ..Default::default()
         };
         for (arn, r) in results {
@@ -697,6 +712,7 @@ async fn collect_account(
                         rolecall_inventory::RoleUsage {
                             functions: Vec::new(),
                             actions,
+                            denied: Default::default(),
                         },
                     );
                 }

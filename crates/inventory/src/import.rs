@@ -215,6 +215,21 @@ struct WireFunction {
     role: Option<String>,
     last_modified: Option<String>,
     tags: Option<BTreeMap<String, String>>,
+    tracing_config: Option<WireTracing>,
+    vpc_config: Option<WireVpc>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireTracing {
+    mode: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireVpc {
+    #[serde(default)]
+    subnet_ids: Vec<String>,
 }
 
 fn authorization_details(
@@ -373,6 +388,8 @@ fn list_functions(f: &Fields<'_>, funcs: &RawValue) -> Result<Inventory, InputEr
             role_arn: f.required(x.role, &format!("{at}.Role"))?,
             tags: x.tags.unwrap_or_default(),
             last_modified: x.last_modified,
+            tracing_mode: x.tracing_config.and_then(|t| t.mode),
+            vpc_subnet_ids: x.vpc_config.map(|v| v.subnet_ids).unwrap_or_default(),
             account: account.clone(),
             region: region.clone(),
             arn,

@@ -7,7 +7,8 @@ use rolecall_policy::{parse_policy, parse_policy_value, Policy, PolicyError, Pol
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A policy document exactly as the source gave it: JSON text, kept verbatim (a JSON object, or a
 /// JSON string holding URL-encoded JSON as IAM's API returns it). Held as text rather than as a
@@ -178,9 +179,102 @@ pub struct Usage {
     pub window_end: String,
     /// By role ARN (as CloudTrail's session issuer names it).
     pub roles: BTreeMap<String, RoleUsage>,
+    /// What the sources cover, by account: a role in an account they do not cover has no usage
+    /// data (never "unused"). Absent in snapshots written before coverage was recorded: then the
+    /// accounts of the roles seen are taken as covered, and nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<UsageCoverage>,
+}
+
+/// What usage sources cover: accounts, regions, days and the classes of events they hold.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct UsageCoverage {
+    pub accounts: BTreeMap<String, AccountCoverage>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AccountCoverage {
+    /// Regions with at least one event.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub regions: BTreeSet<String>,
+    /// Days (`YYYY-MM-DD`) of the window with at least one event. Empty with `whole_window`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub days: BTreeSet<String>,
+    /// The source covers the whole window whatever the days say (Access Advisor).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole_window: bool,
+    /// Management events are present.
+    #[serde(default)]
+    pub management_events: bool,
+    /// Services whose data events the logs hold (`s3`, `lambda`, `dynamodb`, ...): actions only
+    /// data events record are not observable for the others.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub data_events: BTreeSet<String>,
+    /// Roles of the account the source could not read (an Access Advisor job that failed):
+    /// they have no usage data.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unread_roles: BTreeSet<String>,
+    /// Events by class (`management`, `data:s3`, ...), for the reader's report.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, u64>,
+}
+
+impl UsageCoverage {
+    pub fn merge(&mut self, other: UsageCoverage) {
+        for (acct, c) in other.accounts {
+            let mine = self.accounts.entry(acct).or_default();
+            mine.regions.extend(c.regions);
+            mine.days.extend(c.days);
+            mine.whole_window |= c.whole_window;
+            mine.management_events |= c.management_events;
+            mine.data_events.extend(c.data_events);
+            mine.unread_roles.extend(c.unread_roles);
+            for (k, n) in c.events {
+                *mine.events.entry(k).or_default() += n;
+            }
+        }
+    }
 }
 
 impl Usage {
+    /// What the usage covers for `account`: None when the sources hold nothing of it.
+    pub fn account_coverage(&self, account: &str) -> Option<Cow<'_, AccountCoverage>> {
+        match &self.coverage {
+            Some(c) => c.accounts.get(account).map(Cow::Borrowed),
+            None => self
+                .roles
+                .keys()
+                .any(|arn| arn.split(':').nth(4) == Some(account))
+                .then(|| {
+                    Cow::Owned(AccountCoverage {
+                        whole_window: true,
+                        management_events: true,
+                        ..Default::default()
+                    })
+                }),
+        }
+    }
+
+    /// Days of the window (inclusive), from `window_start` and `window_end`.
+    pub fn window_days(&self) -> Vec<String> {
+        let (Some(a), Some(b)) = (day_number(&self.window_start), day_number(&self.window_end))
+        else {
+            return Vec::new();
+        };
+        (a..=b.min(a + 4000)).map(day_text).collect()
+    }
+
+    /// How many of the window's days the sources cover for `account` (covered, of).
+    pub fn days_covered(&self, account: &str) -> (usize, usize) {
+        let days = self.window_days();
+        let total = days.len();
+        match self.account_coverage(account) {
+            None => (0, total),
+            Some(c) if c.whole_window => (total, total),
+            Some(c) => (days.iter().filter(|d| c.days.contains(*d)).count(), total),
+        }
+    }
+
     /// Adds another source's observations (several accounts, CloudTrail and Access Advisor).
     pub fn merge(&mut self, other: Usage) {
         for s in other.sources {
@@ -196,6 +290,11 @@ impl Usage {
         if other.window_end > self.window_end {
             self.window_end = other.window_end;
         }
+        match (&mut self.coverage, other.coverage) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.coverage = Some(theirs),
+            _ => {}
+        }
         for (role, u) in other.roles {
             let mine = self.roles.entry(role).or_default();
             for f in u.functions {
@@ -203,17 +302,29 @@ impl Usage {
                     mine.functions.push(f);
                 }
             }
+            for (a, n) in u.denied {
+                *mine.denied.entry(a).or_default() += n;
+            }
             for (a, use_) in u.actions {
                 let e = mine.actions.entry(a).or_default();
                 e.count += use_.count;
                 if use_.last_seen > e.last_seen {
                     e.last_seen = use_.last_seen;
                 }
-                for r in use_.resources {
-                    if !e.resources.contains(&r) {
-                        e.resources.push(r);
+                for (mine, theirs) in [
+                    (&mut e.resources, use_.resources),
+                    (&mut e.regions, use_.regions),
+                    (&mut e.prefixes, use_.prefixes),
+                    (&mut e.via_services, use_.via_services),
+                ] {
+                    for r in theirs {
+                        if !mine.contains(&r) {
+                            mine.push(r);
+                        }
                     }
                 }
+                e.direct |= use_.direct;
+                e.more_resources |= use_.more_resources;
             }
         }
     }
@@ -226,6 +337,10 @@ pub struct RoleUsage {
     pub functions: Vec<String>,
     /// IAM action (`s3:GetObject`) → what was seen.
     pub actions: BTreeMap<String, ActionUse>,
+    /// Calls AWS refused for lack of permission (`AccessDenied`, `UnauthorizedOperation`, ...),
+    /// by IAM action: a missing permission or a probe, never use.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub denied: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -234,8 +349,24 @@ pub struct ActionUse {
     /// Resource ARNs the events named (at most a few dozen kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// More distinct resources were seen than are kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more_resources: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
+    /// Regions the calls were made in (`awsRegion`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// `s3:prefix` values of listings (`""` for a listing of the whole bucket).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefixes: Vec<String>,
+    /// Services that made the call on the role's behalf (`s3.amazonaws.com` decrypting with a
+    /// customer key): the `kms:ViaService` a policy can require.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via_services: Vec<String>,
+    /// At least one call was made by the function itself, not by a service on its behalf.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -318,6 +449,12 @@ pub struct Function {
     pub triggers: Vec<Trigger>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
+    /// X-Ray tracing mode (`Active`, `PassThrough`), when the source gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing_mode: Option<String>,
+    /// Subnets of a function attached to a VPC (empty: not in a VPC, or not known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_subnet_ids: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -567,4 +704,38 @@ impl Inventory {
             w.write_all(b"\n")
         })
     }
+}
+
+/// Days since 1970-01-01 of the `YYYY-MM-DD` that starts `text`.
+pub fn day_number(text: &str) -> Option<i64> {
+    let d = text.get(..10)?;
+    let mut it = d.split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let day: i64 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `YYYY-MM-DD` of a day number (the inverse of [`day_number`]).
+pub fn day_text(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

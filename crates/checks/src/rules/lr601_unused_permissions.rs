@@ -4,6 +4,11 @@
 //! management and Write actions make it medium, unused reads low. The gap score is in the JSON
 //! report, and `--sort gap` ranks by it.
 //!
+//! Only what the logs can show counts: a role in an account the usage sources do not cover has
+//! no usage data (no finding); actions CloudTrail records only as data events (S3 object reads,
+//! `lambda:InvokeFunction`, DynamoDB item calls) are "not observable" when the logs hold no data
+//! events of their service; a window the logs cover only in part is said in the finding.
+//!
 //! ## Why is this bad?
 //! Every unused permission is attack surface with no business value: if the function is
 //! compromised, what it never needed is what the attacker uses.
@@ -42,7 +47,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
-    let Some(used) = cx.used_actions(&ra.role.arn) else {
+    let Some(unused) = cx.unused_actions(&ra.role.arn, &ra.effective.allowed) else {
         return;
     };
     let Some(g) = cx.gap(&ra.role.arn, &ra.effective.allowed) else {
@@ -62,8 +67,6 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     } else {
         Severity::Low
     };
-    let mut unused = ra.effective.allowed.clone();
-    unused.subtract(&used);
     let mut evidence = Vec::new();
     for grant in &ra.effective.grants {
         let mine: Vec<_> = grant
@@ -86,12 +89,30 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         .iter()
         .map(|(l, n)| format!("{n} {l}"))
         .collect();
+    let mut caveats = Vec::new();
+    if g.not_observable > 0 {
+        caveats.push(format!(
+            "{} more not observable: the logs hold no data events of their service",
+            g.not_observable
+        ));
+    }
+    if g.partial() {
+        caveats.push(format!(
+            "the logs cover {} of the window's {} days: unused means not seen in those days",
+            g.days_covered, g.window_days
+        ));
+    }
+    let caveats = if caveats.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", caveats.join("; "))
+    };
     out.role(
         ra,
         cx,
         sev,
         format!(
-            "{} used {} of {} granted actions ({} unused: {}; gap score {})",
+            "{} used {} of {} granted actions ({} unused: {}; gap score {}){caveats}",
             ra.role.name,
             g.used,
             g.granted,
