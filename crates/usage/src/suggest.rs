@@ -624,14 +624,36 @@ pub fn check(
         boundary: Some(&boundary),
         ..Default::default()
     };
+    let root = {
+        let mut parts = role_arn.splitn(6, ':');
+        let partition = parts.nth(1).unwrap_or("aws");
+        let account = parts.nth(2).unwrap_or("");
+        format!("arn:{partition}:iam::{account}:root")
+    };
+    let Ok(stand_in) = parse_policy_value(
+        "resource-policy-stand-in",
+        PolicyKind::Resource,
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": root}, "Action": "*", "Resource": "*"}]}),
+    ) else {
+        out.broken
+            .push("the stand-in resource policy does not parse".into());
+        return out;
+    };
     let account = role_arn.split(':').nth(4).map(str::to_string);
     let decide = |action: &str, resource: &str, ctx: &[(&str, &str)]| {
         let mut context = Context::new();
         for (k, v) in ctx {
             context.insert(k, v);
         }
-        evaluate(
-            &set,
+        // A stand-in for the resource's own policy (a queue's, a role's trust, a key's), which
+        // allowed the observed call or it would have been refused. It names the role's account
+        // (`arn:aws:iam::ACCOUNT:root`), which delegates the decision to the role's own
+        // policies: it never allows anything by itself.
+        let r = evaluate(
+            &PolicySet {
+                resource_policy: Some(&stand_in),
+                ..set.clone()
+            },
             &Request {
                 principal: Some(role_arn.to_string()),
                 action: action.to_string(),
@@ -640,8 +662,8 @@ pub fn check(
                 resource_account: account.clone(),
                 ..Default::default()
             },
-        )
-        .decision
+        );
+        r.decision
     };
     for (action, used) in &usage.actions {
         let resources: Vec<&str> = if used.resources.is_empty() {
