@@ -151,7 +151,7 @@ impl<'a> Ctx<'a> {
             .as_ref()
             .zip(role_key(role_arn))
             .and_then(|(u, k)| u.account_coverage(&k.0).map(|c| c.into_owned()));
-        if let Some(c) = cov {
+        if let Some(c) = cov.filter(|c| !c.all_observable) {
             for (svc, set) in &self.data_only {
                 if !c.data_events.contains(*svc) {
                     out.union_with(set);

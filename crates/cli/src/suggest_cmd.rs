@@ -95,7 +95,7 @@ pub fn run(a: SuggestArgs) -> Result<ExitCode> {
         .allowed;
     let mut hidden = ActionSet::empty(cat.len());
     for (svc, set) in rolecall_catalog::risk::data_event_sets(cat) {
-        if !cov.data_events.contains(svc) {
+        if !cov.all_observable && !cov.data_events.contains(svc) {
             hidden.union_with(&set);
         }
     }

@@ -609,7 +609,8 @@ fn usage_reads_cloudtrail_logs_from_s3() {
         &creds,
     );
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
+    // The truncated file is an error (exit 2) that names it; what was read is still printed.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("usage: 2 file(s), 2 event(s), 2 attributed"),
         "{stderr}"
@@ -620,12 +621,13 @@ fn usage_reads_cloudtrail_logs_from_s3() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["roles"]["arn:aws:iam::111111111111:role/lambda-orders-role"]["actions"]
+        v["usage"]["roles"]["arn:aws:iam::111111111111:role/lambda-orders-role"]["actions"]
             ["sqs:SendMessage"]["count"],
         2
     );
+    assert_eq!(v["stats"]["bad_files"].as_array().unwrap().len(), 1);
     assert_eq!(
-        v["sources"][0],
+        v["usage"]["sources"][0],
         "cloudtrail:s3://org-cloudtrail-logs/AWSLogs/"
     );
 }

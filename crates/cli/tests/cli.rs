@@ -606,15 +606,46 @@ fn suggest_writes_a_policy_from_observed_use() {
     let usage = format!("cloudtrail={}", dir.display());
     let o = rolecall(&["suggest", "legacy-etl-runner", "--demo", "--usage", &usage]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let p = &v["policy"];
+    let object = p["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == serde_json::json!(["s3:GetObject"]))
+        .unwrap_or_else(|| panic!("{p:#}"));
     assert_eq!(
-        p["Statement"][0]["Action"],
-        serde_json::json!(["s3:GetObject"])
-    );
-    assert_eq!(
-        p["Statement"][0]["Resource"],
+        object["Resource"],
         "arn:aws:s3:::acme-data-lake/raw/2026/11/20/part-0.parquet"
     );
+    // The function's own log group, which CloudTrail never shows.
+    assert!(
+        p.to_string()
+            .contains("log-group:/aws/lambda/legacy-etl-runner"),
+        "{p:#}"
+    );
+    // Warnings and the engine's replay, as data.
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["kind"] == "window-partial"));
+    assert_eq!(v["check"]["observed_calls"], v["check"]["observed_allowed"]);
+    assert!(
+        v["check"]["unused_granted"].as_u64().unwrap() > 100,
+        "{}",
+        v["check"]
+    );
+    assert_eq!(v["check"]["unused_granted"], v["check"]["unused_denied"]);
+    assert!(
+        stderr(&o).contains("check: 1 of 1 observed call(s) allowed"),
+        "{}",
+        stderr(&o)
+    );
+    // --document: the bare policy, for `aws iam put-role-policy`.
+    let o = rolecall(&["suggest", role, "--demo", "--usage", &usage, "--document"]);
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(&d, p);
     let o = rolecall(&[
         "suggest",
         role,
@@ -647,12 +678,28 @@ fn suggest_writes_a_policy_from_observed_use() {
     );
     let o = rolecall(&["suggest", role, "--demo", "--usage", &usage, "--boundary"]);
     let b: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(b["Statement"][0]["Action"], serde_json::json!(["s3:*"]));
-    // A role that did nothing: no policy to build, exit 2 with the reason.
+    // The services in use, the function's log writes among them: the boundary never blocks the
+    // baseline.
+    assert_eq!(
+        b["Statement"][0]["Action"],
+        serde_json::json!(["logs:*", "s3:*"])
+    );
+    // A role of an account the logs do not cover: no usage data, and never "remove it".
     let o = rolecall(&["suggest", "crm-sync", "--demo", "--usage", &usage]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("was not seen doing anything"),
+        stderr(&o).contains("no usage data for account 111111111111")
+            && !stderr(&o).contains("consider removing"),
+        "{}",
+        stderr(&o)
+    );
+    // A role of the covered account that did nothing in the one day the logs cover: not enough
+    // to build a policy, nor to call it unused.
+    let o = rolecall(&["suggest", "report-exporter", "--demo", "--usage", &usage]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("was not seen doing anything, but the logs cover only 1 of")
+            && !stderr(&o).contains("consider removing"),
         "{}",
         stderr(&o)
     );

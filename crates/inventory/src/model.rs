@@ -210,6 +210,10 @@ pub struct AccountCoverage {
     /// data events record are not observable for the others.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub data_events: BTreeSet<String>,
+    /// Every action is observable (usage written without coverage, by hand or before coverage
+    /// was recorded: what it says is taken as complete).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_observable: bool,
     /// Roles of the account the source could not read (an Access Advisor job that failed):
     /// they have no usage data.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
@@ -226,6 +230,7 @@ impl UsageCoverage {
             mine.regions.extend(c.regions);
             mine.days.extend(c.days);
             mine.whole_window |= c.whole_window;
+            mine.all_observable |= c.all_observable;
             mine.management_events |= c.management_events;
             mine.data_events.extend(c.data_events);
             mine.unread_roles.extend(c.unread_roles);
@@ -249,6 +254,7 @@ impl Usage {
                     Cow::Owned(AccountCoverage {
                         whole_window: true,
                         management_events: true,
+                        all_observable: true,
                         ..Default::default()
                     })
                 }),

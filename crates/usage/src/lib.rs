@@ -471,7 +471,6 @@ fn narrow(cat: &Catalog, name: &str, p: Option<&Params<'_>>, targets: Vec<Target
                 return targets;
             };
             let verb = st
-                .trim_start()
                 .split_whitespace()
                 .next()
                 .unwrap_or("")
@@ -827,9 +826,7 @@ impl<'c> Reader<'c> {
         };
         // `2020-09-14T01:00:33.000Z` (Logstash, Athena) is CloudTrail's `2020-09-14T01:00:33Z`.
         let time: Cow<'_, str> = match (time.find('.'), time.strip_suffix('Z')) {
-            (Some(dot), Some(_)) if dot == 19 => {
-                Cow::Owned(format!("{}Z", time.get(..19).unwrap_or(time)))
-            }
+            (Some(19), Some(_)) => Cow::Owned(format!("{}Z", time.get(..19).unwrap_or(time))),
             _ => Cow::Borrowed(time.as_ref()),
         };
         let time = &time;
