@@ -161,12 +161,64 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// What IAM Access Analyzer's unused-access findings say the role used of `allowed`: None
+    /// when no analyzer covers its account; everything but the unused actions otherwise (a role
+    /// without a finding used all it has).
+    fn analyzer_used(&self, role_arn: &str, allowed: &ActionSet) -> Option<ActionSet> {
+        let a = self.inventory.usage.as_ref()?.analyzer.as_ref()?;
+        let key = role_key(role_arn)?;
+        if !a.accounts.contains(&key.0) {
+            return None;
+        }
+        let mut used = allowed.clone();
+        if let Some((_, r)) = a
+            .roles
+            .iter()
+            .find(|(arn, _)| rolecall_inventory::model::same_role(arn, role_arn))
+        {
+            if r.unused_role {
+                return Some(ActionSet::empty(self.catalog.len()));
+            }
+            for p in &r.unused {
+                if let Some(set) = self.catalog.expand(p) {
+                    used.subtract(&set);
+                }
+            }
+        }
+        Some(used)
+    }
+
+    /// Actions IAM Access Analyzer reports unused among `allowed` (the seed's "unused permissions
+    /// identified via IAM Access Analyzer"), when an analyzer covers the role's account.
+    pub fn analyzer_unused(&self, role_arn: &str, allowed: &ActionSet) -> Option<usize> {
+        let used = self.analyzer_used(role_arn, allowed)?;
+        Some(allowed.difference_len(&used))
+    }
+
+    /// What the role used of `allowed`, by every source that covers it: CloudTrail and Access
+    /// Advisor (`used_actions`) and Access Analyzer; an action any of them saw used is used.
+    pub fn used_for(&self, role_arn: &str, allowed: &ActionSet) -> Option<ActionSet> {
+        match (
+            self.used_actions(role_arn),
+            self.analyzer_used(role_arn, allowed),
+        ) {
+            (None, None) => None,
+            (Some(u), None) | (None, Some(u)) => Some(u),
+            (Some(mut u), Some(a)) => {
+                u.union_with(&a);
+                Some(u)
+            }
+        }
+    }
+
     /// Granted actions the role was not seen using, among those the sources could have shown.
     pub fn unused_actions(&self, role_arn: &str, allowed: &ActionSet) -> Option<ActionSet> {
-        let used = self.used_actions(role_arn)?;
+        let used = self.used_for(role_arn, allowed)?;
         let mut unused = allowed.clone();
         unused.subtract(&used);
-        unused.subtract(&self.not_observable(role_arn));
+        if self.used_actions(role_arn).is_some() {
+            unused.subtract(&self.not_observable(role_arn));
+        }
         Some(unused)
     }
 
@@ -179,14 +231,21 @@ impl<'a> Ctx<'a> {
                 return Some(g.clone());
             }
         }
-        let used = self.used_actions(role_arn)?;
-        let hidden = self.not_observable(role_arn);
+        let used = self.used_for(role_arn, allowed)?;
+        let logs = self.used_actions(role_arn).is_some();
+        let hidden = if logs {
+            self.not_observable(role_arn)
+        } else {
+            ActionSet::empty(self.catalog.len())
+        };
         let mut g = crate::gap::gap(self.catalog, allowed, &used, &hidden);
         if let (Some(u), Some(k)) = (self.inventory.usage.as_ref(), role_key(role_arn)) {
             let (covered, total) = u.days_covered(&k.0);
-            g.days_covered = covered;
+            // Access Analyzer alone covers its whole tracking period.
+            g.days_covered = if logs { covered } else { total };
             g.window_days = total;
         }
+        g.analyzer_unused = self.analyzer_unused(role_arn, allowed);
         lock(&self.gap_of_last_role).insert(me, (role_arn.to_string(), g.clone()));
         Some(g)
     }

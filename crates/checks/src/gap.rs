@@ -34,6 +34,10 @@ pub struct Gap {
     /// gap on partial data is a lower bound on use, never grounds to remove the role.
     pub days_covered: usize,
     pub window_days: usize,
+    /// Granted actions IAM Access Analyzer's unused-access findings name, when an analyzer
+    /// covers the role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analyzer_unused: Option<usize>,
 }
 
 impl Gap {
@@ -76,5 +80,6 @@ pub fn gap(cat: &Catalog, granted: &ActionSet, used: &ActionSet, hidden: &Action
         not_observable,
         days_covered: 0,
         window_days: 0,
+        analyzer_unused: None,
     }
 }

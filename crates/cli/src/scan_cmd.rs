@@ -96,9 +96,11 @@ pub struct ScanArgs {
     /// An earlier JSON report: findings already in it are not "new" for --notify.
     #[arg(long, value_name = "REPORT.json")]
     previous: Option<PathBuf>,
-    /// Observed use: `cloudtrail=DIR` or `cloudtrail=s3://bucket/prefix` (CloudTrail log files),
-    /// or `access-advisor` (IAM Access Advisor, during a live collection); repeatable. Enables the
-    /// permission gap and rules LR601/LR602.
+    /// Observed use (repeatable): `cloudtrail=DIR|FILE` or `cloudtrail=s3://bucket/prefix`
+    /// (CloudTrail events in any shape), `athena=DATABASE.TABLE` or
+    /// `cloudtrail-lake=EVENT_DATA_STORE` (one aggregating query), `access-analyzer-findings=ARN`
+    /// (IAM Access Analyzer unused-access findings), `access-advisor` (during a live collection).
+    /// Enables the permission gap and rules LR601/LR602 where the sources cover the role.
     #[arg(long, value_name = "SOURCE=WHERE")]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.

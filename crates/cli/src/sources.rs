@@ -44,6 +44,12 @@ pub struct LiveArgs {
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Athena workgroup for `--usage athena=DATABASE.TABLE` (default: the account's `primary`).
+    #[arg(long, value_name = "NAME")]
+    pub athena_workgroup: Option<String>,
+    /// Where Athena writes the query result (`s3://bucket/prefix/`), unless the workgroup sets it.
+    #[arg(long, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
     /// Set by `--usage access-advisor`: read Access Advisor for use since this time (epoch seconds).
     #[arg(skip)]
     pub access_advisor_since: Option<i64>,
@@ -202,6 +208,8 @@ pub fn add_usage(
         .map(fmt)
         .unwrap_or_default();
     let mut reader = rolecall_usage::Reader::new(rolecall_catalog::catalog(), &start, &end);
+    let mut analyzer: Vec<(String, Vec<rolecall_collect::usage_sources::UnusedFinding>)> =
+        Vec::new();
     for u in sources.iter().filter(|u| u.as_str() != "access-advisor") {
         match u.split_once('=') {
             Some(("cloudtrail", path)) if !path.starts_with("s3://") => {
@@ -223,8 +231,51 @@ pub fn add_usage(
                 .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
                 reader.stats.bad_files.extend(bad);
             }
+            Some((kind @ ("athena" | "cloudtrail-lake" | "access-analyzer-findings"), what)) => {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the async runtime")?;
+                let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+                // A query over a whole trail takes longer than one API call.
+                let query_timeout = std::time::Duration::from_secs(live.timeout.saturating_mul(15));
+                let cfg = rt.block_on(rolecall_collect::sdk_config(
+                    live.profile.as_deref(),
+                    live.endpoint_url.as_deref(),
+                    &region,
+                    std::time::Duration::from_secs(live.timeout),
+                ));
+                use rolecall_collect::usage_sources as us;
+                match kind {
+                    "athena" => {
+                        let sql = us::athena_sql(what, &start, &end).map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                        let db = what.split_once('.').map(|(d, _)| d).unwrap_or(what);
+                        let rows = rt
+                            .block_on(us::athena_rows(&cfg, db, &sql, live.athena_workgroup.as_deref(), live.athena_output.as_deref(), query_timeout))
+                            .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                        eprintln!("usage: Athena returned {} aggregated row(s)", rows.len());
+                        reader.read_aggregate(&format!("athena:{what}"), &rows);
+                    }
+                    "cloudtrail-lake" => {
+                        let sql = us::lake_sql(what, &start, &end).map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                        let client = aws_sdk_cloudtrail_client(&cfg);
+                        let rows = rt
+                            .block_on(us::lake_rows(&client, &sql, query_timeout))
+                            .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                        eprintln!("usage: CloudTrail Lake returned {} aggregated row(s)", rows.len());
+                        reader.read_aggregate(&format!("cloudtrail-lake:{what}"), &rows);
+                    }
+                    _ => {
+                        let findings = rt
+                            .block_on(rolecall_collect::analyzer_findings(&cfg, what))
+                            .map_err(|e| anyhow::anyhow!("--usage {u:?}: {e}"))?;
+                        eprintln!("usage: Access Analyzer: {} unused-access finding(s) about roles", findings.len());
+                        analyzer.push((what.to_string(), findings));
+                    }
+                }
+            }
             _ => bail!(
-                "--usage {u:?}: expected cloudtrail=DIR|FILE, cloudtrail=s3://bucket/prefix or access-advisor"
+                "--usage {u:?}: expected cloudtrail=DIR|FILE, cloudtrail=s3://bucket/prefix, athena=DATABASE.TABLE, cloudtrail-lake=EVENT_DATA_STORE, access-analyzer-findings=ANALYZER_ARN or access-advisor"
             ),
         }
     }
@@ -274,12 +325,39 @@ pub fn add_usage(
             error: b.clone(),
         });
     }
-    let usage = reader.finish().0;
+    let mut usage = reader.finish().0;
+    for (arn, findings) in analyzer {
+        usage
+            .sources
+            .push(format!("access-analyzer-findings:{arn}"));
+        let a = usage.analyzer.get_or_insert_with(Default::default);
+        a.analyzers.push(arn.clone());
+        if let Some(acct) = arn.split(':').nth(4).filter(|x| !x.is_empty()) {
+            a.accounts.insert(acct.to_string());
+        }
+        for f in findings {
+            a.accounts.insert(f.account.clone());
+            let r = a.roles.entry(f.role_arn).or_default();
+            r.unused_role |= f.unused_role;
+            r.unused.extend(f.unused);
+            r.unused.sort();
+            r.unused.dedup();
+            if f.last_accessed > r.last_accessed {
+                r.last_accessed = f.last_accessed;
+            }
+        }
+    }
     match &mut inv.usage {
         Some(mine) => mine.merge(usage),
         None => inv.usage = Some(usage),
     }
     Ok(Some(st))
+}
+
+fn aws_sdk_cloudtrail_client(
+    cfg: &rolecall_collect::SdkConfig,
+) -> rolecall_collect::CloudTrailClient {
+    rolecall_collect::CloudTrailClient::new(cfg)
 }
 
 /// The day "now" is for a scan: the inventory's collection date, else today (UTC).

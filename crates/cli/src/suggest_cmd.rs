@@ -24,8 +24,8 @@ pub struct SuggestArgs {
     target: String,
     #[command(flatten)]
     source: SourceArgs,
-    /// Observed use: `cloudtrail=DIR|FILE`, `cloudtrail=s3://bucket/prefix` or `access-advisor`
-    /// (repeatable). Required.
+    /// Observed use (repeatable, required): `cloudtrail=DIR|FILE`, `cloudtrail=s3://bucket/prefix`,
+    /// `athena=DATABASE.TABLE`, `cloudtrail-lake=EVENT_DATA_STORE` or `access-advisor`.
     #[arg(long, value_name = "SOURCE=WHERE", required = true)]
     usage: Vec<String>,
     /// Days of use to consider, ending at the collection time.

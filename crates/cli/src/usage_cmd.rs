@@ -13,7 +13,9 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct UsageArgs {
-    /// Usage sources: `cloudtrail=DIR|FILE` or `cloudtrail=s3://bucket/prefix` (repeatable).
+    /// Usage sources (repeatable): `cloudtrail=DIR|FILE`, `cloudtrail=s3://bucket/prefix`,
+    /// `athena=DATABASE.TABLE`, `cloudtrail-lake=EVENT_DATA_STORE`,
+    /// `access-analyzer-findings=ANALYZER_ARN`.
     #[arg(required = true, value_name = "SOURCE=WHERE")]
     sources: Vec<String>,
     /// Days of use to consider, ending at --until.
@@ -119,6 +121,26 @@ pub fn run(a: UsageArgs) -> Result<ExitCode> {
                 }
             }
             println!("{} role(s)", usage.roles.len());
+            if let Some(a) = &usage.analyzer {
+                println!(
+                    "IAM Access Analyzer ({}): unused-access findings for {} role(s) in account(s) {}",
+                    clean(&a.analyzers.join(", ")),
+                    a.roles.len(),
+                    clean(&a.accounts.iter().cloned().collect::<Vec<_>>().join(", "))
+                );
+                for (role, r) in &a.roles {
+                    if r.unused_role {
+                        println!("  {}  unused role", clean(role));
+                    } else {
+                        println!(
+                            "  {}  {} unused: {}",
+                            clean(role),
+                            r.unused.len(),
+                            clean(&r.unused.join(", "))
+                        );
+                    }
+                }
+            }
             if !stats.unknown_actions.is_empty() {
                 println!("events no IAM action is known for (not counted as use):");
                 let mut all: Vec<(&String, &u64)> = stats.unknown_actions.iter().collect();

@@ -893,3 +893,192 @@ fn throttled_calls_are_retried_to_a_complete_collection() {
         inv["coverage"]
     );
 }
+
+/// `--usage athena=DATABASE.TABLE`: one aggregating query through the SDK against moto's Athena,
+/// whose results are queued through moto's API in the shape Athena returns them (the first row
+/// repeats the column names); the rows go through the same mapping and coverage as log files.
+#[test]
+fn usage_reads_an_athena_aggregate_of_the_trail() {
+    let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(endpoint) = env_or_fail("ROLECALL_MOTO_ENDPOINT") else {
+        return;
+    };
+    let cols = [
+        "account",
+        "region",
+        "day",
+        "category",
+        "source",
+        "name",
+        "error",
+        "identity_type",
+        "role",
+        "principal",
+        "invoked_by",
+        "resources",
+        "params",
+        "last_seen",
+        "calls",
+    ];
+    let role = "arn:aws:iam::111111111111:role/orders-fn-role";
+    let principal = "arn:aws:sts::111111111111:assumed-role/orders-fn-role/orders-fn";
+    let row = |vals: [Option<&str>; 15]| {
+        serde_json::json!({"Data": vals.iter().map(|v| match v {
+            Some(x) => serde_json::json!({"VarCharValue": x}),
+            None => serde_json::json!({}),
+        }).collect::<Vec<_>>()})
+    };
+    let header = row(cols.map(Some));
+    let obj = r#"[{"ARN":"arn:aws:s3:::orders/2026/a.json","type":"AWS::S3::Object"},{"ARN":"arn:aws:s3:::orders","type":"AWS::S3::Bucket"}]"#;
+    let list = r#"[{"ARN":"arn:aws:s3:::orders","type":"AWS::S3::Bucket"}]"#;
+    let rows = vec![
+        header,
+        row([
+            Some("111111111111"),
+            Some("us-east-1"),
+            Some("2026-11-20"),
+            Some("Data"),
+            Some("s3.amazonaws.com"),
+            Some("GetObject"),
+            None,
+            Some("AssumedRole"),
+            Some(role),
+            Some(principal),
+            None,
+            Some(obj),
+            Some(r#"{"bucketName":"orders","key":"2026/a.json"}"#),
+            Some("2026-11-20 10:00:00.000"),
+            Some("41"),
+        ]),
+        row([
+            Some("111111111111"),
+            Some("us-east-1"),
+            Some("2026-11-20"),
+            Some("Data"),
+            Some("s3.amazonaws.com"),
+            Some("ListObjects"),
+            None,
+            Some("AssumedRole"),
+            Some(role),
+            Some(principal),
+            None,
+            Some(list),
+            Some(r#"{"bucketName":"orders","prefix":"2026/"}"#),
+            Some("2026-11-20 10:00:01.000"),
+            Some("3"),
+        ]),
+        row([
+            Some("111111111111"),
+            Some("us-east-1"),
+            Some("2026-11-21"),
+            Some("Management"),
+            Some("kms.amazonaws.com"),
+            Some("Decrypt"),
+            Some("AccessDenied"),
+            Some("AssumedRole"),
+            Some(role),
+            Some(principal),
+            None,
+            None,
+            Some("{}"),
+            Some("2026-11-21 08:00:00.000"),
+            Some("2"),
+        ]),
+        row([
+            Some("111111111111"),
+            Some("eu-west-1"),
+            Some("2026-11-22"),
+            Some("Management"),
+            Some("iam.amazonaws.com"),
+            Some("ListRoles"),
+            None,
+            Some("IAMUser"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some("2026-11-22 09:00:00.000"),
+            Some("7"),
+        ]),
+    ];
+    let seed = serde_json::json!({"account_id": "123456789012", "region": "us-east-1", "results": [{"rows": rows, "column_info": cols.iter().map(|c| serde_json::json!({"Name": c, "Type": "varchar"})).collect::<Vec<_>>()}]});
+    let http = Command::new("curl")
+        .args([
+            "-sf",
+            "-X",
+            "POST",
+            "--data",
+            &seed.to_string(),
+            &format!("{endpoint}/moto-api/static/athena/query-results"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        http.status.success(),
+        "{}",
+        String::from_utf8_lossy(&http.stderr)
+    );
+    let creds = serde_json::json!({"access_key_id": "testing", "secret_access_key": "testing"});
+    let out = rolecall(
+        &[
+            "usage",
+            "athena=cloudtrail.org_trail",
+            "--athena-workgroup",
+            "primary",
+            "--athena-output",
+            "s3://athena-results/rolecall/",
+            "--until",
+            "2026-11-30",
+            "--usage-window",
+            "30",
+            "--format",
+            "json",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        &creds,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Athena returned 4 aggregated row(s)"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["usage"]["roles"][role];
+    assert_eq!(r["actions"]["s3:GetObject"]["count"], 41, "{v:#}");
+    assert_eq!(
+        r["actions"]["s3:GetObject"]["resources"],
+        serde_json::json!(["arn:aws:s3:::orders/2026/a.json"])
+    );
+    assert_eq!(
+        r["actions"]["s3:GetObject"]["last_seen"],
+        "2026-11-20T10:00:00Z"
+    );
+    assert_eq!(
+        r["actions"]["s3:ListBucket"]["prefixes"],
+        serde_json::json!(["2026/"])
+    );
+    assert_eq!(r["denied"]["kms:Decrypt"], 2);
+    assert_eq!(r["functions"], serde_json::json!(["orders-fn"]));
+    let cov = &v["usage"]["coverage"]["accounts"]["111111111111"];
+    assert_eq!(
+        cov["days"],
+        serde_json::json!(["2026-11-20", "2026-11-21", "2026-11-22"])
+    );
+    assert_eq!(
+        cov["regions"],
+        serde_json::json!(["eu-west-1", "us-east-1"])
+    );
+    assert_eq!(cov["data_events"], serde_json::json!(["s3"]));
+    assert_eq!(v["stats"]["events"], 53);
+    assert_eq!(v["usage"]["sources"][0], "athena:cloudtrail.org_trail");
+    // A name that would be spliced into the SQL is refused before any call.
+    let out = rolecall(
+        &["usage", "athena=db.t\"x", "--endpoint-url", &endpoint],
+        &creds,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("letters, digits"));
+}

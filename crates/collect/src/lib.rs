@@ -31,7 +31,9 @@ mod progress;
 mod regions;
 mod s3logs;
 mod stats;
+pub mod usage_sources;
 
+pub use aws_sdk_cloudtrail::Client as CloudTrailClient;
 pub use progress::{Progress, ProgressMode};
 pub use s3logs::each_log_object;
 
@@ -45,7 +47,8 @@ pub mod pages {
 pub use stats::Stats;
 
 use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_types::region::Region;
@@ -87,6 +90,19 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     ("s3", "ListObjectsV2", "s3:ListBucket", "arn:aws:s3:::org-cloudtrail-logs"),
     ("s3", "GetObject", "s3:GetObject", "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/210987654321/CloudTrail/us-east-1/2026/11/30/x.json.gz"),
+    // --usage access-analyzer-findings: the V2 operations are authorized by the V1 actions.
+    (
+        "access-analyzer",
+        "ListFindingsV2",
+        "access-analyzer:ListFindings",
+        "arn:aws:access-analyzer:us-east-1:210987654321:analyzer/unused",
+    ),
+    (
+        "access-analyzer",
+        "GetFindingV2",
+        "access-analyzer:GetFinding",
+        "arn:aws:access-analyzer:us-east-1:210987654321:analyzer/unused",
+    ),
     ("lambda", "ListFunctions", "lambda:ListFunctions", "*"),
     (
         "lambda",
@@ -759,4 +775,14 @@ async fn collect_account(
     inv.regions = regions;
     shared.progress.account_done(&account, true);
     inv
+}
+
+/// IAM Access Analyzer's unused-access findings about roles (`UnusedPermission`,
+/// `UnusedIAMRole`), through the analyzer `analyzer_arn`.
+pub async fn analyzer_findings(
+    cfg: &SdkConfig,
+    analyzer_arn: &str,
+) -> Result<Vec<usage_sources::UnusedFinding>, String> {
+    let client = aws_sdk_accessanalyzer::Client::new(cfg);
+    usage_sources::analyzer_findings(&client, analyzer_arn).await
 }

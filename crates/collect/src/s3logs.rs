@@ -34,7 +34,11 @@ pub async fn each_log_object(
             .map_err(|e| format!("{url}: {}", describe(&e)))?;
         for o in page.contents() {
             let Some(key) = o.key() else { continue };
-            if !(key.ends_with(".json.gz") || key.ends_with(".json")) {
+            let base = key.strip_suffix(".gz").unwrap_or(key);
+            if ![".json", ".jsonl", ".ndjson"]
+                .iter()
+                .any(|e| base.ends_with(e))
+            {
                 continue;
             }
             match client.get_object().bucket(bucket).key(key).send().await {

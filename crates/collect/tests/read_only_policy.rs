@@ -104,3 +104,57 @@ fn the_policy_allows_nothing_more() {
         }
     }
 }
+
+/// The policy for `--usage athena=...` and `--usage cloudtrail-lake=...` (docs/usage.md): a query
+/// writes its result, so it is kept apart from the read-only collection policy. Every action it
+/// names is a real action, and each call the sources make is allowed on a representative ARN.
+#[test]
+fn the_query_policy_allows_the_calls_the_query_sources_make() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/usage-query-policy.json"
+    );
+    let p = parse_policy(
+        "usage-query-policy.json",
+        PolicyKind::Identity,
+        &std::fs::read_to_string(path).unwrap(),
+    )
+    .unwrap();
+    for s in &p.statements {
+        for pat in s.action.patterns() {
+            assert!(
+                catalog().lookup(pat).is_some(),
+                "{pat} is not an IAM action"
+            );
+        }
+    }
+    let set = PolicySet {
+        identity: vec![&p],
+        ..Default::default()
+    };
+    for (action, resource) in [
+        ("athena:StartQueryExecution", "arn:aws:athena:us-east-1:111111111111:workgroup/primary"),
+        ("athena:GetQueryResults", "arn:aws:athena:us-east-1:111111111111:workgroup/primary"),
+        ("glue:GetTable", "arn:aws:glue:us-east-1:111111111111:table/cloudtrail/org_trail"),
+        ("s3:GetObject", "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/30/x.json.gz"),
+        ("s3:PutObject", "arn:aws:s3:::athena-results-111111111111/rolecall/q.csv"),
+        ("cloudtrail:StartQuery", "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE"),
+        ("cloudtrail:GetQueryResults", "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE"),
+    ] {
+        let req = Request {
+            principal: Some("arn:aws:iam::111111111111:role/rolecall-auditor".into()),
+            action: action.into(),
+            resource: resource.into(),
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&set, &req).decision, Decision::Allow, "{action} on {resource}");
+    }
+    // Writes go only to the result location.
+    let req = Request {
+        principal: Some("arn:aws:iam::111111111111:role/rolecall-auditor".into()),
+        action: "s3:PutObject".into(),
+        resource: "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/x".into(),
+        ..Default::default()
+    };
+    assert_ne!(evaluate(&set, &req).decision, Decision::Allow);
+}

@@ -184,6 +184,33 @@ pub struct Usage {
     /// accounts of the roles seen are taken as covered, and nothing else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<UsageCoverage>,
+    /// IAM Access Analyzer's unused-access findings, when read
+    /// (`--usage access-analyzer-findings=ANALYZER_ARN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analyzer: Option<AnalyzerUsage>,
+}
+
+/// What an unused-access analyzer reported: for the accounts it covers, a role without a
+/// finding used everything it was granted (in the analyzer's tracking period).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AnalyzerUsage {
+    pub analyzers: Vec<String>,
+    /// Accounts the findings are known to cover: the analyzers' own and those with findings.
+    pub accounts: BTreeSet<String>,
+    /// By role ARN.
+    pub roles: BTreeMap<String, AnalyzerRole>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AnalyzerRole {
+    /// `UnusedIAMRole`: not used at all in the tracking period.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unused_role: bool,
+    /// Unused actions (`s3:PutObject`) or services (`s3:*`) of `UnusedPermission` findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unused: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accessed: Option<String>,
 }
 
 /// What usage sources cover: accounts, regions, days and the classes of events they hold.
@@ -295,6 +322,30 @@ impl Usage {
         }
         if other.window_end > self.window_end {
             self.window_end = other.window_end;
+        }
+        match (&mut self.analyzer, other.analyzer) {
+            (Some(mine), Some(theirs)) => {
+                for a in theirs.analyzers {
+                    if !mine.analyzers.contains(&a) {
+                        mine.analyzers.push(a);
+                    }
+                }
+                mine.accounts.extend(theirs.accounts);
+                for (role, r) in theirs.roles {
+                    let m = mine.roles.entry(role).or_default();
+                    m.unused_role |= r.unused_role;
+                    for u in r.unused {
+                        if !m.unused.contains(&u) {
+                            m.unused.push(u);
+                        }
+                    }
+                    if r.last_accessed > m.last_accessed {
+                        m.last_accessed = r.last_accessed;
+                    }
+                }
+            }
+            (None, Some(theirs)) => self.analyzer = Some(theirs),
+            _ => {}
         }
         match (&mut self.coverage, other.coverage) {
             (Some(mine), Some(theirs)) => mine.merge(theirs),

@@ -120,3 +120,43 @@ fn only_covered_roles_get_a_gap_and_data_event_actions_are_not_observable() {
     assert!(g2.unused > g.unused);
     assert_eq!(g2.days_covered, 2);
 }
+
+#[test]
+fn access_analyzer_findings_give_a_gap_where_no_log_covers_the_role() {
+    let mut inv = inventory(false);
+    let usage = inv.usage.as_mut().unwrap();
+    usage.analyzer = Some(rolecall_inventory::AnalyzerUsage {
+        analyzers: vec!["arn:aws:access-analyzer:us-east-1:222222222222:analyzer/unused".into()],
+        accounts: ["222222222222".to_string()].into_iter().collect(),
+        roles: [(
+            "arn:aws:iam::222222222222:role/b-role".to_string(),
+            rolecall_inventory::AnalyzerRole {
+                unused: vec!["s3:*".into(), "dynamodb:DeleteTable".into()],
+                ..Default::default()
+            },
+        )]
+        .into_iter()
+        .collect(),
+    });
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let r = scan(&inv, catalog(), &Config::default(), today);
+    let b = r.roles.iter().find(|x| x.arn.contains("b-role")).unwrap();
+    let g = b
+        .gap
+        .as_ref()
+        .expect("the analyzer covers account 222222222222");
+    let cat = catalog();
+    let s3 = cat.expand("s3:*").unwrap().len();
+    assert_eq!(g.analyzer_unused, Some(s3 + 1));
+    assert_eq!(g.unused, s3 + 1, "{g:?}");
+    assert_eq!(g.not_observable, 0, "the analyzer sees every action");
+    assert_eq!(g.days_covered, g.window_days);
+    assert!(g.unused_services.contains(&"s3".to_string()));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "LR601" && f.resource_arn.contains("b-role")));
+    // Role a: the logs cover it and the analyzer does not.
+    let a = r.roles.iter().find(|x| x.arn.contains("a-role")).unwrap();
+    assert_eq!(a.gap.as_ref().unwrap().analyzer_unused, None);
+}
