@@ -495,6 +495,17 @@ fn narrow(cat: &Catalog, name: &str, p: Option<&Params<'_>>, targets: Vec<Target
         .collect()
 }
 
+/// An event name resolved once: its mapping and what coverage needs of it.
+struct Mapped {
+    mapping: Mapping,
+    /// The service prefix of its first action (or of the event source).
+    service: String,
+    /// `data:<service>`.
+    data_class: String,
+    /// Some action is one only data events record.
+    data_only: bool,
+}
+
 #[derive(Default)]
 struct RoleAcc {
     actions: BTreeMap<ActionId, ActionUse>,
@@ -508,7 +519,8 @@ pub struct Reader<'c> {
     roles: FxHashMap<String, RoleAcc>,
     functions: FxHashMap<String, std::collections::BTreeSet<String>>,
     /// event source → event name → mapping, so each distinct pair is resolved once.
-    actions: FxHashMap<String, FxHashMap<String, Mapping>>,
+    actions: FxHashMap<String, FxHashMap<String, std::sync::Arc<Mapped>>>,
+    list_bucket: Option<ActionId>,
     coverage: BTreeMap<String, AccountCoverage>,
     data_only: ActionSet,
     pub stats: ReadStats,
@@ -540,6 +552,7 @@ impl<'c> Reader<'c> {
             actions: FxHashMap::default(),
             coverage: BTreeMap::new(),
             data_only,
+            list_bucket: catalog.lookup("s3:ListBucket"),
             stats: ReadStats::default(),
             sources: Vec::new(),
         }
@@ -802,11 +815,31 @@ impl<'c> Reader<'c> {
         }
     }
 
-    fn mapping(&mut self, source: &str, name: &str) -> Mapping {
+    fn mapping(&mut self, source: &str, name: &str) -> std::sync::Arc<Mapped> {
         if let Some(m) = self.actions.get(source).and_then(|m| m.get(name)) {
             return m.clone();
         }
-        let m = map_event(self.catalog, source, name);
+        let mapping = map_event(self.catalog, source, name);
+        let targets: &[Target] = match &mapping {
+            Mapping::Actions(t) => t,
+            _ => &[],
+        };
+        let service = targets
+            .first()
+            .map(|t| self.catalog.full_name(t.action))
+            .and_then(|n| n.split(':').next().map(str::to_string))
+            .unwrap_or_else(|| {
+                source
+                    .strip_suffix(".amazonaws.com")
+                    .unwrap_or(source)
+                    .to_string()
+            });
+        let m = std::sync::Arc::new(Mapped {
+            data_only: targets.iter().any(|t| self.data_only.contains(t.action)),
+            data_class: format!("data:{service}"),
+            service,
+            mapping,
+        });
         self.actions
             .entry(source.to_string())
             .or_default()
@@ -834,7 +867,7 @@ impl<'c> Reader<'c> {
             self.stats.outside_window += n;
             return;
         }
-        let mapping = self.mapping(source, name);
+        let mapped = self.mapping(source, name);
         // What the logs cover: every event in the window counts, whoever made it.
         let issuer_account = id
             .session_context
@@ -850,26 +883,13 @@ impl<'c> Reader<'c> {
             .or(id.account_id.as_deref())
             .or(issuer_account)
             .unwrap_or("");
-        let targets: &[Target] = match &mapping {
-            Mapping::Actions(t) => t,
-            _ => &[],
-        };
         let data = match (r.event_category.as_deref(), r.management_event) {
             (Some(c), _) => c.eq_ignore_ascii_case("Data"),
             (None, Some(m)) => !m,
             // Records before eventVersion 1.07 say neither: the action decides.
-            (None, None) => targets.iter().any(|t| self.data_only.contains(t.action)),
+            (None, None) => mapped.data_only,
         };
-        let service = targets
-            .first()
-            .map(|t| self.catalog.full_name(t.action))
-            .and_then(|n| n.split(':').next().map(str::to_string))
-            .unwrap_or_else(|| {
-                source
-                    .strip_suffix(".amazonaws.com")
-                    .unwrap_or(source)
-                    .to_string()
-            });
+        let service = mapped.service.as_str();
         if !account.is_empty() {
             let c = match self.coverage.get_mut(account) {
                 Some(c) => c,
@@ -886,15 +906,20 @@ impl<'c> Reader<'c> {
                 }
             }
             let class = if data {
-                if !c.data_events.contains(&service) {
-                    c.data_events.insert(service.clone());
+                if !c.data_events.contains(service) {
+                    c.data_events.insert(service.to_string());
                 }
-                format!("data:{service}")
+                mapped.data_class.as_str()
             } else {
                 c.management_events = true;
-                "management".to_string()
+                "management"
             };
-            *c.events.entry(class).or_default() += n;
+            match c.events.get_mut(class) {
+                Some(v) => *v += n,
+                None => {
+                    c.events.insert(class.to_string(), n);
+                }
+            }
         }
         let issuer = id
             .session_context
@@ -905,8 +930,8 @@ impl<'c> Reader<'c> {
             self.stats.not_a_role += n;
             return;
         };
-        let targets = match mapping {
-            Mapping::Actions(t) => t,
+        let targets = match &mapped.mapping {
+            Mapping::Actions(t) => t.clone(),
             Mapping::NoPermission => {
                 self.stats.no_permission += n;
                 return;
@@ -986,6 +1011,7 @@ impl<'c> Reader<'c> {
             .as_ref()
             .and_then(|p| p.prefix.as_deref())
             .map(str::to_string);
+        let list_bucket = self.list_bucket;
         let acc = self.role_acc(role);
         for (t, named) in targets.iter().zip(named_per_target) {
             let entry = acc.actions.entry(t.action).or_default();
@@ -1014,7 +1040,7 @@ impl<'c> Reader<'c> {
                     entry.more_resources = true;
                 }
             }
-            if cat.full_name(t.action) == "s3:ListBucket" {
+            if Some(t.action) == list_bucket {
                 let p = prefix.clone().unwrap_or_default();
                 if !entry.prefixes.contains(&p) {
                     if entry.prefixes.len() < MAX_PREFIXES {

@@ -74,7 +74,7 @@ impl FunctionFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 pub struct Warning {
     /// `generalised`, `unscoped`, `not-observable`, `window-partial`, `baseline`,
-    /// `event-source-unknown`, `denied-calls`.
+    /// `event-source-unknown`, `denied-calls`, `service-level`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
@@ -350,6 +350,27 @@ pub fn suggest(
     let mut groups: BTreeMap<Stmt, BTreeSet<String>> = BTreeMap::new();
     for (action, used) in &usage.actions {
         let Some(id) = cat.lookup(action) else {
+            // Access Advisor knows some services only as a whole (`sqs:*`): the service was used,
+            // which actions is not known. Granted as such, and said.
+            if rolecall_catalog::wildcard::has_wildcard(action)
+                && cat.expand(action).is_some_and(|s| !s.is_empty())
+            {
+                let service = action.split(':').next().unwrap_or("").to_string();
+                warnings.push(Warning {
+                    kind: "service-level",
+                    action: Some(action.clone()),
+                    resource: Some("*".into()),
+                    detail: "the source knows only that the service was used (Access Advisor tracks it at service level): add CloudTrail to narrow it".into(),
+                });
+                groups
+                    .entry(Stmt {
+                        service,
+                        resources: vec!["*".into()],
+                        conditions: BTreeMap::new(),
+                    })
+                    .or_default()
+                    .insert(action.clone());
+            }
             continue;
         };
         let name = cat.full_name(id);
@@ -747,6 +768,9 @@ pub fn check(
         for a in usage.actions.keys().chain(s.baseline.iter()) {
             if let Some(id) = cat.lookup(a) {
                 used.insert(id);
+            } else if let Some(set) = cat.expand(a) {
+                // A service known only as a whole (Access Advisor's `sqs:*`).
+                used.union_with(&set);
             }
         }
         let mut unused = granted.clone();

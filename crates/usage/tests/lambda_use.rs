@@ -414,3 +414,70 @@ fn a_used_assume_role_is_not_denied_by_the_boundary() {
     let c = check(catalog(), &empty, ROLE, &u.roles[ROLE], None, None);
     assert_eq!((c.observed_calls, c.observed_allowed), (1, 0), "{c:?}");
 }
+
+#[test]
+fn bedrock_models_and_service_level_use_become_grants_that_say_what_they_are() {
+    let mut r = Reader::new(catalog(), "2026-09-01T00:00:00Z", "2026-11-30T23:59:59Z");
+    let records = vec![
+        event(
+            "bedrock.amazonaws.com",
+            "InvokeModel",
+            json!({"modelId": "anthropic.claude-3-haiku-20240307-v1:0"}),
+            json!(null),
+        ),
+        event(
+            "bedrock.amazonaws.com",
+            "Converse",
+            json!({"modelId": "us.anthropic.claude-3-5-sonnet-20240620-v1:0"}),
+            json!(null),
+        ),
+    ];
+    r.read_bytes("t.json", json!({"Records": records}).to_string().as_bytes());
+    let (mut u, _) = r.finish();
+    let ru = u.roles.get_mut(ROLE).unwrap();
+    // The model ARN from `modelId`: a foundation model, and a cross-region inference profile of
+    // the caller's account (Bedrock user guide, inference profiles).
+    assert_eq!(
+        ru.actions["bedrock:InvokeModel"].resources,
+        [
+            "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+        ]
+    );
+    // Access Advisor's service-level use.
+    ru.actions.insert(
+        "sqs:*".into(),
+        rolecall_inventory::ActionUse {
+            count: 1,
+            direct: true,
+            ..Default::default()
+        },
+    );
+    let s = suggest(catalog(), ROLE, ru, &[], &Options::default());
+    assert!(s
+        .warnings
+        .iter()
+        .any(|w| w.kind == "service-level" && w.action.as_deref() == Some("sqs:*")));
+    let c = check(
+        catalog(),
+        &s,
+        ROLE,
+        ru,
+        Some(&catalog().expand("sqs:*").unwrap()),
+        None,
+    );
+    assert!(c.passed(), "{c:?}\n{:#}", s.policy);
+    let eu = ("aws:RequestedRegion", "eu-west-1");
+    assert!(allowed(
+        &s,
+        "bedrock:InvokeModel",
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+        &[eu]
+    ));
+    assert!(!allowed(
+        &s,
+        "bedrock:InvokeModel",
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-opus-20240229-v1:0",
+        &[eu]
+    ));
+}
