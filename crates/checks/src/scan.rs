@@ -65,6 +65,30 @@ pub struct Coverage {
     /// were skipped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lacks: Vec<String>,
+    /// What the usage sources cover, when the scan had any: the gap and LR601/LR602 are computed
+    /// only for the roles they cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageCoverageSummary>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UsageCoverageSummary {
+    pub sources: Vec<String>,
+    pub window_start: String,
+    pub window_end: String,
+    pub window_days: usize,
+    /// By account: days of the window covered, regions, services whose data events the logs
+    /// hold.
+    pub accounts: BTreeMap<String, UsageAccountSummary>,
+    /// Execution roles of the inventory no source covers: no usage data, never "unused".
+    pub roles_without_usage_data: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UsageAccountSummary {
+    pub days_covered: usize,
+    pub regions: Vec<String>,
+    pub data_events: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -540,6 +564,27 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         complete: failures.is_empty(),
         failures,
         lacks: inv.lacks.clone(),
+        usage: inv.usage.as_ref().map(|u| {
+            let mut accounts: BTreeMap<String, UsageAccountSummary> = BTreeMap::new();
+            for (acct, c) in u.coverage.iter().flat_map(|c| c.accounts.iter()) {
+                accounts.insert(
+                    acct.clone(),
+                    UsageAccountSummary {
+                        days_covered: u.days_covered(acct).0,
+                        regions: c.regions.iter().cloned().collect(),
+                        data_events: c.data_events.iter().cloned().collect(),
+                    },
+                );
+            }
+            UsageCoverageSummary {
+                sources: u.sources.clone(),
+                window_start: u.window_start.clone(),
+                window_end: u.window_end.clone(),
+                window_days: u.window_days().len(),
+                accounts,
+                roles_without_usage_data: roles.iter().filter(|r| r.gap.is_none()).count(),
+            }
+        }),
     };
     missing.sort();
     missing.dedup();

@@ -1,7 +1,6 @@
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rolecall_inventory::Inventory;
-use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq, Debug)]
@@ -42,14 +41,27 @@ pub fn run(a: UsageArgs) -> Result<ExitCode> {
     let usage = inv.usage.unwrap_or_default();
     let clean = |s: &str| crate::table::clean(s, 200);
     match a.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "usage": usage,
-                "stats": stats,
-                "window_days": usage.window_days().len(),
-            }))?
-        ),
+        Format::Json => {
+            // Written from the data as it is, without a copy into a JSON tree.
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                usage: &'a rolecall_inventory::Usage,
+                stats: &'a rolecall_usage::ReadStats,
+                window_days: usize,
+            }
+            let out = std::io::stdout().lock();
+            let mut w = std::io::BufWriter::new(out);
+            serde_json::to_writer_pretty(
+                &mut w,
+                &Out {
+                    usage: &usage,
+                    stats: &stats,
+                    window_days: usage.window_days().len(),
+                },
+            )?;
+            use std::io::Write as _;
+            writeln!(w)?;
+        }
         Format::Table => {
             println!(
                 "window {} .. {}",

@@ -349,6 +349,33 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         }
         o.push_str("</ul></section>");
     }
+    if let Some(u) = &r.coverage.usage {
+        let accounts: Vec<String> = u
+            .accounts
+            .iter()
+            .map(|(a, c)| {
+                format!(
+                    "<code>{}</code> {} of {} days{}",
+                    esc(a),
+                    c.days_covered,
+                    u.window_days,
+                    if c.data_events.is_empty() {
+                        ", no data events".to_string()
+                    } else {
+                        format!(", data events of {}", esc(&c.data_events.join(", ")))
+                    }
+                )
+            })
+            .collect();
+        let _ = write!(
+            o,
+            "<section id=\"usage-coverage\"><h2>Usage data</h2><p class=\"small\">{} &mdash; {}: {}. {} role(s) have no usage data: no source covers their account, so the permission gap is not computed for them (they are not called unused).</p></section>",
+            esc(&u.window_start),
+            esc(&u.window_end),
+            if accounts.is_empty() { "no account".to_string() } else { accounts.join("; ") },
+            u.roles_without_usage_data
+        );
+    }
     // The queue, with filters.
     let mut sets: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for f in &r.findings {
@@ -469,8 +496,21 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             };
             let _ = write!(
                 o,
-                "<div class=\"small\"><strong>Permission gap</strong>: used {} of {} granted actions; {} unused (score {}){unused_services}</div>",
-                g.used, g.granted, g.unused, g.score
+                "<div class=\"small\"><strong>Permission gap</strong>: used {} of {} granted actions; {} unused (score {}){unused_services}{}{}</div>",
+                g.used,
+                g.granted,
+                g.unused,
+                g.score,
+                if g.not_observable > 0 {
+                    format!("; {} not observable (no data events of their service)", g.not_observable)
+                } else {
+                    String::new()
+                },
+                if g.partial() {
+                    format!("; the logs cover {} of the window's {} days", g.days_covered, g.window_days)
+                } else {
+                    String::new()
+                }
             );
         }
         if !role.functions.is_empty() {

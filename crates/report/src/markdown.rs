@@ -49,6 +49,22 @@ pub fn render(r: &ScanResult, limit: usize) -> String {
     if !r.coverage.complete {
         out.push_str(&format!("> **Coverage incomplete**: {} account(s) and {} account-region(s) could not be read.\n\n", r.coverage.accounts_failed, r.coverage.regions_failed));
     }
+    if let Some(u) = &r.coverage.usage {
+        let accounts: Vec<String> = u
+            .accounts
+            .iter()
+            .map(|(a, c)| format!("`{}` {} of {} days", md(a), c.days_covered, u.window_days))
+            .collect();
+        out.push_str(&format!(
+            "> Usage data: {}; {} role(s) have no usage data (not called unused).\n\n",
+            if accounts.is_empty() {
+                "no account".to_string()
+            } else {
+                accounts.join(", ")
+            },
+            u.roles_without_usage_data
+        ));
+    }
     if r.findings.is_empty() {
         out.push_str("No findings.\n");
         return out;

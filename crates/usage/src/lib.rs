@@ -268,21 +268,28 @@ fn partition_of(arn: &str) -> Option<&str> {
 /// (`AWS::S3::Object`) is compared with the catalogue's resource type name (`object`); without
 /// it the ARN is matched against the type's ARN format (an S3 bucket ARN has no `/`).
 fn fits(cat: &Catalog, action: ActionId, arn: &str, kind: Option<&str>) -> bool {
-    let types = cat.resource_types(action);
+    let Some(service) = cat.service_of(action) else {
+        return false;
+    };
+    // No allocation: this runs for every resource of every event.
+    let types = || {
+        cat.resource_type_indexes(action)
+            .filter_map(|(i, _)| service.resource_types.get(i))
+    };
     if let Some(k) = kind.and_then(|k| k.rsplit("::").next()) {
-        if types.iter().any(|(t, _)| t.name.eq_ignore_ascii_case(k)) {
+        if types().any(|t| t.name.eq_ignore_ascii_case(k)) {
             return true;
         }
-        if cat.service_of(action).is_some_and(|s| {
-            s.resource_types
-                .iter()
-                .any(|t| t.name.eq_ignore_ascii_case(k))
-        }) {
+        if service
+            .resource_types
+            .iter()
+            .any(|t| t.name.eq_ignore_ascii_case(k))
+        {
             // A type of the service the action does not take.
             return false;
         }
     }
-    types.iter().any(|(t, _)| {
+    types().any(|t| {
         if t.arn_format.contains(":s3:::${BucketName}") && !t.arn_format.contains('/') {
             // The bucket type: `arn:aws:s3:::name`, never an object.
             arn.strip_prefix("arn:")
@@ -984,6 +991,16 @@ impl<'c> Reader<'c> {
         let mut named_per_target: Vec<Vec<String>> = Vec::with_capacity(targets.len());
         for t in &targets {
             let mut named: Vec<String> = Vec::new();
+            // Nothing more to learn once the kept list is full and known to be incomplete.
+            let settled = self
+                .roles
+                .get(role)
+                .and_then(|a| a.actions.get(&t.action))
+                .is_some_and(|e| e.more_resources && e.resources.len() >= MAX_RESOURCES);
+            if settled {
+                named_per_target.push(named);
+                continue;
+            }
             if !t.copy_source {
                 named.extend(
                     r.resources

@@ -95,6 +95,13 @@ fn only_covered_roles_get_a_gap_and_data_event_actions_are_not_observable() {
     assert!(lr6("222222222222").is_empty(), "{:?}", lr6("222222222222"));
     let b = r.roles.iter().find(|x| x.arn.contains("b-role")).unwrap();
     assert!(b.gap.is_none());
+    let u = r.coverage.usage.as_ref().unwrap();
+    assert_eq!(u.roles_without_usage_data, 1);
+    assert_eq!(u.accounts.keys().collect::<Vec<_>>(), ["111111111111"]);
+    assert_eq!(
+        (u.accounts["111111111111"].days_covered, u.window_days),
+        (1, 30)
+    );
     // Account 111111111111 is, with management events only.
     let a = r.roles.iter().find(|x| x.arn.contains("a-role")).unwrap();
     let g = a.gap.as_ref().unwrap();
