@@ -900,7 +900,10 @@ fn throttled_calls_are_retried_to_a_complete_collection() {
 #[test]
 fn usage_reads_an_athena_aggregate_of_the_trail() {
     let _one = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(endpoint) = env_or_fail("ROLECALL_MOTO_ENDPOINT") else {
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
         return;
     };
     let cols = [
@@ -1003,14 +1006,12 @@ fn usage_reads_an_athena_aggregate_of_the_trail() {
         ]),
     ];
     let seed = serde_json::json!({"account_id": "123456789012", "region": "us-east-1", "results": [{"rows": rows, "column_info": cols.iter().map(|c| serde_json::json!({"Name": c, "Type": "varchar"})).collect::<Vec<_>>()}]});
-    let http = Command::new("curl")
+    let http = Command::new(&python)
         .args([
-            "-sf",
-            "-X",
-            "POST",
-            "--data",
-            &seed.to_string(),
+            "-c",
+            "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST'))",
             &format!("{endpoint}/moto-api/static/athena/query-results"),
+            &seed.to_string(),
         ])
         .output()
         .unwrap();
