@@ -14,6 +14,9 @@
 
 With `--functions N`, the management account instead gets N functions in each of three regions and
 no members (the collector's call-count benchmark).
+
+With `--org-bench ACCOUNTS FUNCTIONS`, an Organization of ACCOUNTS member accounts, each with one
+execution role and FUNCTIONS functions in us-east-1, and the auditor (the Organization benchmark).
 """
 import io, json, sys, time, urllib.request, zipfile
 
@@ -76,8 +79,34 @@ def bench():
     print(json.dumps(out))
 
 
+def org_bench(accounts, functions):
+    orgs = client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    iam = client("iam")
+    iam.create_user(UserName="auditor")
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    created = 0
+    for a in range(accounts):
+        status = orgs.create_account(Email=f"bench{a}@example.com", AccountName=f"bench-{a:03d}")["CreateAccountStatus"]
+        while status["State"] == "IN_PROGRESS":
+            time.sleep(0.05)
+            status = orgs.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"]
+        acct = status["AccountId"]
+        creds = client("sts").assume_role(RoleArn=f"arn:aws:iam::{acct}:role/OrganizationAccountAccessRole", RoleSessionName="seed")["Credentials"]
+        role = make_role(client("iam", creds=creds), "lambda-bench-role", [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}])
+        lam = client("lambda", "us-east-1", creds)
+        for i in range(functions):
+            make_function(lam, f"fn-{i:04d}", role, {"team": f"team-{a % 20}"})
+            created += 1
+    print(json.dumps({"management": MGMT, "accounts": accounts, "functions": created,
+                      "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}))
+
+
 def main():
     post("/moto-api/reset")
+    if "--org-bench" in sys.argv:
+        i = sys.argv.index("--org-bench")
+        return org_bench(int(sys.argv[i + 1]), int(sys.argv[i + 2]))
     if N:
         return bench()
     orgs = client("organizations")
