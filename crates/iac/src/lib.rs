@@ -21,7 +21,7 @@ pub mod yaml;
 
 use rolecall_inventory::{Document, Function, Inventory, ManagedPolicy, NamedDocument, Role};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use suppress::InlineSuppression;
@@ -490,6 +490,9 @@ pub(crate) struct Builder {
     comments: HashMap<String, Vec<suppress::Comment>>,
     /// Resource spans per file: (first line, last line, owner).
     spans: HashMap<String, Vec<(u32, u32, String)>>,
+    /// Functions by ARN and by name (the first of each), for permissions that name their target.
+    functions_by_arn: HashMap<String, usize>,
+    functions_by_name: HashMap<String, usize>,
 }
 
 impl Builder {
@@ -597,6 +600,9 @@ impl Builder {
 
     pub fn add_function(&mut self, f: Function, anchor: Anchor) {
         self.loc.resources.insert(f.arn.clone(), anchor);
+        let i = self.inv.functions.len();
+        self.functions_by_arn.entry(f.arn.clone()).or_insert(i);
+        self.functions_by_name.entry(f.name.clone()).or_insert(i);
         self.inv.functions.push(f);
     }
 
@@ -744,10 +750,16 @@ impl Builder {
 
     /// The function a template names by ARN or by name (`FunctionName`, `function_name`).
     pub fn function_mut(&mut self, name_or_arn: &str) -> Option<&mut Function> {
-        self.inv
-            .functions
-            .iter_mut()
-            .find(|f| f.arn == name_or_arn || f.name == name_or_arn)
+        // The first function whose ARN or name it is (one lookup each, not a pass over all).
+        let i = match (
+            self.functions_by_arn.get(name_or_arn),
+            self.functions_by_name.get(name_or_arn),
+        ) {
+            (Some(a), Some(b)) => *a.min(b),
+            (Some(a), None) | (None, Some(a)) => *a,
+            (None, None) => return None,
+        };
+        self.inv.functions.get_mut(i)
     }
 
     /// Adds a `lambda:AddPermission` grant (AWS::Lambda::Permission, aws_lambda_permission) to
@@ -875,15 +887,20 @@ impl Builder {
     /// with a real account id; says which functions' roles are defined elsewhere.
     fn link_function_roles(&mut self) {
         let mut notes = Vec::new();
+        let arns: HashSet<&str> = self.inv.roles.iter().map(|r| r.arn.as_str()).collect();
+        let mut by_name: HashMap<&str, &str> = HashMap::new();
+        for r in &self.inv.roles {
+            by_name.entry(r.name.as_str()).or_insert(r.arn.as_str());
+        }
         for f in &mut self.inv.functions {
-            if self.inv.roles.iter().any(|r| r.arn == f.role_arn) {
+            if arns.contains(f.role_arn.as_str()) {
                 continue;
             }
             let wanted = rolecall_inventory::role_key(&f.role_arn)
                 .map(|(_, name)| name)
                 .unwrap_or_else(|| f.role_arn.clone());
-            match self.inv.roles.iter().find(|r| r.name == wanted) {
-                Some(r) => f.role_arn = r.arn.clone(),
+            match by_name.get(wanted.as_str()) {
+                Some(arn) => f.role_arn = arn.to_string(),
                 None => {
                     let loc = self
                         .loc

@@ -237,6 +237,7 @@ fn authorization_details(
     top: &BTreeMap<&str, &RawValue>,
 ) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
+    let mut seen_accounts: std::collections::HashSet<String> = std::collections::HashSet::new();
     // An IAM export holds no Organization policies: SCPs and RCPs are unknown, not absent.
     inv.lacks = vec![data_kind::SCPS.to_string()];
     for (i, raw) in f
@@ -311,7 +312,7 @@ fn authorization_details(
             account: account.clone(),
             arn,
         });
-        if !inv.accounts.iter().any(|a| a.id == account) {
+        if seen_accounts.insert(account.clone()) {
             inv.accounts.push(Account {
                 id: account,
                 ..Default::default()
@@ -360,6 +361,7 @@ fn authorization_details(
 
 fn list_functions(f: &Fields<'_>, funcs: &RawValue) -> Result<Inventory, InputError> {
     let mut inv = Inventory::new("aws-cli-export");
+    let mut seen_accounts: std::collections::HashSet<String> = std::collections::HashSet::new();
     // `aws lambda list-functions` returns configurations only: no tags, URLs, resource policies
     // or event source mappings.
     inv.lacks = [
@@ -398,7 +400,7 @@ fn list_functions(f: &Fields<'_>, funcs: &RawValue) -> Result<Inventory, InputEr
         if !inv.regions.contains(&region) {
             inv.regions.push(region);
         }
-        if !inv.accounts.iter().any(|a| a.id == account) {
+        if seen_accounts.insert(account.clone()) {
             inv.accounts.push(Account {
                 id: account,
                 ..Default::default()
