@@ -174,9 +174,10 @@ pub fn run(a: SuggestArgs) -> Result<ExitCode> {
             w.kind,
             w.action
                 .as_deref()
-                .map(|x| format!(" {x}"))
+                .map(|x| format!(" {}", crate::table::clean(x, 200)))
                 .unwrap_or_default(),
-            w.detail
+            // Names in warnings come from the logs: printed as data, never as terminal controls.
+            crate::table::clean(&w.detail, 2000)
         );
     }
     eprintln!(
@@ -208,7 +209,7 @@ pub fn run(a: SuggestArgs) -> Result<ExitCode> {
         eprintln!(
             "error: the engine's replay of the suggestion failed ({} broken call(s): {}; {} unused action(s) still granted: {}; baseline blocked: {}); do not deploy it as is",
             check.observed_calls - check.observed_allowed,
-            check.broken.join(", "),
+            crate::table::clean(&check.broken.join(", "), 2000),
             check.unused_granted - check.unused_denied,
             check.still_granted.join(", "),
             check.baseline_blocked.join(", ")
