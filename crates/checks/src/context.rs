@@ -37,6 +37,8 @@ pub struct Ctx<'a> {
     used: Option<HashMap<(String, String), ActionSet>>,
     /// Actions CloudTrail records only as data events, by service.
     data_only: Vec<(&'static str, ActionSet)>,
+    /// Access Analyzer's findings by (account, role name).
+    analyzer_by_key: OnceLock<HashMap<(String, String), rolecall_inventory::AnalyzerRole>>,
     /// Each thread's last role's permission gap: LR601, LR602 and the role report all ask for it.
     gap_of_last_role: Mutex<HashMap<ThreadId, (String, crate::gap::Gap)>>,
     /// Weakness of each permission boundary (by ARN): many roles share one boundary.
@@ -72,6 +74,7 @@ impl<'a> Ctx<'a> {
             store: Mutex::new(PolicyStore::new(inventory)),
             gap_of_last_role: Mutex::new(HashMap::new()),
             data_only: rolecall_catalog::risk::data_event_sets(catalog),
+            analyzer_by_key: OnceLock::new(),
             boundary_verdicts: Mutex::new(HashMap::new()),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
@@ -127,11 +130,7 @@ impl<'a> Ctx<'a> {
         let usage = self.inventory.usage.as_ref()?;
         let key = role_key(role_arn)?;
         let cov = usage.account_coverage(&key.0)?;
-        if cov
-            .unread_roles
-            .iter()
-            .any(|r| rolecall_inventory::model::same_role(r, role_arn))
-        {
+        if cov.unread_roles.contains(role_arn) {
             return None;
         }
         Some(
@@ -171,11 +170,14 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let mut used = allowed.clone();
-        if let Some((_, r)) = a
-            .roles
-            .iter()
-            .find(|(arn, _)| rolecall_inventory::model::same_role(arn, role_arn))
-        {
+        // By (account, name), built once: the same role whatever path its ARN carries.
+        let by_key = self.analyzer_by_key.get_or_init(|| {
+            a.roles
+                .iter()
+                .filter_map(|(arn, r)| role_key(arn).map(|k| (k, r.clone())))
+                .collect()
+        });
+        if let Some(r) = by_key.get(&key) {
             if r.unused_role {
                 return Some(ActionSet::empty(self.catalog.len()));
             }

@@ -269,6 +269,29 @@ impl UsageCoverage {
 }
 
 impl Usage {
+    /// Usage written without coverage (by hand, or before coverage was recorded) gets the
+    /// coverage [`Usage::account_coverage`] infers for it, once, so later lookups are a map
+    /// lookup rather than a pass over the roles.
+    pub fn fill_legacy_coverage(&mut self) {
+        if self.coverage.is_some() {
+            return;
+        }
+        let mut c = UsageCoverage::default();
+        for arn in self.roles.keys() {
+            if let Some(a) = arn.split(':').nth(4).filter(|a| !a.is_empty()) {
+                c.accounts
+                    .entry(a.to_string())
+                    .or_insert_with(|| AccountCoverage {
+                        whole_window: true,
+                        management_events: true,
+                        all_observable: true,
+                        ..Default::default()
+                    });
+            }
+        }
+        self.coverage = Some(c);
+    }
+
     /// What the usage covers for `account`: None when the sources hold nothing of it.
     pub fn account_coverage(&self, account: &str) -> Option<Cow<'_, AccountCoverage>> {
         match &self.coverage {
@@ -598,6 +621,9 @@ impl Inventory {
     /// Sorts every list into a stable order (by ARN or id) and removes duplicates, so that
     /// snapshots and reports are deterministic whatever order the sources answered in.
     pub fn normalize(&mut self) {
+        if let Some(u) = &mut self.usage {
+            u.fill_legacy_coverage();
+        }
         self.accounts.sort_by(|a, b| a.id.cmp(&b.id));
         self.accounts.dedup_by(|a, b| a.id == b.id);
         self.regions.sort();
