@@ -269,6 +269,18 @@ fn the_suggestion_keeps_the_function_working_and_nothing_more() {
     }
     let c = check(cat, &s, ROLE, ru, Some(&granted), None);
     assert!(c.passed(), "{c:?}\n{:#}\n{:#}", s.policy, s.boundary);
+    // The replay's stand-in resource policy never allows by itself: without the policy, every
+    // observed call is broken, in the role's account and in another.
+    let mut bare = rolecall_usage::suggest::Suggestion {
+        policy: s.policy.clone(),
+        boundary: s.boundary.clone(),
+        warnings: Vec::new(),
+        baseline: Vec::new(),
+    };
+    bare.policy["Statement"] = json!([]);
+    let none = check(cat, &bare, ROLE, ru, None, None);
+    assert_eq!(none.observed_allowed, 0, "{none:?}");
+    assert_eq!(none.observed_calls, c.observed_calls);
     let eu = ("aws:RequestedRegion", "eu-west-1");
     // The key with a literal `*` is escaped: the policy allows that object, not a pattern.
     assert!(allowed(
