@@ -33,6 +33,26 @@ const PARAMS: &[&str] = &[
     "name",
 ];
 
+/// `MAP(ARRAY['bucketName', ...], ARRAY[<value of bucketName>, ...])`, the request parameters the
+/// reader takes resources from, each read by `value`.
+fn params_map(value: impl Fn(&str) -> String) -> String {
+    let keys: Vec<String> = PARAMS.iter().map(|p| format!("'{p}'")).collect();
+    let values: Vec<String> = PARAMS.iter().map(|p| value(p)).collect();
+    format!(
+        "MAP(ARRAY[{}], ARRAY[{}])",
+        keys.join(", "),
+        values.join(", ")
+    )
+}
+
+/// The window's bounds are spliced into the SQL: RFC 3339 characters only.
+fn check_window(start: &str, end: &str) -> Result<(), String> {
+    for d in [start, end] {
+        check_name("window bound", d, &['-', ':', 'T', 'Z'])?;
+    }
+    Ok(())
+}
+
 /// One row of a query result, by column name (SQL NULLs left out).
 pub type Row = BTreeMap<String, String>;
 
@@ -70,20 +90,9 @@ pub fn athena_sql(table: &str, start: &str, end: &str) -> Result<String, String>
         .ok_or_else(|| format!("athena={table}: expected DATABASE.TABLE"))?;
     check_name("database", db, &['-'])?;
     check_name("table", t, &['-'])?;
-    for d in [start, end] {
-        check_name("window bound", d, &['-', ':', 'T', 'Z'])?;
-    }
+    check_window(start, end)?;
     let day = |d: &str| d.get(..10).unwrap_or("").replace('-', "/");
-    let params = PARAMS
-        .iter()
-        .map(|p| format!("json_extract_scalar(requestparameters, '$[\"{p}\"]')"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let keys = PARAMS
-        .iter()
-        .map(|p| format!("'{p}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let params = params_map(|p| format!("json_extract_scalar(requestparameters, '$[\"{p}\"]')"));
     Ok(format!(
         "SELECT recipientaccountid AS account, awsregion AS region, substr(eventtime, 1, 10) AS day, \
 eventcategory AS category, eventsource AS source, eventname AS name, errorcode AS error, \
@@ -92,7 +101,7 @@ IF(useridentity.type = 'AssumedRole', useridentity.sessioncontext.sessionissuer.
 IF(useridentity.type = 'AssumedRole', useridentity.arn) AS principal, \
 IF(useridentity.type = 'AssumedRole', useridentity.invokedby) AS invoked_by, \
 IF(useridentity.type = 'AssumedRole', json_format(CAST(transform(resources, r -> MAP(ARRAY['ARN', 'type'], ARRAY[r.arn, r.type])) AS JSON))) AS resources, \
-IF(useridentity.type = 'AssumedRole', json_format(CAST(MAP(ARRAY[{keys}], ARRAY[{params}]) AS JSON))) AS params, \
+IF(useridentity.type = 'AssumedRole', json_format(CAST({params} AS JSON))) AS params, \
 max(eventtime) AS last_seen, count(*) AS calls \
 FROM \"{db}\".\"{t}\" \
 WHERE \"timestamp\" BETWEEN '{}' AND '{}' AND eventtime BETWEEN '{start}' AND '{end}' \
@@ -110,20 +119,9 @@ pub fn lake_sql(event_data_store: &str, start: &str, end: &str) -> Result<String
         .next()
         .unwrap_or(event_data_store);
     check_name("event data store", id, &['-'])?;
-    for d in [start, end] {
-        check_name("window bound", d, &['-', ':', 'T', 'Z'])?;
-    }
+    check_window(start, end)?;
     let ts = |d: &str| d.replace('T', " ").replace('Z', "");
-    let params = PARAMS
-        .iter()
-        .map(|p| format!("element_at(requestParameters, '{p}')"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let keys = PARAMS
-        .iter()
-        .map(|p| format!("'{p}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let params = params_map(|p| format!("element_at(requestParameters, '{p}')"));
     Ok(format!(
         "SELECT recipientAccountId AS account, awsRegion AS region, substr(CAST(eventTime AS varchar), 1, 10) AS day, \
 eventCategory AS category, eventSource AS source, eventName AS name, errorCode AS error, \
@@ -132,7 +130,7 @@ IF(userIdentity.type = 'AssumedRole', userIdentity.sessionContext.sessionIssuer.
 IF(userIdentity.type = 'AssumedRole', userIdentity.arn) AS principal, \
 IF(userIdentity.type = 'AssumedRole', userIdentity.invokedBy) AS invoked_by, \
 IF(userIdentity.type = 'AssumedRole', json_format(CAST(transform(resources, r -> MAP(ARRAY['ARN', 'type'], ARRAY[r.arn, r.type])) AS JSON))) AS resources, \
-IF(userIdentity.type = 'AssumedRole', json_format(CAST(MAP(ARRAY[{keys}], ARRAY[{params}]) AS JSON))) AS params, \
+IF(userIdentity.type = 'AssumedRole', json_format(CAST({params} AS JSON))) AS params, \
 max(eventTime) AS last_seen, count(*) AS calls \
 FROM {id} \
 WHERE eventTime >= '{}' AND eventTime <= '{}' \

@@ -333,7 +333,10 @@ fn resources_from_parameters(
             if let Some(src) = p.copy_source.as_deref() {
                 let src = src.trim_start_matches('/');
                 let src = src.split_once("?versionId=").map_or(src, |(a, _)| a);
-                let src = percent_decode(src);
+                // URL-encoded as S3 takes it; a malformed escape is kept as written.
+                let src = rolecall_policy::decode_document(src)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|_| src.to_string());
                 if src.contains('/') {
                     out.push(format!("arn:{partition}:s3:::{src}"));
                 }
@@ -427,28 +430,6 @@ fn resources_from_parameters(
         _ => {}
     }
     out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Narrows a multi-action event to the operations its request holds, when logged.
