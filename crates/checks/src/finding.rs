@@ -109,6 +109,12 @@ pub struct Finding {
     /// Owner team (from the functions' or role's owner tag), for routing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// With `--history`: `new`, `open` or `regressed` against the previous scan of the scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// With `--history`: when the scope's scans first found it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions and platforms (std's hasher is not).

@@ -5,6 +5,7 @@
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
+mod history_cmd;
 mod input;
 mod lint_cmd;
 mod publish_cmd;
@@ -66,6 +67,8 @@ enum Command {
     Suggest(suggest_cmd::SuggestArgs),
     /// Read usage sources (CloudTrail log files) and show what each role was seen doing.
     Usage(usage_cmd::UsageArgs),
+    /// The scans recorded in a history file (`scan --history PATH`), newest first.
+    History(history_cmd::HistoryArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate_cmd::run(a),
         Command::Suggest(a) => suggest_cmd::run(a),
         Command::Usage(a) => usage_cmd::run(a),
+        Command::History(a) => history_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

@@ -103,6 +103,11 @@ pub struct ScanArgs {
     /// Enables the permission gap and rules LR601/LR602 where the sources cover the role.
     #[arg(long, value_name = "SOURCE=WHERE")]
     usage: Vec<String>,
+    /// Record the scan in this SQLite history (created if absent): each finding gets its
+    /// `status` (new, open, regressed) and `first_seen` against the previous scan of the same
+    /// accounts and regions, and findings no longer found are marked fixed there.
+    #[arg(long, value_name = "PATH")]
+    history: Option<PathBuf>,
     /// Days of use to consider, ending at the collection time.
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3660))]
     usage_window: i64,
@@ -181,6 +186,11 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
     clock.mark("usage data");
     let mut result = std::mem::ManuallyDrop::new(scan(&inv, catalog(), &config, today));
+    // History sees the whole result, before any report filter (a filtered-out finding is not
+    // fixed).
+    if let Some(path) = &a.history {
+        record_history(path, &mut result, &inv)?;
+    }
     let clock = rolecall_checks::scan::Phases::start();
     rolecall_checks::scan::apply_filters(&mut result, &filters);
     if a.sort == SortBy::Gap {
@@ -350,4 +360,65 @@ pub(crate) fn render(
         ),
         Format::Html => out.write_all(rolecall_report::html::render(r, Some(inv)).as_bytes()),
     }
+}
+
+/// The scan's scope (its accounts and regions) and a hash of what it read.
+fn scope_and_hash(inv: &rolecall_inventory::Inventory) -> (String, String) {
+    let mut accounts: Vec<&str> = inv.accounts.iter().map(|a| a.id.as_str()).collect();
+    accounts.extend(inv.roles.iter().map(|r| r.account.as_str()));
+    accounts.sort_unstable();
+    accounts.dedup();
+    let mut regions: Vec<&str> = inv.regions.iter().map(String::as_str).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let scope = format!(
+        "accounts={};regions={}",
+        accounts.join(","),
+        regions.join(",")
+    );
+    let mut parts: Vec<&str> = Vec::new();
+    for r in &inv.roles {
+        parts.push(&r.arn);
+        parts.extend(r.inline_policies.iter().map(|p| p.document.text()));
+        parts.extend(r.managed_policy_arns.iter().map(String::as_str));
+    }
+    for f in &inv.functions {
+        parts.push(&f.arn);
+        parts.push(&f.role_arn);
+    }
+    (scope, rolecall_checks::finding::stable_hash(&parts))
+}
+
+fn record_history(
+    path: &std::path::Path,
+    result: &mut rolecall_checks::ScanResult,
+    inv: &rolecall_inventory::Inventory,
+) -> Result<()> {
+    let (scope, hash) = scope_and_hash(inv);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let rem = secs % 86_400;
+    let at = format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        rolecall_inventory::day_text((secs / 86_400) as i64),
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    );
+    let mut store = rolecall_history::Store::open(path)?;
+    let r = store.record(result, &scope, &hash, &at)?;
+    eprintln!(
+        "history: scan {} recorded in {}; {} new, {} fixed, {} regressed{}",
+        r.scan_id,
+        path.display(),
+        r.new,
+        r.fixed,
+        r.regressed,
+        r.previous
+            .map(|p| format!(" since scan {p}"))
+            .unwrap_or_else(|| " (the first scan of this scope)".into())
+    );
+    Ok(())
 }

@@ -934,3 +934,61 @@ fn the_configuration_is_found_in_a_parent_directory() {
     assert!(stderr(&o).contains("LR3O6"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[test]
+fn scan_history_records_scans_and_gives_findings_a_status() {
+    let db = std::env::temp_dir().join(format!(
+        "rolecall-cli-history-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&db);
+    let h = db.to_string_lossy().into_owned();
+    let o = rolecall(&["scan", "--demo", "--history", &h, "--format", "json"]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == "new" && f["first_seen"].is_string()));
+    assert!(
+        stderr(&o).contains("(the first scan of this scope)"),
+        "{}",
+        stderr(&o)
+    );
+    // A filtered report does not mark what it leaves out as fixed.
+    let o = rolecall(&[
+        "scan",
+        "--demo",
+        "--history",
+        &h,
+        "--severity",
+        "critical",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        stderr(&o).contains("0 new, 0 fixed, 0 regressed since scan 1"),
+        "{}",
+        stderr(&o)
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == "open"));
+    let o = rolecall(&["history", "--history", &h, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scans: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(scans.as_array().unwrap().len(), 2);
+    assert_eq!(scans[0]["id"], 2);
+    assert_eq!(scans[1]["new"], scans[1]["findings"]);
+    assert_eq!(
+        rolecall(&["history", "--history", "/no/such.sqlite"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let _ = std::fs::remove_file(&db);
+}

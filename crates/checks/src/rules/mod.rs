@@ -182,6 +182,8 @@ impl Emitter<'_> {
             references: self.references(),
             risk_score: 0,
             team,
+            status: None,
+            first_seen: None,
         });
     }
 
@@ -210,6 +212,8 @@ impl Emitter<'_> {
             references: self.references(),
             risk_score: 0,
             team: cx.tag(&f.tags, &cx.config.tags.owner).map(str::to_string),
+            status: None,
+            first_seen: None,
         });
     }
 

@@ -1,0 +1,364 @@
+//! Scan history in one SQLite file: every scan (time, source, scope, catalogue, inventory hash,
+//! the summary metrics) and every finding by its stable id, and per scope each finding's
+//! `first_seen`, `last_seen`, `fixed_at` and `status` (`new`, `open`, `fixed`, `regressed`).
+//!
+//! Only scans of the same scope are compared: a scan of one account does not "fix" another
+//! account's findings. A scan is recorded in one transaction, so an interrupted run leaves the
+//! store as it was; WAL and a busy timeout let runs share one file.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+use rolecall_checks::ScanResult;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The schema version this build writes; older stores are migrated forward on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{path}: schema version {found} is newer than this rolecall understands ({SCHEMA_VERSION}); upgrade rolecall")]
+    TooNew { path: String, found: i64 },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+/// What recording a scan found against the previous scan of its scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub scan_id: i64,
+    /// The previous scan of the same scope, if any.
+    pub previous: Option<i64>,
+    pub new: usize,
+    pub open: usize,
+    pub regressed: usize,
+    pub fixed: usize,
+}
+
+/// One row of `rolecall history`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ScanRow {
+    pub id: i64,
+    pub at: String,
+    pub source: String,
+    pub scope: String,
+    pub catalog: String,
+    pub inventory_hash: String,
+    pub functions: i64,
+    pub roles: i64,
+    pub findings: i64,
+    pub new: i64,
+    pub fixed: i64,
+    pub regressed: i64,
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: scans, findings per scan, finding state per scope.
+    "CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        catalog TEXT NOT NULL,
+        inventory_hash TEXT NOT NULL,
+        functions INTEGER NOT NULL,
+        roles INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        unique_role_share REAL NOT NULL,
+        roles_with_wildcard_grants INTEGER NOT NULL,
+        average_policies_per_role REAL NOT NULL,
+        new INTEGER NOT NULL,
+        fixed INTEGER NOT NULL,
+        regressed INTEGER NOT NULL
+     );
+     CREATE INDEX scans_by_scope ON scans (scope, id);
+     CREATE TABLE findings (
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        uid TEXT NOT NULL,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (scan_id, uid)
+     );
+     CREATE TABLE finding_state (
+        scope TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        account TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        fixed_at TEXT,
+        status TEXT NOT NULL,
+        PRIMARY KEY (scope, uid)
+     );",
+];
+
+impl Store {
+    /// Opens (or creates) the store and migrates it forward.
+    pub fn open(path: &Path) -> Result<Store, HistoryError> {
+        let p = path.display().to_string();
+        let err = |source| HistoryError::Sqlite {
+            path: p.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        let mut store = Store { conn, path: p };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> HistoryError {
+        HistoryError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), HistoryError> {
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if found > SCHEMA_VERSION {
+            return Err(HistoryError::TooNew {
+                path: self.path.clone(),
+                found,
+            });
+        }
+        let start = usize::try_from(found).unwrap_or(0);
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| HistoryError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(start) {
+            tx.execute_batch(m)
+                .and_then(|_| tx.pragma_update(None, "user_version", (i + 1) as i64))
+                .map_err(|source| HistoryError::Sqlite {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
+        tx.commit()
+            .map_err(|source| HistoryError::Sqlite { path, source })
+    }
+
+    /// Records a scan of `scope` made at `at` (RFC 3339) and sets each finding's `status` and
+    /// `first_seen` in `result`. One transaction: all of it or none.
+    pub fn record(
+        &mut self,
+        result: &mut ScanResult,
+        scope: &str,
+        inventory_hash: &str,
+        at: &str,
+    ) -> Result<Recorded, HistoryError> {
+        let path = self.path.clone();
+        let e = |source| HistoryError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let previous: Option<i64> = tx
+            .query_row(
+                "SELECT max(id) FROM scans WHERE scope = ?1",
+                params![scope],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(e)?
+            .flatten();
+        // The scope's state, read once.
+        let mut state: HashMap<String, (String, String)> = HashMap::new();
+        {
+            let mut q = tx
+                .prepare("SELECT uid, status, first_seen FROM finding_state WHERE scope = ?1")
+                .map_err(e)?;
+            let rows = q
+                .query_map(params![scope], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(e)?;
+            for row in rows {
+                let (uid, status, first) = row.map_err(e)?;
+                state.insert(uid, (status, first));
+            }
+        }
+        let mut rec = Recorded {
+            previous,
+            ..Default::default()
+        };
+        let s = &result.summary;
+        tx.execute(
+            "INSERT INTO scans (at, source, scope, catalog, inventory_hash, functions, roles, findings,
+                unique_role_share, roles_with_wildcard_grants, average_policies_per_role, new, fixed, regressed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0)",
+            params![
+                at,
+                result.source,
+                scope,
+                result.catalog,
+                inventory_hash,
+                s.functions as i64,
+                s.roles as i64,
+                s.findings as i64,
+                s.unique_role_share,
+                s.roles_with_wildcard_grants as i64,
+                s.average_policies_per_role
+            ],
+        )
+        .map_err(e)?;
+        let scan_id = tx.last_insert_rowid();
+        rec.scan_id = scan_id;
+        let mut seen: HashSet<&str> = HashSet::new();
+        {
+            let mut put_finding = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO findings (scan_id, uid, code, severity, account, region, resource, title, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(e)?;
+            let mut put_state = tx
+                .prepare(
+                    "INSERT INTO finding_state (scope, uid, code, severity, account, resource, first_seen, last_seen, fixed_at, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
+                     ON CONFLICT (scope, uid) DO UPDATE SET severity = excluded.severity, last_seen = excluded.last_seen,
+                        fixed_at = NULL, status = excluded.status",
+                )
+                .map_err(e)?;
+            for f in result.findings.iter_mut() {
+                let (status, first) = match state.get(&f.id) {
+                    None => ("new", at.to_string()),
+                    Some((st, first)) if st == "fixed" => ("regressed", first.clone()),
+                    Some((_, first)) => ("open", first.clone()),
+                };
+                match status {
+                    "new" => rec.new += 1,
+                    "regressed" => rec.regressed += 1,
+                    _ => rec.open += 1,
+                }
+                let severity = f.severity.as_str();
+                put_finding
+                    .execute(params![
+                        scan_id,
+                        f.id,
+                        f.code,
+                        severity,
+                        f.account,
+                        f.region,
+                        f.resource_arn,
+                        f.title,
+                        status
+                    ])
+                    .map_err(e)?;
+                put_state
+                    .execute(params![
+                        scope,
+                        f.id,
+                        f.code,
+                        severity,
+                        f.account,
+                        f.resource_arn,
+                        first,
+                        at,
+                        status
+                    ])
+                    .map_err(e)?;
+                f.status = Some(status.to_string());
+                f.first_seen = Some(first);
+            }
+            seen.extend(result.findings.iter().map(|f| f.id.as_str()));
+        }
+        // What the scope had open and this scan did not find: fixed now.
+        {
+            let mut fix = tx
+                .prepare(
+                    "UPDATE finding_state SET status = 'fixed', fixed_at = ?3 WHERE scope = ?1 AND uid = ?2",
+                )
+                .map_err(e)?;
+            for (uid, (status, _)) in &state {
+                if status != "fixed" && !seen.contains(uid.as_str()) {
+                    fix.execute(params![scope, uid, at]).map_err(e)?;
+                    rec.fixed += 1;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE scans SET new = ?2, fixed = ?3, regressed = ?4 WHERE id = ?1",
+            params![
+                scan_id,
+                rec.new as i64,
+                rec.fixed as i64,
+                rec.regressed as i64
+            ],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(rec)
+    }
+
+    /// Every scan, newest first.
+    pub fn scans(&self) -> Result<Vec<ScanRow>, HistoryError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT id, at, source, scope, catalog, inventory_hash, functions, roles, findings, new, fixed, regressed
+                 FROM scans ORDER BY id DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(ScanRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    source: r.get(2)?,
+                    scope: r.get(3)?,
+                    catalog: r.get(4)?,
+                    inventory_hash: r.get(5)?,
+                    functions: r.get(6)?,
+                    roles: r.get(7)?,
+                    findings: r.get(8)?,
+                    new: r.get(9)?,
+                    fixed: r.get(10)?,
+                    regressed: r.get(11)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,110 @@
+//! Three scans of the demo: a role fixed, then broken again; statuses and first sightings by
+//! scope; a scan of another scope fixes nothing of this one.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use rolecall_catalog::catalog;
+use rolecall_checks::{scan, Config, ScanResult};
+use rolecall_history::Store;
+use rolecall_inventory::demo::demo_inventory;
+use rolecall_inventory::Inventory;
+
+fn run(inv: &Inventory) -> ScanResult {
+    scan(
+        inv,
+        catalog(),
+        &Config::default(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    )
+}
+
+fn status_of<'a>(r: &'a ScanResult, code: &str, resource_end: &str) -> Option<&'a str> {
+    r.findings
+        .iter()
+        .find(|f| f.code == code && f.resource_arn.ends_with(resource_end))
+        .and_then(|f| f.status.as_deref())
+}
+
+#[test]
+fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
+    let path = std::env::temp_dir().join(format!("rolecall-history-{}.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut store = Store::open(&path).unwrap();
+    let demo = demo_inventory();
+
+    let mut first = run(&demo);
+    let r1 = store
+        .record(&mut first, "demo", "h1", "2026-11-28T00:00:00Z")
+        .unwrap();
+    assert_eq!(r1.previous, None);
+    assert_eq!(r1.new, first.findings.len());
+    assert!(first
+        .findings
+        .iter()
+        .all(|f| f.status.as_deref() == Some("new")));
+
+    // The administrator policy comes off the legacy ETL role.
+    let mut fixed = demo.clone();
+    let role = fixed
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "legacy-etl-runner-role")
+        .unwrap();
+    role.managed_policy_arns.clear();
+    let mut second = run(&fixed);
+    let r2 = store
+        .record(&mut second, "demo", "h2", "2026-11-29T00:00:00Z")
+        .unwrap();
+    assert_eq!(r2.previous, Some(r1.scan_id));
+    assert!(r2.fixed >= 1, "{r2:?}");
+    assert_eq!(
+        status_of(&second, "LR101", "legacy-etl-runner-role"),
+        None,
+        "gone"
+    );
+    let open = second.findings.iter().find(|f| f.code == "LR301").unwrap();
+    assert_eq!(open.status.as_deref(), Some("open"));
+    assert_eq!(open.first_seen.as_deref(), Some("2026-11-28T00:00:00Z"));
+    assert_eq!(r2.open + r2.new, second.findings.len());
+
+    // And goes back on: regressed, first seen on the first day.
+    let mut third = run(&demo);
+    let r3 = store
+        .record(&mut third, "demo", "h3", "2026-11-30T00:00:00Z")
+        .unwrap();
+    assert!(r3.regressed >= 1, "{r3:?}");
+    assert_eq!(
+        status_of(&third, "LR101", "legacy-etl-runner-role"),
+        Some("regressed")
+    );
+    let lr101 = third
+        .findings
+        .iter()
+        .find(|f| f.code == "LR101" && f.resource_arn.ends_with("legacy-etl-runner-role"))
+        .unwrap();
+    assert_eq!(lr101.first_seen.as_deref(), Some("2026-11-28T00:00:00Z"));
+
+    // A scan of another scope starts its own history and fixes nothing here.
+    let mut other = run(&fixed);
+    let r4 = store
+        .record(&mut other, "one-account", "h4", "2026-11-30T01:00:00Z")
+        .unwrap();
+    assert_eq!(
+        (r4.previous, r4.fixed, r4.new),
+        (None, 0, other.findings.len())
+    );
+
+    let scans = store.scans().unwrap();
+    assert_eq!(scans.len(), 4);
+    assert_eq!(scans[0].id, r4.scan_id, "newest first");
+    assert_eq!(scans[2].fixed as usize, r2.fixed);
+    drop(store);
+    // Reopening keeps everything, and the schema is not applied twice.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.scans().unwrap().len(), 4);
+    let _ = std::fs::remove_file(&path);
+}
