@@ -69,6 +69,11 @@ enum Command {
     Usage(usage_cmd::UsageArgs),
     /// The scans recorded in a history file (`scan --history PATH`), newest first.
     History(history_cmd::HistoryArgs),
+    /// What changed between two recorded scans of one scope: findings new, fixed and regressed,
+    /// roles widened or narrowed, functions whose role changed.
+    Diff(history_cmd::DiffArgs),
+    /// A function's role and its policy versions at each recorded scan.
+    Deployments(history_cmd::DeploymentsArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -139,6 +144,8 @@ fn main() -> ExitCode {
         Command::Suggest(a) => suggest_cmd::run(a),
         Command::Usage(a) => usage_cmd::run(a),
         Command::History(a) => history_cmd::run(a),
+        Command::Diff(a) => history_cmd::diff(a),
+        Command::Deployments(a) => history_cmd::deployments(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

@@ -407,8 +407,9 @@ fn record_history(
         (rem % 3600) / 60,
         rem % 60
     );
+    let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;
-    let r = store.record(result, &scope, &hash, &at)?;
+    let r = store.record(result, &scope, &hash, &at, &deployments, &roles)?;
     eprintln!(
         "history: scan {} recorded in {}; {} new, {} fixed, {} regressed{}",
         r.scan_id,
@@ -421,4 +422,46 @@ fn record_history(
             .unwrap_or_else(|| " (the first scan of this scope)".into())
     );
     Ok(())
+}
+
+/// Each function's role, and each role's policies (by content hash) and breadth, for the history.
+pub fn rolecall_history_inputs(
+    result: &rolecall_checks::ScanResult,
+    inv: &rolecall_inventory::Inventory,
+) -> (
+    Vec<rolecall_history::Deployment>,
+    Vec<rolecall_history::RoleVersion>,
+) {
+    let deployments = inv
+        .functions
+        .iter()
+        .map(|f| rolecall_history::Deployment {
+            function_arn: f.arn.clone(),
+            role_arn: f.role_arn.clone(),
+            last_modified: f.last_modified.clone(),
+        })
+        .collect();
+    let by_arn: std::collections::HashMap<&str, &rolecall_inventory::Role> =
+        inv.roles.iter().map(|r| (r.arn.as_str(), r)).collect();
+    let roles = result
+        .roles
+        .iter()
+        .map(|rr| {
+            let mut parts: Vec<&str> = Vec::new();
+            if let Some(r) = by_arn.get(rr.arn.as_str()) {
+                for p in &r.inline_policies {
+                    parts.push(&p.name);
+                    parts.push(p.document.text());
+                }
+                parts.extend(r.managed_policy_arns.iter().map(String::as_str));
+                parts.extend(r.permissions_boundary_arn.as_deref());
+            }
+            rolecall_history::RoleVersion {
+                role_arn: rr.arn.clone(),
+                policies_hash: rolecall_checks::finding::stable_hash(&parts),
+                allowed_actions: rr.allowed_actions as i64,
+            }
+        })
+        .collect();
+    (deployments, roles)
 }

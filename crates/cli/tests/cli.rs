@@ -990,5 +990,33 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
             .code(),
         Some(2)
     );
+    // Nothing changed between the two demo scans.
+    let o = rolecall(&["diff", "--history", &h, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((d["from"].as_i64(), d["to"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(d["new"], serde_json::json!([]));
+    assert_eq!(d["fixed"], serde_json::json!([]));
+    let o = rolecall(&[
+        "deployments",
+        "--function",
+        "legacy-etl-runner",
+        "--history",
+        &h,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert!(rows[0]["role_arn"]
+        .as_str()
+        .unwrap()
+        .ends_with("legacy-etl-runner-role"));
+    assert!(
+        rows[0]["allowed_actions"].as_i64().unwrap() > 1000,
+        "the administrator role"
+    );
+    assert_eq!(rows[0]["policies_hash"], rows[1]["policies_hash"]);
     let _ = std::fs::remove_file(&db);
 }

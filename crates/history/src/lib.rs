@@ -17,11 +17,11 @@
 
 use rolecall_checks::ScanResult;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The schema version this build writes; older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -114,7 +114,68 @@ const MIGRATIONS: &[&str] = &[
         status TEXT NOT NULL,
         PRIMARY KEY (scope, uid)
      );",
+    // 2: the inventory over time: each function's role, each role's policies and breadth.
+    "CREATE TABLE deployments (
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        function_arn TEXT NOT NULL,
+        role_arn TEXT NOT NULL,
+        last_modified TEXT,
+        PRIMARY KEY (scan_id, function_arn)
+     );
+     CREATE INDEX deployments_by_function ON deployments (function_arn, scan_id);
+     CREATE TABLE role_versions (
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        role_arn TEXT NOT NULL,
+        policies_hash TEXT NOT NULL,
+        allowed_actions INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, role_arn)
+     );",
 ];
+
+/// A function's role at a scan (the seed's deployment log).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Deployment {
+    pub function_arn: String,
+    pub role_arn: String,
+    pub last_modified: Option<String>,
+}
+
+/// A role's policies (by content hash) and how many actions they allow, at a scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RoleVersion {
+    pub role_arn: String,
+    pub policies_hash: String,
+    pub allowed_actions: i64,
+}
+
+/// What changed between two scans.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Diff {
+    pub from: i64,
+    pub to: i64,
+    /// Finding ids with code and resource.
+    pub new: Vec<(String, String, String)>,
+    pub fixed: Vec<(String, String, String)>,
+    /// In `to`, fixed in some scan of the scope between, found again.
+    pub regressed: Vec<(String, String, String)>,
+    /// Roles whose policies changed: (role, allowed actions before, after).
+    pub widened: Vec<(String, i64, i64)>,
+    pub narrowed: Vec<(String, i64, i64)>,
+    /// Functions whose role changed: (function, role before, after).
+    pub role_changed: Vec<(String, String, String)>,
+}
+
+/// One row of `rolecall deployments`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeploymentRow {
+    pub scan_id: i64,
+    pub at: String,
+    pub function_arn: String,
+    pub role_arn: String,
+    pub last_modified: Option<String>,
+    pub policies_hash: Option<String>,
+    pub allowed_actions: Option<i64>,
+}
 
 impl Store {
     /// Opens (or creates) the store and migrates it forward.
@@ -183,6 +244,8 @@ impl Store {
         scope: &str,
         inventory_hash: &str,
         at: &str,
+        deployments: &[Deployment],
+        roles: &[RoleVersion],
     ) -> Result<Recorded, HistoryError> {
         let path = self.path.clone();
         let e = |source| HistoryError::Sqlite {
@@ -318,6 +381,32 @@ impl Store {
                 }
             }
         }
+        {
+            let mut put = tx
+                .prepare("INSERT OR REPLACE INTO deployments (scan_id, function_arn, role_arn, last_modified) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(e)?;
+            for d in deployments {
+                put.execute(params![
+                    scan_id,
+                    d.function_arn,
+                    d.role_arn,
+                    d.last_modified
+                ])
+                .map_err(e)?;
+            }
+            let mut put = tx
+                .prepare("INSERT OR REPLACE INTO role_versions (scan_id, role_arn, policies_hash, allowed_actions) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(e)?;
+            for r in roles {
+                put.execute(params![
+                    scan_id,
+                    r.role_arn,
+                    r.policies_hash,
+                    r.allowed_actions
+                ])
+                .map_err(e)?;
+            }
+        }
         tx.execute(
             "UPDATE scans SET new = ?2, fixed = ?3, regressed = ?4 WHERE id = ?1",
             params![
@@ -356,6 +445,180 @@ impl Store {
                     new: r.get(9)?,
                     fixed: r.get(10)?,
                     regressed: r.get(11)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The scope of a scan, and the scan before it in that scope.
+    fn scope_of(&self, scan: i64) -> Result<Option<(String, Option<i64>)>, HistoryError> {
+        let scope: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT scope FROM scans WHERE id = ?1",
+                params![scan],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(scope) = scope else { return Ok(None) };
+        let before: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(id) FROM scans WHERE scope = ?1 AND id < ?2",
+                params![scope, scan],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Some((scope, before)))
+    }
+
+    /// What changed from scan `from` to scan `to` (default: the newest scan and the one before
+    /// it in its scope). Scans of different scopes are not compared.
+    pub fn diff(&self, from: Option<i64>, to: Option<i64>) -> Result<Diff, String> {
+        let e = |x: HistoryError| x.to_string();
+        let q = |x: rusqlite::Error| format!("{}: {x}", self.path);
+        let to = match to {
+            Some(t) => t,
+            None => self
+                .conn
+                .query_row("SELECT max(id) FROM scans", [], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })
+                .map_err(q)?
+                .ok_or("the history holds no scan")?,
+        };
+        let (scope, before) = self
+            .scope_of(to)
+            .map_err(e)?
+            .ok_or(format!("no scan {to}"))?;
+        let from = match from {
+            Some(f) => f,
+            None => before.ok_or(format!(
+                "scan {to} is the first of its scope: nothing to compare it with"
+            ))?,
+        };
+        let (from_scope, _) = self
+            .scope_of(from)
+            .map_err(e)?
+            .ok_or(format!("no scan {from}"))?;
+        if from_scope != scope {
+            return Err(format!("scans {from} and {to} cover different scopes ({from_scope} and {scope}): not compared"));
+        }
+        let findings = |scan: i64| -> Result<BTreeMap<String, (String, String, String)>, String> {
+            let mut st = self
+                .conn
+                .prepare("SELECT uid, code, resource, status FROM findings WHERE scan_id = ?1")
+                .map_err(q)?;
+            let rows = st
+                .query_map(params![scan], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ),
+                    ))
+                })
+                .map_err(q)?;
+            rows.collect::<Result<_, _>>().map_err(q)
+        };
+        let a = findings(from)?;
+        let b = findings(to)?;
+        let mut d = Diff {
+            from,
+            to,
+            ..Default::default()
+        };
+        for (uid, (code, res, status)) in &b {
+            if !a.contains_key(uid) {
+                let row = (uid.clone(), code.clone(), res.clone());
+                if status == "regressed" {
+                    d.regressed.push(row);
+                } else {
+                    d.new.push(row);
+                }
+            }
+        }
+        for (uid, (code, res, _)) in &a {
+            if !b.contains_key(uid) {
+                d.fixed.push((uid.clone(), code.clone(), res.clone()));
+            }
+        }
+        let roles = |scan: i64| -> Result<BTreeMap<String, (String, i64)>, String> {
+            let mut st = self
+                .conn
+                .prepare("SELECT role_arn, policies_hash, allowed_actions FROM role_versions WHERE scan_id = ?1")
+                .map_err(q)?;
+            let rows = st
+                .query_map(params![scan], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (r.get::<_, String>(1)?, r.get::<_, i64>(2)?),
+                    ))
+                })
+                .map_err(q)?;
+            rows.collect::<Result<_, _>>().map_err(q)
+        };
+        let (ra, rb) = (roles(from)?, roles(to)?);
+        for (role, (hash, n)) in &rb {
+            if let Some((h0, n0)) = ra.get(role) {
+                if h0 != hash {
+                    if n > n0 {
+                        d.widened.push((role.clone(), *n0, *n));
+                    } else if n < n0 {
+                        d.narrowed.push((role.clone(), *n0, *n));
+                    }
+                }
+            }
+        }
+        let deps = |scan: i64| -> Result<BTreeMap<String, String>, String> {
+            let mut st = self
+                .conn
+                .prepare("SELECT function_arn, role_arn FROM deployments WHERE scan_id = ?1")
+                .map_err(q)?;
+            let rows = st
+                .query_map(params![scan], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(q)?;
+            rows.collect::<Result<_, _>>().map_err(q)
+        };
+        let (da, db) = (deps(from)?, deps(to)?);
+        for (f, role) in &db {
+            if let Some(r0) = da.get(f) {
+                if r0 != role {
+                    d.role_changed.push((f.clone(), r0.clone(), role.clone()));
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// A function's role and that role's policies at each scan that saw it, oldest first.
+    pub fn deployments(&self, function: &str) -> Result<Vec<DeploymentRow>, HistoryError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT d.scan_id, s.at, d.function_arn, d.role_arn, d.last_modified, v.policies_hash, v.allowed_actions
+                 FROM deployments d JOIN scans s ON s.id = d.scan_id
+                 LEFT JOIN role_versions v ON v.scan_id = d.scan_id AND v.role_arn = d.role_arn
+                 WHERE d.function_arn = ?1 OR d.function_arn LIKE '%:function:' || ?1
+                 ORDER BY d.scan_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![function], |r| {
+                Ok(DeploymentRow {
+                    scan_id: r.get(0)?,
+                    at: r.get(1)?,
+                    function_arn: r.get(2)?,
+                    role_arn: r.get(3)?,
+                    last_modified: r.get(4)?,
+                    policies_hash: r.get(5)?,
+                    allowed_actions: r.get(6)?,
                 })
             })
             .map_err(|e| self.err(e))?;

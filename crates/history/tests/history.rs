@@ -38,7 +38,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
 
     let mut first = run(&demo);
     let r1 = store
-        .record(&mut first, "demo", "h1", "2026-11-28T00:00:00Z")
+        .record(&mut first, "demo", "h1", "2026-11-28T00:00:00Z", &[], &[])
         .unwrap();
     assert_eq!(r1.previous, None);
     assert_eq!(r1.new, first.findings.len());
@@ -57,7 +57,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     role.managed_policy_arns.clear();
     let mut second = run(&fixed);
     let r2 = store
-        .record(&mut second, "demo", "h2", "2026-11-29T00:00:00Z")
+        .record(&mut second, "demo", "h2", "2026-11-29T00:00:00Z", &[], &[])
         .unwrap();
     assert_eq!(r2.previous, Some(r1.scan_id));
     assert!(r2.fixed >= 1, "{r2:?}");
@@ -74,7 +74,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // And goes back on: regressed, first seen on the first day.
     let mut third = run(&demo);
     let r3 = store
-        .record(&mut third, "demo", "h3", "2026-11-30T00:00:00Z")
+        .record(&mut third, "demo", "h3", "2026-11-30T00:00:00Z", &[], &[])
         .unwrap();
     assert!(r3.regressed >= 1, "{r3:?}");
     assert_eq!(
@@ -91,7 +91,14 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // A scan of another scope starts its own history and fixes nothing here.
     let mut other = run(&fixed);
     let r4 = store
-        .record(&mut other, "one-account", "h4", "2026-11-30T01:00:00Z")
+        .record(
+            &mut other,
+            "one-account",
+            "h4",
+            "2026-11-30T01:00:00Z",
+            &[],
+            &[],
+        )
         .unwrap();
     assert_eq!(
         (r4.previous, r4.fixed, r4.new),
@@ -106,5 +113,90 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // Reopening keeps everything, and the schema is not applied twice.
     let store = Store::open(&path).unwrap();
     assert_eq!(store.scans().unwrap().len(), 4);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
+    use rolecall_history::{Deployment, RoleVersion};
+    let path = std::env::temp_dir().join(format!(
+        "rolecall-history-diff-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let mut store = Store::open(&path).unwrap();
+    let demo = demo_inventory();
+    let dep = |role: &str| {
+        vec![Deployment {
+            function_arn: "arn:aws:lambda:us-east-1:1:function:orders".into(),
+            role_arn: role.into(),
+            last_modified: None,
+        }]
+    };
+    let ver = |hash: &str, n: i64| {
+        vec![RoleVersion {
+            role_arn: "arn:aws:iam::1:role/a".into(),
+            policies_hash: hash.into(),
+            allowed_actions: n,
+        }]
+    };
+    let mut s1 = run(&demo);
+    store
+        .record(
+            &mut s1,
+            "demo",
+            "h1",
+            "2026-11-28T00:00:00Z",
+            &dep("arn:aws:iam::1:role/a"),
+            &ver("p1", 10),
+        )
+        .unwrap();
+    let mut fixed = demo.clone();
+    fixed
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "legacy-etl-runner-role")
+        .unwrap()
+        .managed_policy_arns
+        .clear();
+    let mut s2 = run(&fixed);
+    store
+        .record(
+            &mut s2,
+            "demo",
+            "h2",
+            "2026-11-29T00:00:00Z",
+            &dep("arn:aws:iam::1:role/b"),
+            &ver("p2", 400),
+        )
+        .unwrap();
+    let d = store.diff(None, None).unwrap();
+    assert_eq!((d.from, d.to), (1, 2));
+    assert!(
+        d.fixed
+            .iter()
+            .any(|(_, code, res)| code == "LR101" && res.ends_with("legacy-etl-runner-role")),
+        "{d:?}"
+    );
+    assert_eq!(d.widened, [("arn:aws:iam::1:role/a".to_string(), 10, 400)]);
+    assert_eq!(d.role_changed.len(), 1);
+    let deps = store.deployments("orders").unwrap();
+    assert_eq!(
+        deps.iter().map(|r| r.role_arn.as_str()).collect::<Vec<_>>(),
+        ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"]
+    );
+    // Scans of different scopes are not compared.
+    let mut s3 = run(&fixed);
+    store
+        .record(&mut s3, "other", "h3", "2026-11-30T00:00:00Z", &[], &[])
+        .unwrap();
+    assert!(store
+        .diff(Some(2), Some(3))
+        .unwrap_err()
+        .contains("different scopes"));
+    assert!(store
+        .diff(None, Some(3))
+        .unwrap_err()
+        .contains("first of its scope"));
     let _ = std::fs::remove_file(&path);
 }
