@@ -75,6 +75,11 @@ pub struct ScanArgs {
     /// Exit 1 when a finding at or above this severity remains (after suppressions).
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// With --history: exit 1 only when a finding at or above this severity is new or
+    /// regressed since the previous scan of the scope (a baseline gate: what was already open
+    /// does not fail the run).
+    #[arg(long, value_enum, value_name = "SEVERITY", requires = "history")]
+    fail_on_new: Option<FailOn>,
     /// Configuration file (default: the nearest rolecall.toml, from the current directory up to
     /// the repository root).
     #[arg(long, value_name = "FILE")]
@@ -240,9 +245,22 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         return Ok(code);
     }
     let threshold = a.fail_on.map(FailOn::severity);
-    let failing = threshold.is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let mut failing = threshold.is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     if let (true, Some(t)) = (failing, threshold) {
         crate::sources::print_tripped(&result.findings, t);
+    }
+    if let Some(t) = a.fail_on_new.map(FailOn::severity) {
+        let fresh: Vec<rolecall_checks::Finding> = result
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status.as_deref(), Some("new" | "regressed")))
+            .cloned()
+            .collect();
+        if fresh.iter().any(|f| f.severity >= t) {
+            eprintln!("new or regressed since the previous scan of this scope:");
+            crate::sources::print_tripped(&fresh, t);
+            failing = true;
+        }
     }
     Ok(if failing {
         ExitCode::from(1)

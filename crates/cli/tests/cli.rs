@@ -990,8 +990,52 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
             .code(),
         Some(2)
     );
+    // The baseline gate: the demo's critical findings are open now, not new.
+    assert_eq!(
+        rolecall(&[
+            "scan",
+            "--demo",
+            "--history",
+            &h,
+            "--fail-on-new",
+            "critical"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        rolecall(&["scan", "--demo", "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let fresh = std::env::temp_dir().join(format!(
+        "rolecall-cli-history-new-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&fresh);
+    let o = rolecall(&[
+        "scan",
+        "--demo",
+        "--history",
+        &fresh.to_string_lossy(),
+        "--fail-on-new",
+        "critical",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "everything is new in a new history"
+    );
+    assert!(
+        stderr(&o).contains("new or regressed since"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_file(&fresh);
     // Nothing changed between the two demo scans.
-    let o = rolecall(&["diff", "--history", &h, "--format", "json"]);
+    let o = rolecall(&["diff", "1", "2", "--history", &h, "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((d["from"].as_i64(), d["to"].as_i64()), (Some(1), Some(2)));
@@ -1008,7 +1052,7 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows.as_array().unwrap().len(), 3);
     assert!(rows[0]["role_arn"]
         .as_str()
         .unwrap()
