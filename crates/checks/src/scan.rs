@@ -44,6 +44,19 @@ pub struct ScanResult {
     /// Roles that are not Lambda execution roles (no function uses them, they do not trust
     /// Lambda): not audited.
     pub other_roles: usize,
+    /// With `--history`: this scan against the previous scan of its scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistorySummary>,
+}
+
+/// New, fixed and regressed since the previous scan of the scope.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HistorySummary {
+    pub scan_id: i64,
+    pub previous_scan: Option<i64>,
+    pub new: usize,
+    pub fixed: usize,
+    pub regressed: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -609,6 +622,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         skipped_rules,
         missing_policies: missing,
         other_roles,
+        history: None,
     }
 }
 

@@ -428,6 +428,13 @@ fn record_history(
     let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;
     let r = store.record(result, &scope, &hash, &at, &deployments, &roles)?;
+    result.history = Some(rolecall_checks::scan::HistorySummary {
+        scan_id: r.scan_id,
+        previous_scan: r.previous,
+        new: r.new,
+        fixed: r.fixed,
+        regressed: r.regressed,
+    });
     eprintln!(
         "history: scan {} recorded in {}; {} new, {} fixed, {} regressed{}",
         r.scan_id,

@@ -956,6 +956,9 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
         "{}",
         stderr(&o)
     );
+    assert_eq!(v["history"]["scan_id"], 1);
+    assert_eq!(v["history"]["new"], v["findings"].as_array().unwrap().len());
+    assert!(v["history"]["previous_scan"].is_null());
     // A filtered report does not mark what it leaves out as fixed.
     let o = rolecall(&[
         "scan",

@@ -349,6 +349,18 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         }
         o.push_str("</ul></section>");
     }
+    if let Some(h) = &r.history {
+        let _ = write!(
+            o,
+            "<section id=\"since\"><h2>Since {}</h2><p>{} new, {} fixed, {} regressed.</p></section>",
+            h.previous_scan
+                .map(|p| format!("scan {p}"))
+                .unwrap_or_else(|| "the start of this history".into()),
+            h.new,
+            h.fixed,
+            h.regressed
+        );
+    }
     if let Some(u) = &r.coverage.usage {
         let accounts: Vec<String> = u
             .accounts

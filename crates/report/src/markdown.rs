@@ -49,6 +49,17 @@ pub fn render(r: &ScanResult, limit: usize) -> String {
     if !r.coverage.complete {
         out.push_str(&format!("> **Coverage incomplete**: {} account(s) and {} account-region(s) could not be read.\n\n", r.coverage.accounts_failed, r.coverage.regions_failed));
     }
+    if let Some(h) = &r.history {
+        out.push_str(&format!(
+            "> Since {}: {} new, {} fixed, {} regressed.\n\n",
+            h.previous_scan
+                .map(|p| format!("scan {p}"))
+                .unwrap_or_else(|| "the start of this history".into()),
+            h.new,
+            h.fixed,
+            h.regressed
+        ));
+    }
     if let Some(u) = &r.coverage.usage {
         let accounts: Vec<String> = u
             .accounts
