@@ -200,3 +200,48 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
         .contains("first of its scope"));
     let _ = std::fs::remove_file(&path);
 }
+
+/// A write that fails half way (here a trigger refuses one finding, as a full disk or a kill
+/// would stop the run) leaves the store exactly as it was: one transaction per scan.
+#[test]
+fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
+    let path = std::env::temp_dir().join(format!(
+        "rolecall-history-abort-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let demo = demo_inventory();
+    let mut store = Store::open(&path).unwrap();
+    let mut s1 = run(&demo);
+    store
+        .record(&mut s1, "demo", "h1", "2026-11-28T00:00:00Z", &[], &[])
+        .unwrap();
+    drop(store);
+    let count = |sql: &str| -> i64 {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let before = (
+        count("SELECT count(*) FROM scans"),
+        count("SELECT count(*) FROM findings"),
+        count("SELECT count(*) FROM finding_state WHERE status = 'new'"),
+    );
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON findings WHEN NEW.code = 'LR301' BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let mut s2 = run(&demo);
+    let e = store.record(&mut s2, "demo", "h2", "2026-11-29T00:00:00Z", &[], &[]);
+    assert!(e.is_err(), "the trigger must stop the write");
+    drop(store);
+    let after = (
+        count("SELECT count(*) FROM scans"),
+        count("SELECT count(*) FROM findings"),
+        count("SELECT count(*) FROM finding_state WHERE status = 'new'"),
+    );
+    assert_eq!(before, after, "nothing of the failed scan is kept");
+    let _ = std::fs::remove_file(&path);
+}
