@@ -33,6 +33,7 @@ pub struct Config {
     pub tags: Tags,
     pub accounts: Accounts,
     pub rules: Rules,
+    pub history: History,
     pub suppressions: Vec<Suppression>,
     /// Approved policy templates (`--golden DIR`) for LR701; not read from the file.
     #[serde(skip)]
@@ -99,6 +100,13 @@ impl Default for Tags {
             sensitivity: "data-sensitivity".into(),
         }
     }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct History {
+    /// The SQLite history `scan` records into when `--history` is not given.
+    pub path: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -78,7 +78,7 @@ pub struct ScanArgs {
     /// With --history: exit 1 only when a finding at or above this severity is new or
     /// regressed since the previous scan of the scope (a baseline gate: what was already open
     /// does not fail the run).
-    #[arg(long, value_enum, value_name = "SEVERITY", requires = "history")]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on_new: Option<FailOn>,
     /// Configuration file (default: the nearest rolecall.toml, from the current directory up to
     /// the repository root).
@@ -190,10 +190,13 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let mut inv = std::mem::ManuallyDrop::new(inv);
     crate::sources::add_usage(&mut inv, &a.usage, a.usage_window, today, &a.source.live)?;
     clock.mark("usage data");
+    if a.fail_on_new.is_some() && a.history.is_none() && config.history.path.is_none() {
+        anyhow::bail!("--fail-on-new compares with the previous scan: give --history PATH (or [history] path in rolecall.toml)");
+    }
     let mut result = std::mem::ManuallyDrop::new(scan(&inv, catalog(), &config, today));
     // History sees the whole result, before any report filter (a filtered-out finding is not
     // fixed).
-    if let Some(path) = &a.history {
+    if let Some(path) = a.history.as_ref().or(config.history.path.as_ref()) {
         record_history(path, &mut result, &inv)?;
     }
     let clock = rolecall_checks::scan::Phases::start();

@@ -1037,6 +1037,32 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
         stderr(&o)
     );
     let _ = std::fs::remove_file(&fresh);
+    // The history can come from rolecall.toml; --fail-on-new needs one.
+    let cfg =
+        std::env::temp_dir().join(format!("rolecall-cli-history-{}.toml", std::process::id()));
+    std::fs::write(&cfg, format!("[history]\npath = {:?}\n", h)).unwrap();
+    let o = rolecall(&[
+        "scan",
+        "--demo",
+        "--config",
+        &cfg.to_string_lossy(),
+        "--fail-on-new",
+        "critical",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("history: scan 4 recorded"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_file(&cfg);
+    let o = rolecall(&["scan", "--demo", "--fail-on-new", "critical"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--fail-on-new compares with the previous scan"),
+        "{}",
+        stderr(&o)
+    );
     // Nothing changed between the two demo scans.
     let o = rolecall(&["diff", "1", "2", "--history", &h, "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -1055,7 +1081,7 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert_eq!(rows.as_array().unwrap().len(), 4);
     assert!(rows[0]["role_arn"]
         .as_str()
         .unwrap()
