@@ -74,6 +74,8 @@ enum Command {
     Diff(history_cmd::DiffArgs),
     /// A function's role and its policy versions at each recorded scan.
     Deployments(history_cmd::DeploymentsArgs),
+    /// The posture metrics over the recorded scans (table, json, csv, openmetrics).
+    Trend(history_cmd::TrendArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -146,6 +148,7 @@ fn main() -> ExitCode {
         Command::History(a) => history_cmd::run(a),
         Command::Diff(a) => history_cmd::diff(a),
         Command::Deployments(a) => history_cmd::deployments(a),
+        Command::Trend(a) => history_cmd::trend(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

@@ -1063,6 +1063,29 @@ fn scan_history_records_scans_and_gives_findings_a_status() {
         "{}",
         stderr(&o)
     );
+    // The metrics over time.
+    let o = rolecall(&["trend", "--history", &h, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let points = t["scans"].as_array().unwrap();
+    assert!(points.len() >= 3);
+    assert!(points
+        .iter()
+        .all(|p| p["unique_role_share"].as_f64().unwrap() > 0.0
+            && p["roles_with_wildcard_grants"].as_i64().unwrap() > 0));
+    let o = rolecall(&["trend", "--history", &h, "--format", "openmetrics"]);
+    let text = stdout(&o);
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let mut seen = std::collections::HashSet::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("rolecall_unique_role_share{"))
+    {
+        assert!(
+            seen.insert(line.rsplit(' ').next().unwrap().to_string()),
+            "timestamps repeat: {text}"
+        );
+    }
     // Nothing changed between the two demo scans.
     let o = rolecall(&["diff", "1", "2", "--history", &h, "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));

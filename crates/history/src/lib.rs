@@ -624,4 +624,107 @@ impl Store {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
+
+    /// The posture metrics of every scan (optionally since a day), oldest first.
+    pub fn trend(&self, since: Option<&str>) -> Result<Vec<TrendPoint>, HistoryError> {
+        let since = since.unwrap_or("");
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.at, s.scope, s.functions, s.roles, s.unique_role_share, s.roles_with_wildcard_grants,
+                        s.average_policies_per_role, s.findings,
+                        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'critical'),
+                        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'high'),
+                        s.new, s.fixed, s.regressed
+                 FROM scans s WHERE s.at >= ?1 ORDER BY s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![since], |r| {
+                Ok(TrendPoint {
+                    scan_id: r.get(0)?,
+                    at: r.get(1)?,
+                    scope: r.get(2)?,
+                    functions: r.get(3)?,
+                    roles: r.get(4)?,
+                    unique_role_share: r.get(5)?,
+                    roles_with_wildcard_grants: r.get(6)?,
+                    average_policies_per_role: r.get(7)?,
+                    open_findings: r.get(8)?,
+                    open_critical: r.get(9)?,
+                    open_high: r.get(10)?,
+                    new: r.get(11)?,
+                    fixed: r.get(12)?,
+                    regressed: r.get(13)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Time to remediation: days from `first_seen` to `fixed_at` of the fixed findings, by
+    /// severity: (severity, fixed, median days, 90th percentile days).
+    pub fn time_to_remediation(&self) -> Result<Vec<Remediation>, HistoryError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT severity, julianday(fixed_at) - julianday(first_seen) FROM finding_state
+                 WHERE status = 'fixed' AND fixed_at IS NOT NULL ORDER BY severity",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut by: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for row in rows {
+            let (sev, days) = row.map_err(|e| self.err(e))?;
+            by.entry(sev).or_default().push(days);
+        }
+        Ok(by
+            .into_iter()
+            .map(|(severity, mut days)| {
+                days.sort_by(f64::total_cmp);
+                let pick = |q: f64| {
+                    let i = ((days.len() as f64 - 1.0) * q).round() as usize;
+                    days.get(i).copied().unwrap_or(0.0)
+                };
+                Remediation {
+                    severity,
+                    fixed: days.len(),
+                    median_days: (pick(0.5) * 10.0).round() / 10.0,
+                    p90_days: (pick(0.9) * 10.0).round() / 10.0,
+                }
+            })
+            .collect())
+    }
+}
+
+/// The posture metrics of one scan.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TrendPoint {
+    pub scan_id: i64,
+    pub at: String,
+    pub scope: String,
+    pub functions: i64,
+    pub roles: i64,
+    /// Share of functions with a role of their own (0-1).
+    pub unique_role_share: f64,
+    /// Roles with wildcard grants (`*` in Action or Resource).
+    pub roles_with_wildcard_grants: i64,
+    pub average_policies_per_role: f64,
+    pub open_findings: i64,
+    pub open_critical: i64,
+    pub open_high: i64,
+    pub new: i64,
+    pub fixed: i64,
+    pub regressed: i64,
+}
+
+/// Days from first sighting to fix, by severity.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Remediation {
+    pub severity: String,
+    pub fixed: usize,
+    pub median_days: f64,
+    pub p90_days: f64,
 }

@@ -70,6 +70,19 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     assert_eq!(open.status.as_deref(), Some("open"));
     assert_eq!(open.first_seen.as_deref(), Some("2026-11-28T00:00:00Z"));
     assert_eq!(r2.open + r2.new, second.findings.len());
+    // Fixed one day after first seen.
+    let ttr = store.time_to_remediation().unwrap();
+    assert!(!ttr.is_empty());
+    assert!(
+        ttr.iter()
+            .all(|r| r.median_days == 1.0 && r.p90_days == 1.0),
+        "{ttr:?}"
+    );
+    assert_eq!(ttr.iter().map(|r| r.fixed).sum::<usize>(), r2.fixed);
+    let trend = store.trend(None).unwrap();
+    assert_eq!(trend.len(), 2);
+    assert!(trend[1].open_findings < trend[0].open_findings);
+    assert_eq!(trend[1].fixed as usize, r2.fixed);
 
     // And goes back on: regressed, first seen on the first day.
     let mut third = run(&demo);
