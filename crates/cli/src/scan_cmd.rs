@@ -430,7 +430,20 @@ fn record_history(
     );
     let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;
-    let r = store.record(result, &scope, &hash, &at, &deployments, &roles)?;
+    // Accounts with a coverage gap: what the scan did not find there is unknown, not fixed.
+    let unread: std::collections::HashSet<String> =
+        inv.coverage.iter().map(|c| c.account.clone()).collect();
+    let r = store.record(
+        result,
+        &rolecall_history::ScanRecord {
+            scope: &scope,
+            inventory_hash: &hash,
+            at: &at,
+            deployments: &deployments,
+            roles: &roles,
+            unread_accounts: &unread,
+        },
+    )?;
     result.history = Some(rolecall_checks::scan::HistorySummary {
         scan_id: r.scan_id,
         previous_scan: r.previous,

@@ -132,6 +132,20 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
+/// What a scan is recorded with besides its result.
+#[derive(Clone, Copy)]
+pub struct ScanRecord<'a> {
+    /// The accounts and regions it covers: only scans of one scope are compared.
+    pub scope: &'a str,
+    pub inventory_hash: &'a str,
+    /// When it ran (RFC 3339).
+    pub at: &'a str,
+    pub deployments: &'a [Deployment],
+    pub roles: &'a [RoleVersion],
+    /// Accounts with coverage gaps: what the scan did not find there is not fixed.
+    pub unread_accounts: &'a HashSet<String>,
+}
+
 /// A function's role at a scan (the seed's deployment log).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Deployment {
@@ -237,16 +251,21 @@ impl Store {
     }
 
     /// Records a scan of `scope` made at `at` (RFC 3339) and sets each finding's `status` and
-    /// `first_seen` in `result`. One transaction: all of it or none.
+    /// `first_seen` in `result`. Findings of `unread_accounts` (coverage gaps) that the scan did
+    /// not find stay as they were. One transaction: all of it or none.
     pub fn record(
         &mut self,
         result: &mut ScanResult,
-        scope: &str,
-        inventory_hash: &str,
-        at: &str,
-        deployments: &[Deployment],
-        roles: &[RoleVersion],
+        scan: &ScanRecord<'_>,
     ) -> Result<Recorded, HistoryError> {
+        let ScanRecord {
+            scope,
+            inventory_hash,
+            at,
+            deployments,
+            roles,
+            unread_accounts,
+        } = *scan;
         let path = self.path.clone();
         let e = |source| HistoryError::Sqlite {
             path: path.clone(),
@@ -263,10 +282,12 @@ impl Store {
             .map_err(e)?
             .flatten();
         // The scope's state, read once.
-        let mut state: HashMap<String, (String, String)> = HashMap::new();
+        let mut state: HashMap<String, (String, String, String)> = HashMap::new();
         {
             let mut q = tx
-                .prepare("SELECT uid, status, first_seen FROM finding_state WHERE scope = ?1")
+                .prepare(
+                    "SELECT uid, status, first_seen, account FROM finding_state WHERE scope = ?1",
+                )
                 .map_err(e)?;
             let rows = q
                 .query_map(params![scope], |r| {
@@ -274,12 +295,13 @@ impl Store {
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
                     ))
                 })
                 .map_err(e)?;
             for row in rows {
-                let (uid, status, first) = row.map_err(e)?;
-                state.insert(uid, (status, first));
+                let (uid, status, first, account) = row.map_err(e)?;
+                state.insert(uid, (status, first, account));
             }
         }
         let mut rec = Recorded {
@@ -327,8 +349,8 @@ impl Store {
             for f in result.findings.iter_mut() {
                 let (status, first) = match state.get(&f.id) {
                     None => ("new", at.to_string()),
-                    Some((st, first)) if st == "fixed" => ("regressed", first.clone()),
-                    Some((_, first)) => ("open", first.clone()),
+                    Some((st, first, _)) if st == "fixed" => ("regressed", first.clone()),
+                    Some((_, first, _)) => ("open", first.clone()),
                 };
                 match status {
                     "new" => rec.new += 1,
@@ -374,8 +396,12 @@ impl Store {
                     "UPDATE finding_state SET status = 'fixed', fixed_at = ?3 WHERE scope = ?1 AND uid = ?2",
                 )
                 .map_err(e)?;
-            for (uid, (status, _)) in &state {
-                if status != "fixed" && !seen.contains(uid.as_str()) {
+            for (uid, (status, _, account)) in &state {
+                // An account this scan could not read fixes nothing: a gap is not a fix.
+                if status != "fixed"
+                    && !seen.contains(uid.as_str())
+                    && !unread_accounts.contains(account)
+                {
                     fix.execute(params![scope, uid, at]).map_err(e)?;
                     rec.fixed += 1;
                 }

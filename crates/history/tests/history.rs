@@ -9,7 +9,7 @@
 
 use rolecall_catalog::catalog;
 use rolecall_checks::{scan, Config, ScanResult};
-use rolecall_history::Store;
+use rolecall_history::{ScanRecord, Store};
 use rolecall_inventory::demo::demo_inventory;
 use rolecall_inventory::Inventory;
 
@@ -38,7 +38,17 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
 
     let mut first = run(&demo);
     let r1 = store
-        .record(&mut first, "demo", "h1", "2026-11-28T00:00:00Z", &[], &[])
+        .record(
+            &mut first,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h1",
+                at: "2026-11-28T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
         .unwrap();
     assert_eq!(r1.previous, None);
     assert_eq!(r1.new, first.findings.len());
@@ -57,7 +67,17 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     role.managed_policy_arns.clear();
     let mut second = run(&fixed);
     let r2 = store
-        .record(&mut second, "demo", "h2", "2026-11-29T00:00:00Z", &[], &[])
+        .record(
+            &mut second,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h2",
+                at: "2026-11-29T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
         .unwrap();
     assert_eq!(r2.previous, Some(r1.scan_id));
     assert!(r2.fixed >= 1, "{r2:?}");
@@ -87,7 +107,17 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // And goes back on: regressed, first seen on the first day.
     let mut third = run(&demo);
     let r3 = store
-        .record(&mut third, "demo", "h3", "2026-11-30T00:00:00Z", &[], &[])
+        .record(
+            &mut third,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h3",
+                at: "2026-11-30T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
         .unwrap();
     assert!(r3.regressed >= 1, "{r3:?}");
     assert_eq!(
@@ -106,11 +136,14 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     let r4 = store
         .record(
             &mut other,
-            "one-account",
-            "h4",
-            "2026-11-30T01:00:00Z",
-            &[],
-            &[],
+            &ScanRecord {
+                scope: "one-account",
+                inventory_hash: "h4",
+                at: "2026-11-30T01:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
         )
         .unwrap();
     assert_eq!(
@@ -157,11 +190,14 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
     store
         .record(
             &mut s1,
-            "demo",
-            "h1",
-            "2026-11-28T00:00:00Z",
-            &dep("arn:aws:iam::1:role/a"),
-            &ver("p1", 10),
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h1",
+                at: "2026-11-28T00:00:00Z",
+                deployments: &dep("arn:aws:iam::1:role/a"),
+                roles: &ver("p1", 10),
+                unread_accounts: &Default::default(),
+            },
         )
         .unwrap();
     let mut fixed = demo.clone();
@@ -176,11 +212,14 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
     store
         .record(
             &mut s2,
-            "demo",
-            "h2",
-            "2026-11-29T00:00:00Z",
-            &dep("arn:aws:iam::1:role/b"),
-            &ver("p2", 400),
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h2",
+                at: "2026-11-29T00:00:00Z",
+                deployments: &dep("arn:aws:iam::1:role/b"),
+                roles: &ver("p2", 400),
+                unread_accounts: &Default::default(),
+            },
         )
         .unwrap();
     let d = store.diff(None, None).unwrap();
@@ -201,7 +240,17 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
     // Scans of different scopes are not compared.
     let mut s3 = run(&fixed);
     store
-        .record(&mut s3, "other", "h3", "2026-11-30T00:00:00Z", &[], &[])
+        .record(
+            &mut s3,
+            &ScanRecord {
+                scope: "other",
+                inventory_hash: "h3",
+                at: "2026-11-30T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
         .unwrap();
     assert!(store
         .diff(Some(2), Some(3))
@@ -227,7 +276,17 @@ fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
     let mut store = Store::open(&path).unwrap();
     let mut s1 = run(&demo);
     store
-        .record(&mut s1, "demo", "h1", "2026-11-28T00:00:00Z", &[], &[])
+        .record(
+            &mut s1,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h1",
+                at: "2026-11-28T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
         .unwrap();
     drop(store);
     let count = |sql: &str| -> i64 {
@@ -247,7 +306,17 @@ fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
         .unwrap();
     let mut store = Store::open(&path).unwrap();
     let mut s2 = run(&demo);
-    let e = store.record(&mut s2, "demo", "h2", "2026-11-29T00:00:00Z", &[], &[]);
+    let e = store.record(
+        &mut s2,
+        &ScanRecord {
+            scope: "demo",
+            inventory_hash: "h2",
+            at: "2026-11-29T00:00:00Z",
+            deployments: &[],
+            roles: &[],
+            unread_accounts: &Default::default(),
+        },
+    );
     assert!(e.is_err(), "the trigger must stop the write");
     drop(store);
     let after = (
@@ -256,5 +325,70 @@ fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
         count("SELECT count(*) FROM finding_state WHERE status = 'new'"),
     );
     assert_eq!(before, after, "nothing of the failed scan is kept");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn an_account_the_scan_could_not_read_fixes_nothing() {
+    let path = std::env::temp_dir().join(format!(
+        "rolecall-history-gap-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let mut store = Store::open(&path).unwrap();
+    let demo = demo_inventory();
+    let mut s1 = run(&demo);
+    store
+        .record(
+            &mut s1,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h1",
+                at: "2026-11-28T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
+        .unwrap();
+    // The next scan read nothing of account 222222222222 (a coverage gap): its findings are
+    // missing from the result, not fixed.
+    let mut gap = demo.clone();
+    gap.roles.retain(|r| r.account != "222222222222");
+    gap.functions.retain(|f| f.account != "222222222222");
+    let mut s2 = run(&gap);
+    let unread = ["222222222222".to_string()].into_iter().collect();
+    let r2 = store
+        .record(
+            &mut s2,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h2",
+                at: "2026-11-29T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &unread,
+            },
+        )
+        .unwrap();
+    assert_eq!(r2.fixed, 0, "{r2:?}");
+    let mut s3 = run(&gap);
+    let r3 = store
+        .record(
+            &mut s3,
+            &ScanRecord {
+                scope: "demo",
+                inventory_hash: "h3",
+                at: "2026-11-30T00:00:00Z",
+                deployments: &[],
+                roles: &[],
+                unread_accounts: &Default::default(),
+            },
+        )
+        .unwrap();
+    assert!(
+        r3.fixed > 0,
+        "read in full, the account's findings are gone: fixed"
+    );
     let _ = std::fs::remove_file(&path);
 }
