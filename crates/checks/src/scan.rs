@@ -59,6 +59,15 @@ pub struct HistorySummary {
     pub regressed: usize,
 }
 
+impl HistorySummary {
+    /// What the counts are against: `scan 7`, or the start of the history.
+    pub fn since(&self) -> String {
+        self.previous_scan
+            .map(|p| format!("scan {p}"))
+            .unwrap_or_else(|| "the start of this history".into())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
     pub name: &'static str,

@@ -192,12 +192,8 @@ fn label(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// A metric of `trend`: name, help text, and its value at a scan.
-type Metric = (
-    &'static str,
-    &'static str,
-    fn(&rolecall_history::TrendPoint) -> f64,
-);
+/// A metric of `trend`: name, help text, and its value in a row of `T`.
+type Metric<T> = (&'static str, &'static str, fn(&T) -> f64);
 
 /// The posture metrics over time.
 pub fn trend(a: TrendArgs) -> Result<ExitCode> {
@@ -209,7 +205,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
     let store = open(&a.history)?;
     let points = store.trend(a.since.as_deref())?;
     let remediation = store.time_to_remediation()?;
-    let metrics: [Metric; 7] = [
+    let metrics: [Metric<rolecall_history::TrendPoint>; 7] = [
         (
             "unique_role_share",
             "Share of functions with a role of their own",
@@ -302,21 +298,27 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
                     }
                 }
             }
-            out.push_str("# TYPE rolecall_remediation_days_median gauge\n# HELP rolecall_remediation_days_median Median days from first seen to fixed.\n");
-            for r in &remediation {
-                out.push_str(&format!(
-                    "rolecall_remediation_days_median{{severity=\"{}\"}} {}\n",
-                    label(&r.severity),
+            let remediation_metrics: [Metric<rolecall_history::Remediation>; 2] = [
+                ("median", "Median days from first seen to fixed", |r| {
                     r.median_days
-                ));
-            }
-            out.push_str("# TYPE rolecall_remediation_days_p90 gauge\n# HELP rolecall_remediation_days_p90 90th percentile days from first seen to fixed.\n");
-            for r in &remediation {
+                }),
+                (
+                    "p90",
+                    "90th percentile days from first seen to fixed",
+                    |r| r.p90_days,
+                ),
+            ];
+            for (which, help, get) in remediation_metrics {
                 out.push_str(&format!(
-                    "rolecall_remediation_days_p90{{severity=\"{}\"}} {}\n",
-                    label(&r.severity),
-                    r.p90_days
+                    "# TYPE rolecall_remediation_days_{which} gauge\n# HELP rolecall_remediation_days_{which} {help}.\n"
                 ));
+                for r in &remediation {
+                    out.push_str(&format!(
+                        "rolecall_remediation_days_{which}{{severity=\"{}\"}} {}\n",
+                        label(&r.severity),
+                        get(r)
+                    ));
+                }
             }
             out.push_str("# EOF\n");
             print!("{out}");

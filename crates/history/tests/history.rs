@@ -22,6 +22,20 @@ fn run(inv: &Inventory) -> ScanResult {
     )
 }
 
+/// A scan recorded with nothing but its scope and time.
+fn plain<'a>(scope: &'a str, at: &'a str) -> ScanRecord<'a> {
+    static NONE: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(Default::default);
+    ScanRecord {
+        scope,
+        inventory_hash: at,
+        at,
+        deployments: &[],
+        roles: &[],
+        unread_accounts: &NONE,
+    }
+}
+
 fn status_of<'a>(r: &'a ScanResult, code: &str, resource_end: &str) -> Option<&'a str> {
     r.findings
         .iter()
@@ -38,17 +52,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
 
     let mut first = run(&demo);
     let r1 = store
-        .record(
-            &mut first,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h1",
-                at: "2026-11-28T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut first, &plain("demo", "2026-11-28T00:00:00Z"))
         .unwrap();
     assert_eq!(r1.previous, None);
     assert_eq!(r1.new, first.findings.len());
@@ -67,17 +71,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     role.managed_policy_arns.clear();
     let mut second = run(&fixed);
     let r2 = store
-        .record(
-            &mut second,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h2",
-                at: "2026-11-29T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut second, &plain("demo", "2026-11-29T00:00:00Z"))
         .unwrap();
     assert_eq!(r2.previous, Some(r1.scan_id));
     assert!(r2.fixed >= 1, "{r2:?}");
@@ -107,17 +101,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // And goes back on: regressed, first seen on the first day.
     let mut third = run(&demo);
     let r3 = store
-        .record(
-            &mut third,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h3",
-                at: "2026-11-30T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut third, &plain("demo", "2026-11-30T00:00:00Z"))
         .unwrap();
     assert!(r3.regressed >= 1, "{r3:?}");
     assert_eq!(
@@ -134,17 +118,7 @@ fn findings_are_new_then_open_fixed_and_regressed_within_their_scope() {
     // A scan of another scope starts its own history and fixes nothing here.
     let mut other = run(&fixed);
     let r4 = store
-        .record(
-            &mut other,
-            &ScanRecord {
-                scope: "one-account",
-                inventory_hash: "h4",
-                at: "2026-11-30T01:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut other, &plain("one-account", "2026-11-30T01:00:00Z"))
         .unwrap();
     assert_eq!(
         (r4.previous, r4.fixed, r4.new),
@@ -240,17 +214,7 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
     // Scans of different scopes are not compared.
     let mut s3 = run(&fixed);
     store
-        .record(
-            &mut s3,
-            &ScanRecord {
-                scope: "other",
-                inventory_hash: "h3",
-                at: "2026-11-30T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut s3, &plain("other", "2026-11-30T00:00:00Z"))
         .unwrap();
     assert!(store
         .diff(Some(2), Some(3))
@@ -276,17 +240,7 @@ fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
     let mut store = Store::open(&path).unwrap();
     let mut s1 = run(&demo);
     store
-        .record(
-            &mut s1,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h1",
-                at: "2026-11-28T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut s1, &plain("demo", "2026-11-28T00:00:00Z"))
         .unwrap();
     drop(store);
     let count = |sql: &str| -> i64 {
@@ -306,17 +260,7 @@ fn a_scan_that_fails_mid_write_leaves_the_store_as_it_was() {
         .unwrap();
     let mut store = Store::open(&path).unwrap();
     let mut s2 = run(&demo);
-    let e = store.record(
-        &mut s2,
-        &ScanRecord {
-            scope: "demo",
-            inventory_hash: "h2",
-            at: "2026-11-29T00:00:00Z",
-            deployments: &[],
-            roles: &[],
-            unread_accounts: &Default::default(),
-        },
-    );
+    let e = store.record(&mut s2, &plain("demo", "2026-11-29T00:00:00Z"));
     assert!(e.is_err(), "the trigger must stop the write");
     drop(store);
     let after = (
@@ -339,17 +283,7 @@ fn an_account_the_scan_could_not_read_fixes_nothing() {
     let demo = demo_inventory();
     let mut s1 = run(&demo);
     store
-        .record(
-            &mut s1,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h1",
-                at: "2026-11-28T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut s1, &plain("demo", "2026-11-28T00:00:00Z"))
         .unwrap();
     // The next scan read nothing of account 222222222222 (a coverage gap): its findings are
     // missing from the result, not fixed.
@@ -374,17 +308,7 @@ fn an_account_the_scan_could_not_read_fixes_nothing() {
     assert_eq!(r2.fixed, 0, "{r2:?}");
     let mut s3 = run(&gap);
     let r3 = store
-        .record(
-            &mut s3,
-            &ScanRecord {
-                scope: "demo",
-                inventory_hash: "h3",
-                at: "2026-11-30T00:00:00Z",
-                deployments: &[],
-                roles: &[],
-                unread_accounts: &Default::default(),
-            },
-        )
+        .record(&mut s3, &plain("demo", "2026-11-30T00:00:00Z"))
         .unwrap();
     assert!(
         r3.fixed > 0,

@@ -353,9 +353,7 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
         let _ = write!(
             o,
             "<section id=\"since\"><h2>Since {}</h2><p>{} new, {} fixed, {} regressed.</p></section>",
-            h.previous_scan
-                .map(|p| format!("scan {p}"))
-                .unwrap_or_else(|| "the start of this history".into()),
+            h.since(),
             h.new,
             h.fixed,
             h.regressed

@@ -52,9 +52,7 @@ pub fn render(r: &ScanResult, limit: usize) -> String {
     if let Some(h) = &r.history {
         out.push_str(&format!(
             "> Since {}: {} new, {} fixed, {} regressed.\n\n",
-            h.previous_scan
-                .map(|p| format!("scan {p}"))
-                .unwrap_or_else(|| "the start of this history".into()),
+            h.since(),
             h.new,
             h.fixed,
             h.regressed
