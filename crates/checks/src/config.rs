@@ -38,6 +38,9 @@ pub struct Config {
     /// Approved policy templates (`--golden DIR`) for LR701; not read from the file.
     #[serde(skip)]
     pub golden: Vec<crate::golden::Golden>,
+    /// The approved baseline (`--baseline FILE`) for LR801-LR803; not read from the file.
+    #[serde(skip)]
+    pub baseline: Option<std::sync::Arc<crate::drift::Baseline>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

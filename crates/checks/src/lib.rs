@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod baseline;
 pub mod config;
 pub mod context;
+pub mod drift;
 pub mod escalation;
 pub mod finding;
 pub mod gap;

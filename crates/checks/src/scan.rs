@@ -208,6 +208,12 @@ fn enabled(rule: &Rule, config: &Config, inv: &Inventory) -> Result<(), String> 
             rule.meta.code, rule.meta.name
         ));
     }
+    if rule.meta.code.starts_with("LR8") && config.baseline.is_none() {
+        return Err(format!(
+            "{} {} (needs an approved baseline: --baseline FILE)",
+            rule.meta.code, rule.meta.name
+        ));
+    }
     if let Some(k) = rule.meta.needs_data.iter().find(|k| inv.lacks(k)) {
         return Err(format!(
             "{} {} (the input has no {k}: {})",

@@ -34,6 +34,14 @@ fn fixture_config() -> Config {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/golden");
     Config {
         golden: rolecall_checks::golden::Golden::load_dir(&dir, catalog()).unwrap(),
+        // examples/baseline.json: `rolecall baseline --input tests/rules/lr101_pass_scoped.json`.
+        baseline: Some(std::sync::Arc::new(
+            rolecall_checks::drift::Baseline::load(
+                &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/baseline.json"),
+                catalog(),
+            )
+            .unwrap(),
+        )),
         ..Config::default()
     }
 }

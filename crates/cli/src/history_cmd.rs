@@ -163,6 +163,16 @@ pub enum TrendFormat {
     Csv,
     /// OpenMetrics text (Prometheus), one sample per scan with its timestamp, for Grafana.
     Openmetrics,
+    /// A self-contained dashboard: SVG trend lines, open findings by age, the oldest criticals.
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq, Debug)]
+pub enum By {
+    #[default]
+    None,
+    Team,
+    Account,
 }
 
 #[derive(Args)]
@@ -174,6 +184,12 @@ pub struct TrendArgs {
     since: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     format: TrendFormat,
+    /// Group the metrics by the owner team (the `team` tag), by account, or not at all.
+    #[arg(long, value_enum, default_value_t)]
+    by: By,
+    /// Write the report here (atomically) instead of standard output (html).
+    #[arg(long, value_name = "PATH")]
+    output: Option<PathBuf>,
 }
 
 /// Seconds since the epoch of `2026-11-30T12:00:00Z`.
@@ -195,6 +211,64 @@ fn label(s: &str) -> String {
 /// A metric of `trend`: name, help text, and its value in a row of `T`.
 type Metric<T> = (&'static str, &'static str, fn(&T) -> f64);
 
+/// A posture metric of a metrics row: name, help text, value (if the scan had it).
+type RowMetric = (
+    &'static str,
+    &'static str,
+    fn(&rolecall_history::MetricRow) -> Option<f64>,
+);
+
+const ROW_METRICS: [RowMetric; 10] = [
+    (
+        "unique_role_share",
+        "Share of functions with a role of their own",
+        |r| Some(r.metrics.unique_role_share),
+    ),
+    (
+        "roles_with_wildcard_grants",
+        "Roles with * in Action or Resource (effective)",
+        |r| Some(r.metrics.roles_with_wildcard_grants as f64),
+    ),
+    (
+        "average_policies_per_role",
+        "Average policies per execution role",
+        |r| Some(r.metrics.average_policies_per_role),
+    ),
+    (
+        "unused_permissions",
+        "Granted actions the usage data never saw",
+        |r| r.metrics.unused_permissions.map(|v| v as f64),
+    ),
+    (
+        "drift_rate",
+        "Share of deployments since the previous scan that widened permissions",
+        |r| r.drift_rate,
+    ),
+    (
+        "baseline_compliance",
+        "Share of roles within the approved baseline",
+        |r| r.baseline_compliance,
+    ),
+    ("open_findings", "Findings open after the scan", |r| {
+        Some(r.metrics.open_findings as f64)
+    }),
+    (
+        "open_critical_findings",
+        "Critical findings open after the scan",
+        |r| Some(r.metrics.critical as f64),
+    ),
+    (
+        "open_high_findings",
+        "High findings open after the scan",
+        |r| Some(r.metrics.high as f64),
+    ),
+    (
+        "deployments_changed",
+        "Functions whose role or policies changed since the previous scan",
+        |r| Some(r.metrics.deployments_changed as f64),
+    ),
+];
+
 /// The posture metrics over time.
 pub fn trend(a: TrendArgs) -> Result<ExitCode> {
     if let Some(d) = &a.since {
@@ -203,98 +277,115 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
         }
     }
     let store = open(&a.history)?;
+    let by = match a.by {
+        By::None => rolecall_history::Dimension::All,
+        By::Team => rolecall_history::Dimension::Team,
+        By::Account => rolecall_history::Dimension::Account,
+    };
     let points = store.trend(a.since.as_deref())?;
-    let remediation = store.time_to_remediation()?;
-    let metrics: [Metric<rolecall_history::TrendPoint>; 7] = [
-        (
-            "unique_role_share",
-            "Share of functions with a role of their own",
-            |p| p.unique_role_share,
-        ),
-        (
-            "roles_with_wildcard_grants",
-            "Roles with * in Action or Resource (effective)",
-            |p| p.roles_with_wildcard_grants as f64,
-        ),
-        (
-            "average_policies_per_role",
-            "Average policies per execution role",
-            |p| p.average_policies_per_role,
-        ),
-        ("open_findings", "Findings open after the scan", |p| {
-            p.open_findings as f64
-        }),
-        (
-            "open_critical_findings",
-            "Critical findings open after the scan",
-            |p| p.open_critical as f64,
-        ),
-        (
-            "open_high_findings",
-            "High findings open after the scan",
-            |p| p.open_high as f64,
-        ),
-        ("fixed_findings", "Findings the scan found fixed", |p| {
-            p.fixed as f64
-        }),
-    ];
+    let overall = store.metrics(rolecall_history::Dimension::All, a.since.as_deref())?;
+    let rows = if by == rolecall_history::Dimension::All {
+        overall.clone()
+    } else {
+        store.metrics(by, a.since.as_deref())?
+    };
+    let remediation = store.time_to_remediation_by(by)?;
+    let open = store.open_findings()?;
+    let aging = rolecall_history::aging(&open);
+    let oldest_critical: Vec<&rolecall_history::OpenFinding> = open
+        .iter()
+        .filter(|f| f.severity == "critical")
+        .take(20)
+        .collect();
+    let group_label = match by {
+        rolecall_history::Dimension::All => "",
+        rolecall_history::Dimension::Team => "team",
+        rolecall_history::Dimension::Account => "account",
+    };
     match a.format {
         TrendFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"scans": points, "time_to_remediation": remediation})
-            )?
+            serde_json::to_string_pretty(&serde_json::json!({
+                "by": by.as_str(),
+                "scans": points,
+                "metrics": rows,
+                "time_to_remediation": remediation,
+                "open_by_age": aging,
+                "oldest_open_critical": oldest_critical,
+            }))?
         ),
         TrendFormat::Csv => {
-            println!("scan_id,at,scope,functions,roles,unique_role_share,roles_with_wildcard_grants,average_policies_per_role,open_findings,open_critical,open_high,new,fixed,regressed");
-            for p in &points {
-                let scope = p.scope.replace('"', "\"\"");
+            let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let opt_i = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+            println!("scan_id,at,scope,dimension,key,functions,roles,unique_role_share,roles_with_wildcard_grants,average_policies_per_role,unused_permissions,granted_permissions,open_findings,critical,high,medium,low,deployments_changed,deployments_widened,drift_rate,baseline_roles,baseline_compliant,baseline_compliance");
+            for r in &rows {
+                let m = &r.metrics;
                 println!(
-                    "{},{},\"{scope}\",{},{},{},{},{},{},{},{},{},{},{}",
-                    p.scan_id,
-                    p.at,
-                    p.functions,
-                    p.roles,
-                    p.unique_role_share,
-                    p.roles_with_wildcard_grants,
-                    p.average_policies_per_role,
-                    p.open_findings,
-                    p.open_critical,
-                    p.open_high,
-                    p.new,
-                    p.fixed,
-                    p.regressed
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    r.scan_id,
+                    r.at,
+                    q(&r.scope),
+                    m.dimension,
+                    q(&m.key),
+                    m.functions,
+                    m.roles,
+                    m.unique_role_share,
+                    m.roles_with_wildcard_grants,
+                    m.average_policies_per_role,
+                    opt_i(m.unused_permissions),
+                    opt_i(m.granted_permissions),
+                    m.open_findings,
+                    m.critical,
+                    m.high,
+                    m.medium,
+                    m.low,
+                    m.deployments_changed,
+                    m.deployments_widened,
+                    opt(r.drift_rate),
+                    opt_i(m.baseline_roles),
+                    opt_i(m.baseline_compliant),
+                    opt(r.baseline_compliance)
                 );
             }
         }
         TrendFormat::Openmetrics => {
-            // One series per scope, timestamps strictly increasing: of scans within one second,
-            // the last.
-            let mut by_scope: std::collections::BTreeMap<
-                &str,
-                Vec<(i64, &rolecall_history::TrendPoint)>,
+            // One series per scope (and team or account), timestamps strictly increasing: of
+            // scans within one second, the last.
+            type Key<'a> = (&'a str, &'a str);
+            let mut by_series: std::collections::BTreeMap<
+                Key<'_>,
+                Vec<(i64, &rolecall_history::MetricRow)>,
             > = std::collections::BTreeMap::new();
-            for p in &points {
-                if let Some(t) = epoch(&p.at) {
-                    let series = by_scope.entry(p.scope.as_str()).or_default();
+            for r in &rows {
+                if let Some(t) = epoch(&r.at) {
+                    let series = by_series
+                        .entry((r.scope.as_str(), r.metrics.key.as_str()))
+                        .or_default();
                     match series.last_mut() {
-                        Some(last) if last.0 >= t => last.1 = p,
-                        _ => series.push((t, p)),
+                        Some(last) if last.0 >= t => last.1 = r,
+                        _ => series.push((t, r)),
                     }
                 }
             }
             let mut out = String::new();
-            for (name, help, get) in &metrics {
+            for (name, help, get) in &ROW_METRICS {
                 out.push_str(&format!(
                     "# TYPE rolecall_{name} gauge\n# HELP rolecall_{name} {help}.\n"
                 ));
-                for (scope, series) in &by_scope {
-                    for (t, p) in series {
-                        out.push_str(&format!(
-                            "rolecall_{name}{{scope=\"{}\"}} {} {t}\n",
-                            label(scope),
-                            get(p)
-                        ));
+                for ((scope, key), series) in &by_series {
+                    let extra = if group_label.is_empty() {
+                        String::new()
+                    } else {
+                        format!(",{group_label}=\"{}\"", label(key))
+                    };
+                    for (t, r) in series {
+                        if let Some(v) = get(r) {
+                            out.push_str(&format!(
+                                "rolecall_{name}{{scope=\"{}\"{extra}}} {v} {t}\n",
+                                label(scope)
+                            ));
+                        }
                     }
                 }
             }
@@ -313,8 +404,13 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
                     "# TYPE rolecall_remediation_days_{which} gauge\n# HELP rolecall_remediation_days_{which} {help}.\n"
                 ));
                 for r in &remediation {
+                    let extra = if group_label.is_empty() {
+                        String::new()
+                    } else {
+                        format!(",{group_label}=\"{}\"", label(&r.key))
+                    };
                     out.push_str(&format!(
-                        "rolecall_remediation_days_{which}{{severity=\"{}\"}} {}\n",
+                        "rolecall_remediation_days_{which}{{severity=\"{}\"{extra}}} {}\n",
                         label(&r.severity),
                         get(r)
                     ));
@@ -323,39 +419,74 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
             out.push_str("# EOF\n");
             print!("{out}");
         }
+        TrendFormat::Html => {
+            let oldest: Vec<rolecall_history::OpenFinding> =
+                oldest_critical.into_iter().cloned().collect();
+            let page =
+                rolecall_history::dashboard::render(&rolecall_history::dashboard::Dashboard {
+                    source: &a.history.display().to_string(),
+                    by,
+                    overall: &overall,
+                    groups: if by == rolecall_history::Dimension::All {
+                        &[]
+                    } else {
+                        &rows
+                    },
+                    aging: &aging,
+                    oldest_critical: &oldest,
+                    remediation: &remediation,
+                });
+            match &a.output {
+                Some(p) => rolecall_inventory::model::write_atomic(p, |w| {
+                    std::io::Write::write_all(w, page.as_bytes())
+                })
+                .map_err(|e| anyhow::anyhow!("{}: cannot write the dashboard: {e}", p.display()))?,
+                None => print!("{page}"),
+            }
+        }
         TrendFormat::Table => {
+            let clean = |s: &str, n: usize| crate::table::clean(s, n);
+            let pct = |v: Option<f64>| {
+                v.map(|v| format!("{:.0}%", v * 100.0))
+                    .unwrap_or_else(|| "-".into())
+            };
             println!(
-                "{:>5}  {:<20}  {:>6}  {:>9}  {:>9}  {:>8}  {:>5}  {:>5}  {:>4}  {:>5}",
-                "scan",
-                "at",
-                "unique",
-                "wildcard",
-                "pol/role",
-                "findings",
-                "crit",
-                "high",
-                "new",
-                "fixed"
+                "{:>5}  {:<20}  {:<16}  {:>6}  {:>8}  {:>8}  {:>7}  {:>8}  {:>5}  {:>5}  {:>6}  {:>7}",
+                "scan", "at", if group_label.is_empty() { "" } else { group_label }, "unique", "wildcard", "pol/role", "unused", "findings", "crit", "high", "drift", "in base"
             );
-            for p in &points {
+            for r in &rows {
+                let m = &r.metrics;
                 println!(
-                    "{:>5}  {:<20}  {:>5.0}%  {:>9}  {:>9.2}  {:>8}  {:>5}  {:>5}  {:>4}  {:>5}",
-                    p.scan_id,
-                    crate::table::clean(&p.at, 20),
-                    p.unique_role_share * 100.0,
-                    p.roles_with_wildcard_grants,
-                    p.average_policies_per_role,
-                    p.open_findings,
-                    p.open_critical,
-                    p.open_high,
-                    p.new,
-                    p.fixed
+                    "{:>5}  {:<20}  {:<16}  {:>5.0}%  {:>8}  {:>8.2}  {:>7}  {:>8}  {:>5}  {:>5}  {:>6}  {:>7}",
+                    r.scan_id,
+                    clean(&r.at, 20),
+                    clean(&m.key, 16),
+                    m.unique_role_share * 100.0,
+                    m.roles_with_wildcard_grants,
+                    m.average_policies_per_role,
+                    m.unused_permissions.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                    m.open_findings,
+                    m.critical,
+                    m.high,
+                    pct(r.drift_rate),
+                    pct(r.baseline_compliance)
                 );
             }
             for r in &remediation {
+                let who = if r.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}, ", clean(&r.key, 40))
+                };
                 println!(
-                    "time to remediation ({}): {} fixed, median {} days, p90 {} days",
+                    "time to remediation ({who}{}): {} fixed, median {} days, p90 {} days",
                     r.severity, r.fixed, r.median_days, r.p90_days
+                );
+            }
+            for a in &aging {
+                println!(
+                    "open {:<8} by age: {} in 0-7 days, {} in 8-30, {} in 31-90, {} over 90",
+                    a.severity, a.days_0_7, a.days_8_30, a.days_31_90, a.days_over_90
                 );
             }
         }

@@ -48,6 +48,10 @@ pub struct LintArgs {
     /// exceeds-approved-template.
     #[arg(long, value_name = "DIR")]
     golden: Option<PathBuf>,
+    /// An approved baseline (`rolecall baseline --template PATH --output FILE`): report what the
+    /// templates would add to it (LR801-LR803) before they deploy.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Configuration file (default: the nearest rolecall.toml, from the current directory up to
     /// the repository root).
     #[arg(long, value_name = "FILE")]
@@ -245,6 +249,7 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
         config.golden =
             Golden::load_dir(dir, catalog()).map_err(|e| anyhow::anyhow!("--golden: {e}"))?;
     }
+    crate::baseline_cmd::load_into(&mut config, a.baseline.as_ref())?;
     let mut lint = rolecall_iac::load_limited(&a.paths, a.max_file_mb.saturating_mul(1024 * 1024));
     // A suppression naming a rule that does not exist suppresses nothing, and says so.
     for s in &lint.suppressions {

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 findings at or above `--fail-on` (scan), 2 error.
 
+mod baseline_cmd;
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
@@ -76,6 +77,9 @@ enum Command {
     Deployments(history_cmd::DeploymentsArgs),
     /// The posture metrics over the recorded scans (table, json, csv, openmetrics).
     Trend(history_cmd::TrendArgs),
+    /// Write each execution role's approved effective permissions (a file to commit and review);
+    /// `scan --baseline` and `lint --baseline` report drift from it (LR801-LR803).
+    Baseline(baseline_cmd::BaselineArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => history_cmd::diff(a),
         Command::Deployments(a) => history_cmd::deployments(a),
         Command::Trend(a) => history_cmd::trend(a),
+        Command::Baseline(a) => baseline_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

@@ -113,6 +113,10 @@ pub struct ScanArgs {
     /// accounts and regions, and findings no longer found are marked fixed there.
     #[arg(long, value_name = "PATH")]
     history: Option<PathBuf>,
+    /// An approved baseline (`rolecall baseline --output FILE`): report drift from it (LR801
+    /// drift-beyond-baseline, LR802 unreviewed-role, LR803 boundary-removed).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Days of use to consider, ending at the collection time.
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3660))]
     usage_window: i64,
@@ -132,7 +136,8 @@ pub enum SortBy {
 }
 
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
-    let (config, _) = Config::load(a.config.as_deref())?;
+    let (mut config, _) = Config::load(a.config.as_deref())?;
+    crate::baseline_cmd::load_into(&mut config, a.baseline.as_ref())?;
     if a.outputs.len() > a.formats.len().max(1) {
         bail!(
             "{} --output paths but {} --format values: give one --format per --output",
@@ -197,7 +202,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     // History sees the whole result, before any report filter (a filtered-out finding is not
     // fixed).
     if let Some(path) = a.history.as_ref().or(config.history.path.as_ref()) {
-        record_history(path, &mut result, &inv)?;
+        record_history(path, &mut result, &inv, config.baseline.is_some())?;
     }
     let clock = rolecall_checks::scan::Phases::start();
     rolecall_checks::scan::apply_filters(&mut result, &filters);
@@ -410,24 +415,41 @@ fn scope_and_hash(inv: &rolecall_inventory::Inventory) -> (String, String) {
     (scope, rolecall_checks::finding::stable_hash(&parts))
 }
 
-fn record_history(
-    path: &std::path::Path,
-    result: &mut rolecall_checks::ScanResult,
-    inv: &rolecall_inventory::Inventory,
-) -> Result<()> {
-    let (scope, hash) = scope_and_hash(inv);
+/// When the recorded state was observed: the inventory's collection time (a snapshot scanned
+/// later still shows the estate as it was then), else now. RFC 3339, seconds, UTC.
+pub fn recorded_at(inv: &rolecall_inventory::Inventory) -> String {
+    if let Some(t) = inv
+        .collected_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    {
+        return t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+    }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let rem = secs % 86_400;
-    let at = format!(
+    format!(
         "{}T{:02}:{:02}:{:02}Z",
         rolecall_inventory::day_text((secs / 86_400) as i64),
         rem / 3600,
         (rem % 3600) / 60,
         rem % 60
-    );
+    )
+}
+
+fn record_history(
+    path: &std::path::Path,
+    result: &mut rolecall_checks::ScanResult,
+    inv: &rolecall_inventory::Inventory,
+    baseline: bool,
+) -> Result<()> {
+    let (scope, hash) = scope_and_hash(inv);
+    let at = recorded_at(inv);
     let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;
     // Accounts with a coverage gap: what the scan did not find there is unknown, not fixed.
@@ -442,6 +464,7 @@ fn record_history(
             deployments: &deployments,
             roles: &roles,
             unread_accounts: &unread,
+            baseline,
         },
     )?;
     result.history = Some(rolecall_checks::scan::HistorySummary {

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use rolecall_collect::{collect, Options, Progress, ProgressMode, Regions, Stats};
-use rolecall_inventory::{demo::demo_inventory, load_files, Inventory};
+use rolecall_inventory::{demo::demo_inventory_day, load_files, Inventory};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -120,6 +120,11 @@ pub struct SourceArgs {
     /// Use the built-in demo Organization (no AWS account needed).
     #[arg(long, conflicts_with = "input")]
     pub demo: bool,
+    /// With --demo: the demo Organization one week (2) or two weeks (3) later, with roles fixed,
+    /// widened, reassigned and a boundary removed, for trying --history, --baseline and trend.
+    #[arg(long, value_name = "DAY", requires = "demo", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=rolecall_inventory::demo::DEMO_DAYS as i64))]
+    pub demo_day: u8,
     /// Read rolecall snapshots or AWS CLI exports (`aws iam get-account-authorization-details`,
     /// `aws lambda list-functions`) instead of collecting.
     #[arg(long, value_name = "FILE", num_args = 1..)]
@@ -157,7 +162,7 @@ impl SourceArgs {
                 }
             }
             let mut inv = if self.demo {
-                demo_inventory()
+                demo_inventory_day(self.demo_day)
             } else {
                 load_files(&self.input)?
             };

@@ -15,13 +15,17 @@
     )
 )]
 
+pub mod dashboard;
+pub mod metrics;
+
+pub use metrics::{group_metrics, GroupMetrics};
 use rolecall_checks::ScanResult;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The schema version this build writes; older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -130,6 +134,39 @@ const MIGRATIONS: &[&str] = &[
         allowed_actions INTEGER NOT NULL,
         PRIMARY KEY (scan_id, role_arn)
      );",
+    // 3: the posture metrics per scan for the whole scan, each team and each account; the owner
+    // team of each finding (time to remediation by team). Older scans keep their whole-scan row.
+    "CREATE TABLE metrics (
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        dimension TEXT NOT NULL,
+        key TEXT NOT NULL,
+        functions INTEGER NOT NULL,
+        roles INTEGER NOT NULL,
+        unique_role_share REAL NOT NULL,
+        roles_with_wildcard_grants INTEGER NOT NULL,
+        average_policies_per_role REAL NOT NULL,
+        unused_permissions INTEGER,
+        granted_permissions INTEGER,
+        open_findings INTEGER NOT NULL,
+        critical INTEGER NOT NULL,
+        high INTEGER NOT NULL,
+        medium INTEGER NOT NULL,
+        low INTEGER NOT NULL,
+        deployments_changed INTEGER NOT NULL,
+        deployments_widened INTEGER NOT NULL,
+        baseline_roles INTEGER,
+        baseline_compliant INTEGER,
+        PRIMARY KEY (scan_id, dimension, key)
+     );
+     INSERT INTO metrics SELECT s.id, 'all', '', s.functions, s.roles, s.unique_role_share,
+        s.roles_with_wildcard_grants, s.average_policies_per_role, NULL, NULL, s.findings,
+        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'critical'),
+        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'high'),
+        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'medium'),
+        (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.severity = 'low'),
+        0, 0, NULL, NULL FROM scans s;
+     ALTER TABLE finding_state ADD COLUMN team TEXT;
+     ALTER TABLE findings ADD COLUMN team TEXT;",
 ];
 
 /// What a scan is recorded with besides its result.
@@ -144,6 +181,8 @@ pub struct ScanRecord<'a> {
     pub roles: &'a [RoleVersion],
     /// Accounts with coverage gaps: what the scan did not find there is not fixed.
     pub unread_accounts: &'a HashSet<String>,
+    /// The scan compared roles with an approved baseline (LR801-LR803 ran).
+    pub baseline: bool,
 }
 
 /// A function's role at a scan (the seed's deployment log).
@@ -265,6 +304,7 @@ impl Store {
             deployments,
             roles,
             unread_accounts,
+            baseline,
         } = *scan;
         let path = self.path.clone();
         let e = |source| HistoryError::Sqlite {
@@ -334,16 +374,16 @@ impl Store {
         {
             let mut put_finding = tx
                 .prepare(
-                    "INSERT OR REPLACE INTO findings (scan_id, uid, code, severity, account, region, resource, title, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT OR REPLACE INTO findings (scan_id, uid, code, severity, account, region, resource, title, status, team)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(e)?;
             let mut put_state = tx
                 .prepare(
-                    "INSERT INTO finding_state (scope, uid, code, severity, account, resource, first_seen, last_seen, fixed_at, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
+                    "INSERT INTO finding_state (scope, uid, code, severity, account, resource, first_seen, last_seen, fixed_at, status, team)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10)
                      ON CONFLICT (scope, uid) DO UPDATE SET severity = excluded.severity, last_seen = excluded.last_seen,
-                        fixed_at = NULL, status = excluded.status",
+                        fixed_at = NULL, status = excluded.status, team = excluded.team",
                 )
                 .map_err(e)?;
             for f in result.findings.iter_mut() {
@@ -368,7 +408,8 @@ impl Store {
                         f.region,
                         f.resource_arn,
                         f.title,
-                        status
+                        status,
+                        f.team
                     ])
                     .map_err(e)?;
                 put_state
@@ -381,7 +422,8 @@ impl Store {
                         f.resource_arn,
                         first,
                         at,
-                        status
+                        status,
+                        f.team
                     ])
                     .map_err(e)?;
                 f.status = Some(status.to_string());
@@ -429,6 +471,46 @@ impl Store {
                     r.role_arn,
                     r.policies_hash,
                     r.allowed_actions
+                ])
+                .map_err(e)?;
+            }
+        }
+        // The posture metrics, against what the previous scan of the scope held.
+        let prev = match previous {
+            Some(p) => Some(previous_state(&tx, p).map_err(e)?),
+            None => None,
+        };
+        {
+            let mut put = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO metrics (scan_id, dimension, key, functions, roles, unique_role_share,
+                        roles_with_wildcard_grants, average_policies_per_role, unused_permissions, granted_permissions,
+                        open_findings, critical, high, medium, low, deployments_changed, deployments_widened,
+                        baseline_roles, baseline_compliant)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                )
+                .map_err(e)?;
+            for m in group_metrics(result, deployments, roles, prev.as_ref(), baseline) {
+                put.execute(params![
+                    scan_id,
+                    m.dimension,
+                    m.key,
+                    m.functions,
+                    m.roles,
+                    m.unique_role_share,
+                    m.roles_with_wildcard_grants,
+                    m.average_policies_per_role,
+                    m.unused_permissions,
+                    m.granted_permissions,
+                    m.open_findings,
+                    m.critical,
+                    m.high,
+                    m.medium,
+                    m.low,
+                    m.deployments_changed,
+                    m.deployments_widened,
+                    m.baseline_roles,
+                    m.baseline_compliant
                 ])
                 .map_err(e)?;
             }
@@ -691,30 +773,47 @@ impl Store {
     /// Time to remediation: days from `first_seen` to `fixed_at` of the fixed findings, by
     /// severity: (severity, fixed, median days, 90th percentile days).
     pub fn time_to_remediation(&self) -> Result<Vec<Remediation>, HistoryError> {
+        self.time_to_remediation_by(Dimension::All)
+    }
+
+    /// [`Store::time_to_remediation`] per team or account as well as by severity.
+    pub fn time_to_remediation_by(&self, by: Dimension) -> Result<Vec<Remediation>, HistoryError> {
+        let col = match by {
+            Dimension::All => "''",
+            Dimension::Team => "coalesce(nullif(team, ''), '(untagged)')",
+            Dimension::Account => "account",
+        };
         let mut q = self
             .conn
-            .prepare(
-                "SELECT severity, julianday(fixed_at) - julianday(first_seen) FROM finding_state
-                 WHERE status = 'fixed' AND fixed_at IS NOT NULL ORDER BY severity",
-            )
+            .prepare(&format!(
+                "SELECT {col}, severity, julianday(fixed_at) - julianday(first_seen) FROM finding_state
+                 WHERE status = 'fixed' AND fixed_at IS NOT NULL"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = q
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, f64>(2)?,
+                ))
+            })
             .map_err(|e| self.err(e))?;
-        let mut by: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut by: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
         for row in rows {
-            let (sev, days) = row.map_err(|e| self.err(e))?;
-            by.entry(sev).or_default().push(days);
+            let (key, sev, days) = row.map_err(|e| self.err(e))?;
+            by.entry((key, sev)).or_default().push(days);
         }
         Ok(by
             .into_iter()
-            .map(|(severity, mut days)| {
+            .map(|((key, severity), mut days)| {
                 days.sort_by(f64::total_cmp);
                 let pick = |q: f64| {
                     let i = ((days.len() as f64 - 1.0) * q).round() as usize;
                     days.get(i).copied().unwrap_or(0.0)
                 };
                 Remediation {
+                    key,
                     severity,
                     fixed: days.len(),
                     median_days: (pick(0.5) * 10.0).round() / 10.0,
@@ -723,6 +822,192 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// What the metrics are grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    All,
+    Team,
+    Account,
+}
+
+impl Dimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::All => "all",
+            Dimension::Team => "team",
+            Dimension::Account => "account",
+        }
+    }
+}
+
+/// One group's metrics at one scan.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MetricRow {
+    pub scan_id: i64,
+    pub at: String,
+    pub scope: String,
+    #[serde(flatten)]
+    pub metrics: GroupMetrics,
+    /// `deployments_widened / deployments_changed`.
+    pub drift_rate: Option<f64>,
+    /// Share of roles within the baseline.
+    pub baseline_compliance: Option<f64>,
+}
+
+/// Open findings of one severity by age (days since first seen, at the newest scan of each scope).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Aging {
+    pub severity: String,
+    pub days_0_7: i64,
+    pub days_8_30: i64,
+    pub days_31_90: i64,
+    pub days_over_90: i64,
+}
+
+/// An open finding and how long it has been open.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OpenFinding {
+    pub uid: String,
+    pub code: String,
+    pub severity: String,
+    pub account: String,
+    pub team: Option<String>,
+    pub resource: String,
+    pub title: String,
+    pub first_seen: String,
+    pub age_days: f64,
+}
+
+impl Store {
+    /// Each scan's metrics for the groups of `by`, oldest first, optionally since a day.
+    pub fn metrics(
+        &self,
+        by: Dimension,
+        since: Option<&str>,
+    ) -> Result<Vec<MetricRow>, HistoryError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT m.scan_id, s.at, s.scope, m.dimension, m.key, m.functions, m.roles, m.unique_role_share,
+                        m.roles_with_wildcard_grants, m.average_policies_per_role, m.unused_permissions,
+                        m.granted_permissions, m.open_findings, m.critical, m.high, m.medium, m.low,
+                        m.deployments_changed, m.deployments_widened, m.baseline_roles, m.baseline_compliant
+                 FROM metrics m JOIN scans s ON s.id = m.scan_id
+                 WHERE m.dimension = ?1 AND s.at >= ?2 ORDER BY m.scan_id, m.key",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![by.as_str(), since.unwrap_or("")], |r| {
+                let metrics = GroupMetrics {
+                    dimension: r.get(3)?,
+                    key: r.get(4)?,
+                    functions: r.get(5)?,
+                    roles: r.get(6)?,
+                    unique_role_share: r.get(7)?,
+                    roles_with_wildcard_grants: r.get(8)?,
+                    average_policies_per_role: r.get(9)?,
+                    unused_permissions: r.get(10)?,
+                    granted_permissions: r.get(11)?,
+                    open_findings: r.get(12)?,
+                    critical: r.get(13)?,
+                    high: r.get(14)?,
+                    medium: r.get(15)?,
+                    low: r.get(16)?,
+                    deployments_changed: r.get(17)?,
+                    deployments_widened: r.get(18)?,
+                    baseline_roles: r.get(19)?,
+                    baseline_compliant: r.get(20)?,
+                };
+                Ok(MetricRow {
+                    scan_id: r.get(0)?,
+                    at: r.get(1)?,
+                    scope: r.get(2)?,
+                    drift_rate: metrics.drift_rate(),
+                    baseline_compliance: metrics.baseline_compliance(),
+                    metrics,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The findings open at the newest scan of each scope, oldest first.
+    pub fn open_findings(&self) -> Result<Vec<OpenFinding>, HistoryError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT f.uid, f.code, f.severity, f.account, f.team, f.resource, f.title, st.first_seen,
+                        julianday(s.at) - julianday(st.first_seen)
+                 FROM scans s
+                 JOIN findings f ON f.scan_id = s.id
+                 JOIN finding_state st ON st.scope = s.scope AND st.uid = f.uid
+                 WHERE s.id IN (SELECT max(id) FROM scans GROUP BY scope)
+                 ORDER BY st.first_seen, f.uid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(OpenFinding {
+                    uid: r.get(0)?,
+                    code: r.get(1)?,
+                    severity: r.get(2)?,
+                    account: r.get(3)?,
+                    team: r.get(4)?,
+                    resource: r.get(5)?,
+                    title: r.get(6)?,
+                    first_seen: r.get(7)?,
+                    age_days: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0).max(0.0),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// Open findings by severity and age bucket (0-7, 8-30, 31-90, over 90 days).
+pub fn aging(open: &[OpenFinding]) -> Vec<Aging> {
+    let order = ["critical", "high", "medium", "low"];
+    let mut out: Vec<Aging> = order
+        .iter()
+        .map(|s| Aging {
+            severity: (*s).to_string(),
+            ..Default::default()
+        })
+        .collect();
+    for f in open {
+        let Some(a) = out.iter_mut().find(|a| a.severity == f.severity) else {
+            continue;
+        };
+        let d = f.age_days.floor() as i64;
+        match d {
+            ..=7 => a.days_0_7 += 1,
+            8..=30 => a.days_8_30 += 1,
+            31..=90 => a.days_31_90 += 1,
+            _ => a.days_over_90 += 1,
+        }
+    }
+    out
+}
+
+/// Each function's role and each role's policies at a scan.
+fn previous_state(conn: &Connection, scan: i64) -> Result<metrics::Previous, rusqlite::Error> {
+    let mut p = metrics::Previous::default();
+    let mut q =
+        conn.prepare("SELECT function_arn, role_arn FROM deployments WHERE scan_id = ?1")?;
+    for row in q.query_map(params![scan], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (f, r): (String, String) = row?;
+        p.role_of.insert(f, r);
+    }
+    let mut q = conn.prepare(
+        "SELECT role_arn, policies_hash, allowed_actions FROM role_versions WHERE scan_id = ?1",
+    )?;
+    for row in q.query_map(params![scan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+        let (role, hash, n): (String, String, i64) = row?;
+        p.roles.insert(role, (hash, n));
+    }
+    Ok(p)
 }
 
 /// The posture metrics of one scan.
@@ -749,6 +1034,8 @@ pub struct TrendPoint {
 /// Days from first sighting to fix, by severity.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Remediation {
+    /// The team or account (empty for the whole history).
+    pub key: String,
     pub severity: String,
     pub fixed: usize,
     pub median_days: f64,

@@ -33,6 +33,7 @@ fn plain<'a>(scope: &'a str, at: &'a str) -> ScanRecord<'a> {
         deployments: &[],
         roles: &[],
         unread_accounts: &NONE,
+        baseline: false,
     }
 }
 
@@ -171,6 +172,7 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
                 deployments: &dep("arn:aws:iam::1:role/a"),
                 roles: &ver("p1", 10),
                 unread_accounts: &Default::default(),
+                baseline: false,
             },
         )
         .unwrap();
@@ -193,6 +195,7 @@ fn diff_names_new_fixed_widened_roles_and_changed_deployments() {
                 deployments: &dep("arn:aws:iam::1:role/b"),
                 roles: &ver("p2", 400),
                 unread_accounts: &Default::default(),
+                baseline: false,
             },
         )
         .unwrap();
@@ -302,6 +305,7 @@ fn an_account_the_scan_could_not_read_fixes_nothing() {
                 deployments: &[],
                 roles: &[],
                 unread_accounts: &unread,
+                baseline: false,
             },
         )
         .unwrap();

@@ -1129,6 +1129,124 @@ pub fn demo_inventory() -> Inventory {
     b.inv
 }
 
+/// The days the demo can show: day 1 is [`demo_inventory`]; days 2 and 3 are the same
+/// Organization one and two weeks later, for trying history, drift and trends.
+pub const DEMO_DAYS: u8 = 3;
+
+/// The demo Organization as it stands on `day` (1 to [`DEMO_DAYS`]).
+///
+/// Day 2, a week later (collected 2026-12-07):
+/// - **fixed**: `lambda-platform-experiment-role` no longer creates roles or attaches policies;
+///   it reads one bucket;
+/// - **widened**: `lambda-notifications-sms-sender-role` gains a hotfix statement,
+///   `dynamodb:*` on every table;
+/// - **reassigned**: `webhook-retry` moves from `shared-worker-role` to a new role of its own,
+///   `lambda-checkout-webhook-retry-role`;
+/// - **boundary removed**: `media-transcoder-role` loses `lambda-permissions-boundary`.
+///
+/// Day 3, two weeks later (collected 2026-12-14): as day 2, except that the experiment role's
+/// old policy is back (a regression) and the hotfix statement is gone (fixed again).
+pub fn demo_inventory_day(day: u8) -> Inventory {
+    let mut inv = demo_inventory();
+    if day < 2 {
+        return inv;
+    }
+    inv.collected_at = Some(
+        if day == 2 {
+            "2026-12-07T06:00:00Z"
+        } else {
+            "2026-12-14T06:00:00Z"
+        }
+        .into(),
+    );
+    let deployed = if day == 2 {
+        "2026-12-04T15:20:00.000+0000"
+    } else {
+        "2026-12-11T10:05:00.000+0000"
+    };
+    let set_policy = |inv: &mut Inventory, role: &str, name: &str, d: Document| {
+        if let Some(r) = inv.roles.iter_mut().find(|r| r.name == role) {
+            r.inline_policies = vec![NamedDocument {
+                name: name.into(),
+                arn: None,
+                document: d,
+            }];
+        }
+    };
+    let redeploy = |inv: &mut Inventory, function: &str| {
+        if let Some(f) = inv.functions.iter_mut().find(|f| f.name == function) {
+            f.last_modified = Some(deployed.into());
+        }
+    };
+    // The experiment role: fixed on day 2, its old policy back on day 3.
+    if day == 2 {
+        set_policy(
+            &mut inv,
+            "lambda-platform-experiment-role",
+            "exp",
+            doc(json!([{"Sid": "ReadExperiments", "Effect": "Allow",
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-experiments/*"}])),
+        );
+        redeploy(&mut inv, "platform-experiment");
+    }
+    // The sms sender: a hotfix widens it on day 2; it is taken out again on day 3.
+    if day == 2 {
+        if let Some(r) = inv
+            .roles
+            .iter_mut()
+            .find(|r| r.name == "lambda-notifications-sms-sender-role")
+        {
+            r.inline_policies.push(NamedDocument {
+                name: "hotfix".into(),
+                arn: None,
+                document: doc(
+                    json!([{"Sid": "Hotfix", "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]),
+                ),
+            });
+        }
+    }
+    redeploy(&mut inv, "notifications-sms-sender");
+    // webhook-retry gets a role of its own.
+    let own = format!("arn:aws:iam::{PAYMENTS}:role/lambda-checkout-webhook-retry-role");
+    if let Some(shared) = inv
+        .roles
+        .iter()
+        .find(|r| r.name == "shared-worker-role")
+        .cloned()
+    {
+        let mut r = shared;
+        r.arn = own.clone();
+        r.name = "lambda-checkout-webhook-retry-role".into();
+        r.create_date = Some("2026-12-04T15:00:00Z".into());
+        r.managed_policy_arns.clear();
+        r.inline_policies = vec![NamedDocument {
+            name: "least-privilege".into(),
+            arn: None,
+            document: doc(
+                json!([logs(PAYMENTS, "webhook-retry"), {"Sid": "Queue", "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                "Resource": format!("arn:aws:sqs:us-east-1:{PAYMENTS}:webhook-retries")}]),
+            ),
+        }];
+        r.tags = tags("checkout", "prod", "confidential");
+        inv.roles.push(r);
+    }
+    if let Some(f) = inv.functions.iter_mut().find(|f| f.name == "webhook-retry") {
+        f.role_arn = own;
+        f.last_modified = Some(deployed.into());
+    }
+    // The media transcoder loses its boundary.
+    if let Some(r) = inv
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "media-transcoder-role")
+    {
+        r.permissions_boundary_arn = None;
+    }
+    inv.normalize();
+    inv
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

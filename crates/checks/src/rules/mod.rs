@@ -46,6 +46,9 @@ mod lr504_service_invoke_without_source;
 mod lr601_unused_permissions;
 mod lr602_unused_services;
 mod lr701_exceeds_approved_template;
+mod lr801_drift_beyond_baseline;
+mod lr802_unreviewed_role;
+mod lr803_boundary_removed;
 mod lr901_unknown_action;
 mod lr902_invalid_policy;
 
@@ -80,6 +83,9 @@ pub static RULES: &[&Rule] = &[
     &lr601_unused_permissions::RULE,
     &lr602_unused_services::RULE,
     &lr701_exceeds_approved_template::RULE,
+    &lr801_drift_beyond_baseline::RULE,
+    &lr802_unreviewed_role::RULE,
+    &lr803_boundary_removed::RULE,
     &lr901_unknown_action::RULE,
     &lr902_invalid_policy::RULE,
 ];
