@@ -218,10 +218,13 @@ pub fn compact_actions(catalog: &Catalog, set: &ActionSet) -> Vec<String> {
     out
 }
 
+/// Resources, exclusions and conditions of a group of grants.
+type GroupKey = (Vec<String>, Vec<String>, Vec<String>);
+
 /// One role's approved effective permissions, as the baseline file says them.
 pub fn baseline_role(catalog: &Catalog, ra: &RoleAnalysis<'_>) -> BaselineRole {
     // Grants with the same resources, exclusions and conditions are one group.
-    let mut groups: BTreeMap<(Vec<String>, Vec<String>, Vec<String>), ActionSet> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, ActionSet> = BTreeMap::new();
     for g in &ra.effective.grants {
         let mut resources = g.resources.include.clone();
         resources.sort();
