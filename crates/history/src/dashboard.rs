@@ -24,21 +24,14 @@ pub struct Dashboard<'a> {
     pub remediation: &'a [Remediation],
 }
 
-/// Text for HTML and SVG alike: `& < > " '` escaped, control characters dropped.
+/// Text for HTML and SVG alike: the scan report's escaping, control characters (which XML
+/// cannot hold) turned into spaces first.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    let plain: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    rolecall_report::escape_html(&plain)
 }
 
 const PALETTE: [&str; 8] = [
