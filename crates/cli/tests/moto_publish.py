@@ -26,7 +26,7 @@ if MODE == "logs":
     s3.put_object(Bucket="org-cloudtrail-logs", Key="AWSLogs/111111111111/CloudTrail-Digest/x.txt", Body=b"digest")
     print(json.dumps({"role": role}))
 elif MODE == "setup":
-    urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/reset", data=b"", method="POST"), timeout=10).read()
+    urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/reset", data=b"", method="POST"), timeout=300).read()  # a reset takes seconds: see moto_seed.py
     boto3.client("s3", **KW).create_bucket(Bucket="rolecall-reports")
     sns, sqs = boto3.client("sns", **KW), boto3.client("sqs", **KW)
     topic = sns.create_topic(Name="rolecall-alerts")["TopicArn"]

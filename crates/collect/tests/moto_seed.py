@@ -38,7 +38,9 @@ def client(service, region="us-east-1", creds=None):
 
 def post(path, body=b""):
     req = urllib.request.Request(ENDPOINT + path, data=body, method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(req, timeout=10).read()
+    # A reset reloads the AWS managed policies of every account moto has seen (about 7 s on an idle
+    # 2-core machine, far more on a loaded runner): a generous timeout, never a test of speed.
+    urllib.request.urlopen(req, timeout=300).read()
 
 
 def code_zip():
