@@ -13,14 +13,36 @@ pub struct CollectArgs {
     /// failure to list the Organization, or reading nothing, is still exit 2).
     #[arg(long)]
     allow_partial: bool,
+    /// Also record the collection in this SQLite history, as `scan --history` does: the rules
+    /// run on what was collected (with the configuration of --config or the nearest
+    /// rolecall.toml), each finding gets its status, and the inventory joins the deployment log.
+    #[arg(long, value_name = "PATH")]
+    history: Option<PathBuf>,
+    /// With --history: compare roles with this approved baseline (LR801-LR803).
+    #[arg(long, value_name = "FILE", requires = "history")]
+    baseline: Option<PathBuf>,
+    /// Configuration file for the rules that --history runs (default: the nearest
+    /// rolecall.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     live: LiveArgs,
 }
 
 pub fn run(a: CollectArgs) -> Result<ExitCode> {
+    // The configuration is read before any AWS call, so a typo in it costs no collection.
+    let (mut config, _) = rolecall_checks::Config::load(a.config.as_deref())?;
+    crate::baseline_cmd::load_into(&mut config, a.baseline.as_ref())?;
+    let history = a.history.as_ref().or(config.history.path.as_ref()).cloned();
     let inv = a.live.collect()?;
+    // The snapshot first: a history that cannot be written loses nothing collected.
     inv.write_snapshot(&a.output)
         .with_context(|| format!("{}: cannot write the snapshot", a.output.display()))?;
+    if let Some(path) = &history {
+        let today = crate::sources::scan_day(&inv, None)?;
+        let mut result = rolecall_checks::scan(&inv, rolecall_catalog::catalog(), &config, today);
+        crate::scan_cmd::record_history(path, &mut result, &inv, config.baseline.is_some(), None)?;
+    }
     if !a.live.quiet {
         eprintln!(
             "wrote {} ({} functions, {} roles, {} coverage gaps)",

@@ -88,6 +88,7 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
                 ("new", &d.new),
                 ("fixed", &d.fixed),
                 ("regressed", &d.regressed),
+                ("suppressed", &d.suppressed),
             ] {
                 println!("{what}: {}", rows.len());
                 for (id, code, res) in rows.iter() {

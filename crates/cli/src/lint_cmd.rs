@@ -62,6 +62,12 @@ pub struct LintArgs {
     /// Evaluate as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Record the run in this SQLite history (created if absent), as `scan --history` does:
+    /// each finding gets its `status` and `first_seen` against the previous lint of the same
+    /// paths, inline suppressions are kept as `suppressed`, and `rolecall trend` follows the
+    /// templates' posture over commits.
+    #[arg(long, value_name = "PATH")]
+    history: Option<PathBuf>,
     /// Skip (with a warning) any template larger than this many mebibytes.
     #[arg(long, value_name = "MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
     max_file_mb: u64,
@@ -137,6 +143,83 @@ fn anchors_of<'l>(lint: &'l Lint, f: &Finding) -> Vec<Vec<&'l Anchor>> {
         out.push(lint.locations.locate(&f.resource_arn, None));
     }
     out
+}
+
+/// Records a lint in the history: the whole result before report filters (a filtered-out
+/// finding is not fixed), inline suppressions as `suppressed`, under the scope of the paths
+/// linted (`iac=PATH,...`), so a lint never fixes a live scan's findings or another
+/// repository's. Each reported finding gets its status and first_seen.
+fn record_lint_history(
+    path: &std::path::Path,
+    paths: &[PathBuf],
+    lint: &Lint,
+    config: &Config,
+    today: chrono::NaiveDate,
+    report: &mut LintReport,
+) -> Result<()> {
+    let mut result = scan(&lint.inventory, catalog(), config, today);
+    let inline: std::collections::HashMap<&str, &str> = report
+        .suppressed
+        .iter()
+        .map(|s| (s.finding.id.as_str(), s.reason.as_str()))
+        .collect();
+    let (kept, moved): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut result.findings)
+        .into_iter()
+        .partition(|f| !inline.contains_key(f.id.as_str()));
+    for f in &moved {
+        if let Some(n) = result.summary.by_severity.get_mut(f.severity.as_str()) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(n) = result.summary.by_code.get_mut(&f.code) {
+            *n = n.saturating_sub(1);
+        }
+    }
+    result.summary.findings = kept.len();
+    result.summary.suppressed += moved.len();
+    result.findings = kept;
+    result.suppressed.extend(
+        moved
+            .into_iter()
+            .map(|f| rolecall_checks::scan::SuppressedFinding {
+                reason: inline.get(f.id.as_str()).copied().unwrap_or("").to_string(),
+                expires: None,
+                finding: f,
+            }),
+    );
+    let mut scope: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().trim_end_matches('/').to_string())
+        .collect();
+    scope.sort();
+    scope.dedup();
+    crate::scan_cmd::record_history(
+        path,
+        &mut result,
+        &lint.inventory,
+        config.baseline.is_some(),
+        Some(format!("iac={}", scope.join(","))),
+    )?;
+    let status: std::collections::HashMap<&str, (&Option<String>, &Option<String>)> = result
+        .findings
+        .iter()
+        .chain(result.suppressed.iter().map(|s| &s.finding))
+        .map(|f| (f.id.as_str(), (&f.status, &f.first_seen)))
+        .collect();
+    let fill = |f: &mut Finding| {
+        if let Some((st, first)) = status.get(f.id.as_str()) {
+            f.status = (*st).clone();
+            f.first_seen = (*first).clone();
+        }
+    };
+    report
+        .findings
+        .iter_mut()
+        .for_each(|l| fill(&mut l.finding));
+    report
+        .suppressed
+        .iter_mut()
+        .for_each(|s| fill(&mut s.finding));
+    Ok(())
 }
 
 /// Runs the rules over the templates and places each finding.
@@ -289,7 +372,10 @@ pub fn run(a: LintArgs) -> Result<ExitCode> {
                 .join(", ")
         );
     }
-    let (report, result) = lint_report(&lint, &config, today, &filters);
+    let (mut report, result) = lint_report(&lint, &config, today, &filters);
+    if let Some(path) = a.history.as_ref().or(config.history.path.as_ref()) {
+        record_lint_history(path, &a.paths, &lint, &config, today, &mut report)?;
+    }
     let text = match a.format {
         LintFormat::Text => render_text(&report, crate::verbose()),
         LintFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

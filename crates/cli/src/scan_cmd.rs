@@ -202,7 +202,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     // History sees the whole result, before any report filter (a filtered-out finding is not
     // fixed).
     if let Some(path) = a.history.as_ref().or(config.history.path.as_ref()) {
-        record_history(path, &mut result, &inv, config.baseline.is_some())?;
+        record_history(path, &mut result, &inv, config.baseline.is_some(), None)?;
     }
     let clock = rolecall_checks::scan::Phases::start();
     rolecall_checks::scan::apply_filters(&mut result, &filters);
@@ -442,13 +442,15 @@ pub fn recorded_at(inv: &rolecall_inventory::Inventory) -> String {
     )
 }
 
-fn record_history(
+pub(crate) fn record_history(
     path: &std::path::Path,
     result: &mut rolecall_checks::ScanResult,
     inv: &rolecall_inventory::Inventory,
     baseline: bool,
+    scope: Option<String>,
 ) -> Result<()> {
-    let (scope, hash) = scope_and_hash(inv);
+    let (inv_scope, hash) = scope_and_hash(inv);
+    let scope = scope.unwrap_or(inv_scope);
     let at = recorded_at(inv);
     let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;

@@ -54,6 +54,8 @@ pub struct Recorded {
     pub open: usize,
     pub regressed: usize,
     pub fixed: usize,
+    /// Found, but suppressed (in rolecall.toml or inline): neither open nor fixed.
+    pub suppressed: usize,
 }
 
 /// One row of `rolecall history`.
@@ -211,6 +213,8 @@ pub struct Diff {
     pub fixed: Vec<(String, String, String)>,
     /// In `to`, fixed in some scan of the scope between, found again.
     pub regressed: Vec<(String, String, String)>,
+    /// Open in `from`, suppressed in `to` (in rolecall.toml or inline).
+    pub suppressed: Vec<(String, String, String)>,
     /// Roles whose policies changed: (role, allowed actions before, after).
     pub widened: Vec<(String, i64, i64)>,
     pub narrowed: Vec<(String, i64, i64)>,
@@ -429,7 +433,49 @@ impl Store {
                 f.status = Some(status.to_string());
                 f.first_seen = Some(first);
             }
+            // Suppressed findings are kept with their own status: a suppression is a decision
+            // about a finding that still exists, never a fix, and its age keeps counting.
+            for sf in result.suppressed.iter_mut() {
+                let f = &mut sf.finding;
+                let first = state
+                    .get(&f.id)
+                    .map(|(_, first, _)| first.clone())
+                    .unwrap_or_else(|| at.to_string());
+                rec.suppressed += 1;
+                let severity = f.severity.as_str();
+                put_finding
+                    .execute(params![
+                        scan_id,
+                        f.id,
+                        f.code,
+                        severity,
+                        f.account,
+                        f.region,
+                        f.resource_arn,
+                        f.title,
+                        "suppressed",
+                        f.team
+                    ])
+                    .map_err(e)?;
+                put_state
+                    .execute(params![
+                        scope,
+                        f.id,
+                        f.code,
+                        severity,
+                        f.account,
+                        f.resource_arn,
+                        first,
+                        at,
+                        "suppressed",
+                        f.team
+                    ])
+                    .map_err(e)?;
+                f.status = Some("suppressed".to_string());
+                f.first_seen = Some(first);
+            }
             seen.extend(result.findings.iter().map(|f| f.id.as_str()));
+            seen.extend(result.suppressed.iter().map(|s| s.finding.id.as_str()));
         }
         // What the scope had open and this scan did not find: fixed now.
         {
@@ -640,9 +686,17 @@ impl Store {
             to,
             ..Default::default()
         };
+        let suppressed = |m: &BTreeMap<String, (String, String, String)>, uid: &str| {
+            m.get(uid).is_some_and(|(_, _, st)| st == "suppressed")
+        };
         for (uid, (code, res, status)) in &b {
-            if !a.contains_key(uid) {
-                let row = (uid.clone(), code.clone(), res.clone());
+            let row = (uid.clone(), code.clone(), res.clone());
+            if status == "suppressed" {
+                if !suppressed(&a, uid) {
+                    d.suppressed.push(row);
+                }
+            } else if !a.contains_key(uid) || suppressed(&a, uid) {
+                // A finding whose suppression was lifted is back in the queue: new to it.
                 if status == "regressed" {
                     d.regressed.push(row);
                 } else {
@@ -650,8 +704,10 @@ impl Store {
                 }
             }
         }
-        for (uid, (code, res, _)) in &a {
-            if !b.contains_key(uid) {
+        for (uid, (code, res, status)) in &a {
+            // Suppressed before and gone now: its suppression outlived it, but nothing was
+            // open to be fixed.
+            if !b.contains_key(uid) && status != "suppressed" {
                 d.fixed.push((uid.clone(), code.clone(), res.clone()));
             }
         }
@@ -943,7 +999,7 @@ impl Store {
                  FROM scans s
                  JOIN findings f ON f.scan_id = s.id
                  JOIN finding_state st ON st.scope = s.scope AND st.uid = f.uid
-                 WHERE s.id IN (SELECT max(id) FROM scans GROUP BY scope)
+                 WHERE s.id IN (SELECT max(id) FROM scans GROUP BY scope) AND f.status != 'suppressed'
                  ORDER BY st.first_seen, f.uid",
             )
             .map_err(|e| self.err(e))?;
