@@ -319,11 +319,11 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
             let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
             let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
             let opt_i = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-            println!("scan_id,at,scope,dimension,key,functions,roles,unique_role_share,roles_with_wildcard_grants,average_policies_per_role,unused_permissions,granted_permissions,open_findings,critical,high,medium,low,deployments_changed,deployments_widened,drift_rate,baseline_roles,baseline_compliant,baseline_compliance");
+            println!("scan_id,at,scope,dimension,key,functions,roles,unique_role_share,roles_with_wildcard_grants,average_policies_per_role,unused_permissions,granted_permissions,open_findings,critical,high,medium,low,info,deployments_changed,deployments_widened,drift_rate,baseline_roles,baseline_compliant,baseline_compliance");
             for r in &rows {
                 let m = &r.metrics;
                 println!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     r.scan_id,
                     r.at,
                     q(&r.scope),
@@ -341,6 +341,7 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
                     m.high,
                     m.medium,
                     m.low,
+                    m.info,
                     m.deployments_changed,
                     m.deployments_widened,
                     opt(r.drift_rate),

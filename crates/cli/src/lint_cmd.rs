@@ -108,6 +108,10 @@ pub struct LintReport {
     /// Customer managed policies (and boundaries) the roles name but no template defines: not
     /// analysed (`role ARN: policy ARN`).
     pub missing_policies: Vec<String>,
+    /// With `--history`: the scan recorded and what is new, fixed or regressed since the last
+    /// lint of the same paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<rolecall_checks::scan::HistorySummary>,
 }
 
 #[derive(Serialize, Default)]
@@ -219,6 +223,7 @@ fn record_lint_history(
         .suppressed
         .iter_mut()
         .for_each(|s| fill(&mut s.finding));
+    report.history = result.history.clone();
     Ok(())
 }
 
@@ -321,6 +326,7 @@ pub fn lint_report(
         skipped_rules: result.skipped_rules.clone(),
         unused_suppressions: unused,
         missing_policies: result.missing_policies.clone(),
+        history: None,
     };
     (report, result)
 }

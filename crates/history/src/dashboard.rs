@@ -40,11 +40,12 @@ const PALETTE: [&str; 8] = [
 const DASHES: [&str; 8] = [
     "", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2", "12 2",
 ];
-const SEVERITIES: [(&str, &str); 4] = [
+const SEVERITIES: [(&str, &str); 5] = [
     ("critical", "#7f0000"),
     ("high", "#c0392b"),
     ("medium", "#b9770e"),
     ("low", "#4a6a8a"),
+    ("info", "#555555"),
 ];
 
 /// One series: name → (scan time, value) in time order.
@@ -144,9 +145,16 @@ fn chart(out: &mut String, id: &str, title: &str, unit: Unit, s: &Series) {
     let step = (times.len() / 6).max(1);
     for (i, t) in times.iter().enumerate() {
         if i % step == 0 || i + 1 == times.len() {
+            // The first and last labels run inwards, so neither is clipped at the edge.
+            let anchor = match (i, times.len()) {
+                (_, 1) => "middle",
+                (0, _) => "start",
+                (i, n) if i + 1 == n => "end",
+                _ => "middle",
+            };
             let _ = write!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"11\">{}</text>",
                 x_of(t),
                 h - down + 16.0,
                 esc(t.get(..10).unwrap_or(t))

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The schema version this build writes; older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -169,6 +169,18 @@ const MIGRATIONS: &[&str] = &[
         0, 0, NULL, NULL FROM scans s;
      ALTER TABLE finding_state ADD COLUMN team TEXT;
      ALTER TABLE findings ADD COLUMN team TEXT;",
+    // 4: informational findings counted apart from low ones (version 3 counted them as low);
+    // both recounted from the findings of each scan and group.
+    "ALTER TABLE metrics ADD COLUMN info INTEGER NOT NULL DEFAULT 0;
+     UPDATE metrics SET
+        low = (SELECT count(*) FROM findings f WHERE f.scan_id = metrics.scan_id AND f.severity = 'low'
+               AND f.status != 'suppressed' AND (metrics.dimension = 'all'
+               OR (metrics.dimension = 'account' AND f.account = metrics.key)
+               OR (metrics.dimension = 'team' AND coalesce(nullif(f.team, ''), '(untagged)') = metrics.key))),
+        info = (SELECT count(*) FROM findings f WHERE f.scan_id = metrics.scan_id AND f.severity = 'info'
+               AND f.status != 'suppressed' AND (metrics.dimension = 'all'
+               OR (metrics.dimension = 'account' AND f.account = metrics.key)
+               OR (metrics.dimension = 'team' AND coalesce(nullif(f.team, ''), '(untagged)') = metrics.key)));",
 ];
 
 /// What a scan is recorded with besides its result.
@@ -261,36 +273,34 @@ impl Store {
         }
     }
 
+    /// Migrates forward in one immediate transaction: the version is read under the write lock,
+    /// so two processes opening a new or old store at once migrate it once.
     fn migrate(&mut self) -> Result<(), HistoryError> {
-        let found: i64 = self
+        let path = self.path.clone();
+        let err = |source| HistoryError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
             .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let found: i64 = tx
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+            .map_err(err)?;
         if found > SCHEMA_VERSION {
             return Err(HistoryError::TooNew {
-                path: self.path.clone(),
+                path: path.clone(),
                 found,
             });
         }
         let start = usize::try_from(found).unwrap_or(0);
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|source| HistoryError::Sqlite {
-                path: path.clone(),
-                source,
-            })?;
         for (i, m) in MIGRATIONS.iter().enumerate().skip(start) {
             tx.execute_batch(m)
                 .and_then(|_| tx.pragma_update(None, "user_version", (i + 1) as i64))
-                .map_err(|source| HistoryError::Sqlite {
-                    path: path.clone(),
-                    source,
-                })?;
+                .map_err(err)?;
         }
-        tx.commit()
-            .map_err(|source| HistoryError::Sqlite { path, source })
+        tx.commit().map_err(err)
     }
 
     /// Records a scan of `scope` made at `at` (RFC 3339) and sets each finding's `status` and
@@ -315,7 +325,10 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(e)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(e)?;
         let previous: Option<i64> = tx
             .query_row(
                 "SELECT max(id) FROM scans WHERE scope = ?1",
@@ -394,6 +407,9 @@ impl Store {
                 let (status, first) = match state.get(&f.id) {
                     None => ("new", at.to_string()),
                     Some((st, first, _)) if st == "fixed" => ("regressed", first.clone()),
+                    // A suppression lifted or expired: new to the open queue (so a
+                    // `--fail-on-new` gate sees it), seen since its first sighting.
+                    Some((st, first, _)) if st == "suppressed" => ("new", first.clone()),
                     Some((_, first, _)) => ("open", first.clone()),
                 };
                 match status {
@@ -532,8 +548,8 @@ impl Store {
                     "INSERT OR REPLACE INTO metrics (scan_id, dimension, key, functions, roles, unique_role_share,
                         roles_with_wildcard_grants, average_policies_per_role, unused_permissions, granted_permissions,
                         open_findings, critical, high, medium, low, deployments_changed, deployments_widened,
-                        baseline_roles, baseline_compliant)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                        baseline_roles, baseline_compliant, info)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                 )
                 .map_err(e)?;
             for m in group_metrics(result, deployments, roles, prev.as_ref(), baseline) {
@@ -556,7 +572,8 @@ impl Store {
                     m.deployments_changed,
                     m.deployments_widened,
                     m.baseline_roles,
-                    m.baseline_compliant
+                    m.baseline_compliant,
+                    m.info
                 ])
                 .map_err(e)?;
             }
@@ -949,7 +966,7 @@ impl Store {
                 "SELECT m.scan_id, s.at, s.scope, m.dimension, m.key, m.functions, m.roles, m.unique_role_share,
                         m.roles_with_wildcard_grants, m.average_policies_per_role, m.unused_permissions,
                         m.granted_permissions, m.open_findings, m.critical, m.high, m.medium, m.low,
-                        m.deployments_changed, m.deployments_widened, m.baseline_roles, m.baseline_compliant
+                        m.deployments_changed, m.deployments_widened, m.baseline_roles, m.baseline_compliant, m.info
                  FROM metrics m JOIN scans s ON s.id = m.scan_id
                  WHERE m.dimension = ?1 AND s.at >= ?2 ORDER BY m.scan_id, m.key",
             )
@@ -975,6 +992,7 @@ impl Store {
                     deployments_widened: r.get(18)?,
                     baseline_roles: r.get(19)?,
                     baseline_compliant: r.get(20)?,
+                    info: r.get(21)?,
                 };
                 Ok(MetricRow {
                     scan_id: r.get(0)?,
@@ -1024,7 +1042,7 @@ impl Store {
 
 /// Open findings by severity and age bucket (0-7, 8-30, 31-90, over 90 days).
 pub fn aging(open: &[OpenFinding]) -> Vec<Aging> {
-    let order = ["critical", "high", "medium", "low"];
+    let order = ["critical", "high", "medium", "low", "info"];
     let mut out: Vec<Aging> = order
         .iter()
         .map(|s| Aging {

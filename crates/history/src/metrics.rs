@@ -41,6 +41,7 @@ pub struct GroupMetrics {
     pub high: i64,
     pub medium: i64,
     pub low: i64,
+    pub info: i64,
     /// Functions whose role or role's policies changed since the previous scan of the scope.
     pub deployments_changed: i64,
     /// Of those, the ones that widened permissions.
@@ -81,7 +82,7 @@ struct Acc {
     roles: HashSet<usize>,
     changed: i64,
     widened: i64,
-    findings: [i64; 4],
+    findings: [i64; 5],
 }
 
 /// The metrics of a scan for `all`, each team and each account.
@@ -193,7 +194,8 @@ pub fn group_metrics(
             "critical" => 0,
             "high" => 1,
             "medium" => 2,
-            _ => 3,
+            "low" => 3,
+            _ => 4,
         };
         for k in keys(team, &f.account) {
             if let Some(c) = groups.entry(k).or_default().findings.get_mut(s) {
@@ -211,7 +213,7 @@ pub fn group_metrics(
                 .collect();
             let with_gap: Vec<&rolecall_checks::gap::Gap> =
                 rs.iter().filter_map(|r| r.gap.as_ref()).collect();
-            let [critical, high, medium, low] = g.findings;
+            let [critical, high, medium, low, info] = g.findings;
             GroupMetrics {
                 dimension: dimension.into(),
                 key,
@@ -232,11 +234,12 @@ pub fn group_metrics(
                     .then(|| with_gap.iter().map(|x| x.unused).sum::<usize>() as i64),
                 granted_permissions: (!with_gap.is_empty())
                     .then(|| with_gap.iter().map(|x| x.granted).sum::<usize>() as i64),
-                open_findings: critical + high + medium + low,
+                open_findings: critical + high + medium + low + info,
                 critical,
                 high,
                 medium,
                 low,
+                info,
                 deployments_changed: g.changed,
                 deployments_widened: g.widened,
                 baseline_roles: baseline.then_some(rs.len() as i64),

@@ -320,3 +320,95 @@ fn an_account_the_scan_could_not_read_fixes_nothing() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+/// Stores of older schema versions, made from a current one the way those versions wrote them,
+/// migrate forward on open and keep every scan.
+#[test]
+fn older_stores_migrate_forward() {
+    use rolecall_history::Dimension;
+    let demo = demo_inventory();
+    let make = |name: &str| {
+        let path = std::env::temp_dir().join(format!(
+            "rolecall-history-{name}-{}.sqlite",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let mut store = Store::open(&path).unwrap();
+        for at in ["2026-11-28T00:00:00Z", "2026-11-29T00:00:00Z"] {
+            let mut r = run(&demo);
+            store.record(&mut r, &plain("demo", at)).unwrap();
+        }
+        let now = store.metrics(Dimension::All, None).unwrap();
+        drop(store);
+        (path, now)
+    };
+    let info = run(&demo)
+        .findings
+        .iter()
+        .filter(|f| f.severity.as_str() == "info")
+        .count() as i64;
+    assert!(info > 0, "the demo has informational findings");
+
+    // Version 3 counted informational findings as low.
+    let (path, now) = make("v3");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "UPDATE metrics SET low = low + info; ALTER TABLE metrics DROP COLUMN info; PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let after = store.metrics(Dimension::All, None).unwrap();
+    assert_eq!(after, now, "low and info recounted from the findings");
+    assert!(after.iter().all(|m| m.metrics.info == info));
+    assert!(!store.metrics(Dimension::Team, None).unwrap().is_empty());
+    drop(store);
+    let _ = std::fs::remove_file(&path);
+
+    // Version 2 had no metrics table and no teams: the whole-scan rows are rebuilt.
+    let (path, now) = make("v2");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP TABLE metrics; ALTER TABLE findings DROP COLUMN team;
+             ALTER TABLE finding_state DROP COLUMN team; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let after = store.metrics(Dimension::All, None).unwrap();
+    assert_eq!(after.len(), 2);
+    for (a, b) in after.iter().zip(&now) {
+        let (a, b) = (&a.metrics, &b.metrics);
+        assert_eq!(
+            (
+                a.functions,
+                a.roles,
+                a.open_findings,
+                a.critical,
+                a.low,
+                a.info
+            ),
+            (
+                b.functions,
+                b.roles,
+                b.open_findings,
+                b.critical,
+                b.low,
+                b.info
+            )
+        );
+    }
+    assert_eq!(store.scans().unwrap().len(), 2);
+    drop(store);
+    let _ = std::fs::remove_file(&path);
+
+    // A store newer than this rolecall is refused, not damaged.
+    let (path, _) = make("v99");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99;")
+        .unwrap();
+    let e = Store::open(&path).err().unwrap().to_string();
+    assert!(e.contains("schema version 99 is newer"), "{e}");
+    let _ = std::fs::remove_file(&path);
+}

@@ -5,6 +5,7 @@ checks them as a user would.
     browser_check.py demo REPORT.html SCREENSHOT.png CRITICAL_COUNT
     browser_check.py hostile REPORT.html
     browser_check.py large REPORT.html LOW_COUNT LAST_RESOURCE
+    browser_check.py dashboard TREND.html SCREENSHOT.png EXPECTED.json
 
 demo: no console error; the queue lists every finding; choosing severity "critical" in the filter
 shows exactly the critical findings; a screenshot is saved.
@@ -12,6 +13,11 @@ large: a report of thousands of findings: prints how long the page took to becom
 (the script's own performance.now() when it finished, so no clock of ours is asserted); filtering
 by severity "low" counts every low finding, not only the first page; "Show more" reveals more rows;
 searching finds a resource whose rows are all beyond the first page.
+dashboard: the `rolecall trend --format html` page: no script at all and no console error (the
+CSP forbids scripts); every chart is laid out at a readable size with a line per series that has
+length; the numbers under each chart (the text a reader without colour reads) are the expected
+ones, {chart id: {series: [cell, ...]}} in EXPECTED.json; the aging panel has a row per severity;
+the oldest-critical table lists the expected number of findings; a screenshot is saved.
 hostile: the report of an inventory whose names, tags and Sids are HTML/script payloads; no script
 of theirs runs (no alert, no injected element, no console error besides none), and the payloads are
 visible as text.
@@ -121,6 +127,52 @@ def demo(path, shot, critical):
     print(f"demo ok: {before} findings, {critical} critical after filtering, screenshot {shot}")
 
 
+CHARTS = """return Array.prototype.map.call(document.querySelectorAll('section.chart'), function (c) {
+  var svg = c.querySelector('svg[role=img]'), box = svg ? svg.getBoundingClientRect() : null;
+  var rows = {};
+  c.querySelectorAll('table.numbers tbody tr').forEach(function (r) {
+    rows[r.querySelector('th').textContent] = Array.prototype.map.call(r.querySelectorAll('td'),
+      function (d) { return d.textContent; });
+  });
+  var lengths = Array.prototype.map.call(c.querySelectorAll('path.series'),
+    function (p) { return p.getTotalLength(); });
+  return [c.id, box ? [box.width, box.height] : null, lengths, rows, !!c.querySelector('p.empty')];
+});"""
+
+
+def dashboard(path, shot, expected_path):
+    import json
+    expected = json.load(open(expected_path))
+    d = browser()
+    try:
+        d.get("file://" + path)
+        no_alert(d)
+        assert not d.find_elements(By.TAG_NAME, "script"), "the dashboard has no script"
+        charts = {c[0]: c for c in d.execute_script(CHARTS)}
+        assert len(charts) >= 9, sorted(charts)
+        for cid, (_, box, lengths, rows, empty) in charts.items():
+            if empty:
+                assert box is None and not rows, f"{cid}: an empty chart draws nothing"
+                continue
+            assert box and box[0] >= 300 and box[1] >= 100, f"{cid}: laid out at {box}"
+            assert lengths and all(l > 0 for l in lengths), f"{cid}: lines {lengths}"
+            assert len(lengths) == len(rows), f"{cid}: a line per series in the table"
+        for cid, want in expected["charts"].items():
+            assert cid in charts, f"chart {cid} missing"
+            got = charts[cid][3]
+            assert got == want, f"{cid}: {got} != {want}"
+        aging = d.find_elements(By.CSS_SELECTOR, "#aging tbody tr")
+        assert len(aging) == expected["aging_rows"], len(aging)
+        oldest = d.find_elements(By.CSS_SELECTOR, "#oldest-critical tbody tr")
+        assert len(oldest) == expected["oldest_critical"], len(oldest)
+        d.save_screenshot(shot)
+        errors = console_errors(d)
+        assert not errors, errors
+    finally:
+        d.quit()
+    print(f"dashboard ok: {len(charts)} charts, {len(aging)} severities, screenshot {shot}")
+
+
 def hostile(path):
     d = browser()
     try:
@@ -150,6 +202,8 @@ def hostile(path):
 if __name__ == "__main__":
     if sys.argv[1] == "demo":
         demo(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "dashboard":
+        dashboard(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "large":
         large(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:

@@ -1,0 +1,452 @@
+//! The history through the command line: three days of the demo against a baseline from day 1,
+//! with the posture metrics computed by hand from the demo's definition
+//! (`rolecall_inventory::demo::demo_inventory_day`), the trend dashboard in headless Chromium,
+//! history on `lint`, and a store written by two processes at once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn rolecall(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(o: &Output) -> Value {
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn python() -> Option<String> {
+    match std::env::var("ROLECALL_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) if std::env::var_os("ROLECALL_SKIP_EXTERNAL_TESTS").is_some() => None,
+        Err(_) => panic!("ROLECALL_PYTHON is not set: run the suite with scripts/test, or set ROLECALL_SKIP_EXTERNAL_TESTS=1"),
+    }
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("history-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// Three days of the demo, each scanned against the baseline of day 1.
+fn three_days(d: &std::path::Path) -> (String, Vec<Value>) {
+    let db = d.join("h.sqlite").to_string_lossy().into_owned();
+    let baseline = d.join("baseline.json").to_string_lossy().into_owned();
+    let o = rolecall(&["baseline", "--demo", "--output", &baseline]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let days = (1..=3)
+        .map(|day| {
+            json_of(&rolecall(&[
+                "scan",
+                "--demo",
+                "--demo-day",
+                &day.to_string(),
+                "--history",
+                &db,
+                "--baseline",
+                &baseline,
+                "--format",
+                "json",
+            ]))
+        })
+        .collect();
+    (db, days)
+}
+
+/// The demo's definition, counted by hand:
+/// - day 1: 60 functions; 58 execution roles: `shared-worker-role` runs 4 functions,
+///   `lambda-migration-2023-role` none (an orphan), the other 56 one each; 62 policies attached.
+/// - day 2: `webhook-retry` leaves `shared-worker-role` (now 3 functions) for a new role of its
+///   own with one inline policy; the sms sender gains a `hotfix` inline policy; the experiment
+///   role's policy is replaced by one; the media transcoder loses its boundary.
+/// - day 3: the hotfix is gone, the experiment role's old policy is back.
+#[test]
+fn three_demo_days_give_the_metrics_counted_by_hand() {
+    let d = dir("days");
+    let (db, days) = three_days(&d);
+    // Statuses: day 2 fixes the experiment role's 6 findings and brings 9 new ones (the
+    // hotfix's, the new role's and the three drift findings); day 3 regresses the 6 and fixes
+    // the hotfix's 6.
+    let h: Vec<(i64, i64, i64)> = days
+        .iter()
+        .map(|v| {
+            let h = &v["history"];
+            (
+                h["new"].as_i64().unwrap(),
+                h["fixed"].as_i64().unwrap(),
+                h["regressed"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(h, [(110, 0, 0), (9, 6, 0), (0, 6, 6)]);
+    let status = |v: &Value, code: &str, role: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code && f["resource_arn"].as_str().unwrap().ends_with(role))
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        status(&days[1], "LR801", "/lambda-notifications-sms-sender-role"),
+        ["new"],
+        "the hotfix widens the sms sender beyond its baseline"
+    );
+    assert_eq!(
+        status(&days[1], "LR802", "/lambda-checkout-webhook-retry-role"),
+        ["new"]
+    );
+    assert_eq!(status(&days[1], "LR803", "/media-transcoder-role"), ["new"]);
+    assert_eq!(
+        status(&days[2], "LR803", "/media-transcoder-role"),
+        ["open"]
+    );
+    assert!(status(&days[2], "LR801", "/lambda-notifications-sms-sender-role").is_empty());
+    let experiment: Vec<String> = days[2]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["resource_arn"]
+                .as_str()
+                .unwrap()
+                .ends_with("/lambda-platform-experiment-role")
+                && f["severity"] == "critical"
+        })
+        .map(|f| f["status"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !experiment.is_empty() && experiment.iter().all(|s| s == "regressed"),
+        "{experiment:?}"
+    );
+
+    let t = json_of(&rolecall(&["trend", "--history", &db, "--format", "json"]));
+    let m = t["metrics"].as_array().unwrap();
+    assert_eq!(m.len(), 3);
+    let f = |i: usize, k: &str| m[i][k].as_f64().unwrap_or(f64::NAN);
+    // 1. a role of their own: 56 of 60, then 57 of 60 (webhook-retry alone on its new role;
+    //    the 3 left on shared-worker-role still share it).
+    assert!(close(f(0, "unique_role_share"), 56.0 / 60.0));
+    assert!(close(f(1, "unique_role_share"), 57.0 / 60.0));
+    assert!(close(f(2, "unique_role_share"), 57.0 / 60.0));
+    // 3. policies per role: 62/58, then 64/59 (the new role's policy and the hotfix), 63/59.
+    assert!(close(f(0, "average_policies_per_role"), 62.0 / 58.0));
+    assert!(close(f(1, "average_policies_per_role"), 64.0 / 59.0));
+    assert!(close(f(2, "average_policies_per_role"), 63.0 / 59.0));
+    // 2. wildcard roles stay 11: the hotfix's `dynamodb:*` lands on a role that already had
+    //    one, the fixed experiment role loses its, the reassigned role has none.
+    assert_eq!(
+        (0..3)
+            .map(|i| m[i]["roles_with_wildcard_grants"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [11, 11, 11]
+    );
+    // 4. no usage data in the demo scan: unknown, not zero.
+    assert!(m.iter().all(|x| x["unused_permissions"].is_null()));
+    // 6. drift rate: day 2 deploys 4 changes (experiment, sms sender, webhook-retry, media
+    //    transcoder), 2 beyond the baseline (sms sender LR801, webhook-retry's role LR802);
+    //    day 3 deploys 2 (experiment, sms sender), both back within the baseline.
+    assert_eq!(
+        (0..3)
+            .map(|i| (
+                m[i]["deployments_changed"].as_i64().unwrap(),
+                m[i]["deployments_widened"].as_i64().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [(0, 0), (4, 2), (2, 0)]
+    );
+    assert!(m[0]["drift_rate"].is_null(), "nothing deployed yet");
+    assert!(close(f(1, "drift_rate"), 0.5));
+    assert!(close(f(2, "drift_rate"), 0.0));
+    // Baseline compliance: every role on day 1; day 2 has 3 drifted roles of 59, day 3 two
+    // (the unreviewed role and the missing boundary).
+    assert!(close(f(0, "baseline_compliance"), 1.0));
+    assert!(close(f(1, "baseline_compliance"), 56.0 / 59.0));
+    assert!(close(f(2, "baseline_compliance"), 57.0 / 59.0));
+    // Severity counts agree with the scan's own summary, info apart from low.
+    for (i, v) in days.iter().enumerate() {
+        for s in ["critical", "high", "medium", "low", "info"] {
+            assert_eq!(m[i][s], v["summary"]["by_severity"][s], "day {} {s}", i + 1);
+        }
+        assert_eq!(m[i]["open_findings"], v["summary"]["findings"]);
+    }
+    // 5. time to remediation: the 6 hotfix findings, first seen 2026-12-07, fixed 2026-12-14;
+    //    the experiment role's findings regressed, so they are open, not remediated.
+    let ttr = t["time_to_remediation"].as_array().unwrap();
+    assert_eq!(
+        ttr.iter()
+            .map(|r| r["fixed"].as_i64().unwrap())
+            .sum::<i64>(),
+        6
+    );
+    assert!(ttr
+        .iter()
+        .all(|r| r["median_days"] == 7.0 && r["p90_days"] == 7.0));
+    // Aging at day 3 (2026-12-14): what day 1 saw is 14 days old, what day 2 brought 7.
+    let age = t["open_by_age"].as_array().unwrap();
+    let total: i64 = age
+        .iter()
+        .map(|a| {
+            ["days_0_7", "days_8_30", "days_31_90", "days_over_90"]
+                .iter()
+                .map(|k| a[k].as_i64().unwrap())
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(total, days[2]["summary"]["findings"].as_i64().unwrap());
+    let young: i64 = age.iter().map(|a| a["days_0_7"].as_i64().unwrap()).sum();
+    assert_eq!(young, 3, "the 9 new on day 2 less the 6 fixed on day 3");
+    assert_eq!(t["oldest_open_critical"].as_array().unwrap().len(), 6);
+
+    // Per team: the groups add up to the whole.
+    let t = json_of(&rolecall(&[
+        "trend",
+        "--history",
+        &db,
+        "--by",
+        "team",
+        "--format",
+        "json",
+    ]));
+    let per_team: i64 = t["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["scan_id"] == 3)
+        .map(|x| x["functions"].as_i64().unwrap())
+        .sum();
+    assert_eq!(per_team, 60);
+    // diff of day 1 and 2: the reassignment and the widening.
+    let o = rolecall(&["diff", "1", "2", "--history", &db, "--format", "json"]);
+    let diff = json_of(&o);
+    let changed = diff["role_changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0][0].as_str().unwrap().ends_with(":webhook-retry"));
+    assert!(diff["widened"].as_array().unwrap().iter().any(|w| w[0]
+        .as_str()
+        .unwrap()
+        .ends_with("/lambda-notifications-sms-sender-role")));
+}
+
+#[test]
+fn the_trend_dashboard_works_in_a_real_browser() {
+    let Some(py) = python() else { return };
+    let d = dir("dashboard");
+    let (db, _) = three_days(&d);
+    let page = d.join("trend.html");
+    let o = rolecall(&[
+        "trend",
+        "--history",
+        &db,
+        "--format",
+        "html",
+        "--output",
+        &page.to_string_lossy(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The numbers under the charts, computed by hand as in the test above.
+    let expected = json!({
+        "charts": {
+            "unique-role-share": {"all": ["93%", "95%", "95%"]},
+            "baseline-compliance": {"all": ["100%", "95%", "97%"]},
+            "drift-rate": {"all": ["50%", "0%"]},
+            "open-critical": {"all": ["6", "3", "6"]},
+            "wildcard-roles": {"all": ["11", "11", "11"]},
+        },
+        "aging_rows": 5,
+        "oldest_critical": 6,
+    });
+    let exp = d.join("expected.json");
+    std::fs::write(&exp, expected.to_string()).unwrap();
+    let shot = d.join("trend.png");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../report/tests/browser_check.py"
+    );
+    let out = Command::new(&py)
+        .arg(script)
+        .args([
+            "dashboard",
+            page.to_str().unwrap(),
+            shot.to_str().unwrap(),
+            exp.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+}
+
+#[test]
+fn lint_records_history_with_suppressions() {
+    let d = dir("lint");
+    let db = d.join("h.sqlite").to_string_lossy().into_owned();
+    let tpl = d.join("template.yaml");
+    let template = |suppress: bool| {
+        format!(
+            r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {{ZipFile: "def handler(e, c): pass"}}
+      Role: !GetAtt Role.Arn
+  Role:
+    Type: AWS::IAM::Role
+    {}Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: lambda.amazonaws.com}}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: "*"
+                Resource: "*"
+"#,
+            if suppress {
+                "Metadata:\n      rolecall:\n        ignore:\n          LR101: break-glass administrator, approved in SEC-1234\n    "
+            } else {
+                ""
+            }
+        )
+    };
+    let lint = || {
+        json_of(&rolecall(&[
+            "lint",
+            &tpl.to_string_lossy(),
+            "--history",
+            &db,
+            "--format",
+            "json",
+        ]))
+    };
+    std::fs::write(&tpl, template(false)).unwrap();
+    let v1 = lint();
+    let codes = |v: &Value, key: &str| -> Vec<(String, String)> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                // A suppressed entry holds its finding with the reason.
+                let f = if f["finding"].is_object() {
+                    &f["finding"]
+                } else {
+                    f
+                };
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["status"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect()
+    };
+    let first = codes(&v1, "findings");
+    assert!(first.contains(&("LR101".into(), "new".into())), "{first:?}");
+    assert!(first.iter().all(|(_, s)| s == "new"));
+    // Suppressed inline: the finding is not fixed, it is suppressed, and keeps its history.
+    std::fs::write(&tpl, template(true)).unwrap();
+    let v2 = lint();
+    assert!(!codes(&v2, "findings").iter().any(|(c, _)| c == "LR101"));
+    assert_eq!(v2["history"]["fixed"], 0, "{}", v2["history"]);
+    let sup = codes(&v2, "suppressed");
+    assert!(
+        sup.contains(&("LR101".into(), "suppressed".into())),
+        "{sup:?}"
+    );
+    let o = rolecall(&["diff", "--history", &db, "--format", "json"]);
+    let diff = json_of(&o);
+    assert_eq!(diff["fixed"], json!([]));
+    assert_eq!(diff["suppressed"].as_array().unwrap().len(), 1);
+    // The suppression lifted: the finding is back, as new, not regressed.
+    std::fs::write(&tpl, template(false)).unwrap();
+    let v3 = lint();
+    let back = codes(&v3, "findings");
+    assert!(back.contains(&("LR101".into(), "new".into())), "{back:?}");
+    let o = rolecall(&["history", "--history", &db, "--format", "json"]);
+    let scans = json_of(&o);
+    assert_eq!(scans.as_array().unwrap().len(), 3);
+    assert!(scans
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["source"] == "iac"));
+}
+
+#[test]
+fn two_processes_write_one_store() {
+    let d = dir("concurrent");
+    let db = d.join("h.sqlite").to_string_lossy().into_owned();
+    let spawn = |day: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .args([
+                "scan",
+                "--demo",
+                "--demo-day",
+                day,
+                "--history",
+                &db,
+                "--format",
+                "json",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..6)
+        .map(|i| spawn(if i % 2 == 0 { "1" } else { "2" }))
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    }
+    let o = rolecall(&["history", "--history", &db, "--format", "json"]);
+    let scans = json_of(&o);
+    let ids: Vec<i64> = scans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [6, 5, 4, 3, 2, 1], "every run recorded once");
+    let o = rolecall(&["trend", "--history", &db, "--format", "json"]);
+    assert_eq!(json_of(&o)["metrics"].as_array().unwrap().len(), 6);
+}
