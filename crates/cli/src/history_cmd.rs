@@ -44,6 +44,18 @@ pub fn run(a: HistoryArgs) -> Result<ExitCode> {
                     clean(&s.source),
                     clean(&s.scope)
                 );
+                if s.complete == Some(false) {
+                    println!(
+                        "{:>5}  partial: {} coverage gap(s){}",
+                        "",
+                        s.coverage_gaps.unwrap_or(0),
+                        if s.unread_accounts.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; not read: {}", clean(&s.unread_accounts.join(", ")))
+                        }
+                    );
+                }
             }
             println!("{} scan(s)", scans.len());
         }

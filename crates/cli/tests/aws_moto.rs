@@ -107,6 +107,8 @@ fn collect_and_scan_an_organization_in_moto() {
     let dir = std::env::temp_dir().join(format!("rolecall-moto-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let snap = dir.join("snapshot.json");
+    let history = dir.join("history.sqlite");
+    let _ = std::fs::remove_file(&history);
     let out = rolecall(
         &[
             "collect",
@@ -117,6 +119,8 @@ fn collect_and_scan_an_organization_in_moto() {
             &via,
             "--output",
             snap.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
             "--stats",
             "--quiet",
         ],
@@ -147,6 +151,26 @@ fn collect_and_scan_an_organization_in_moto() {
     assert_eq!(gaps[0]["account"], broken);
     assert_eq!(gaps[0]["api"], "sts:AssumeRole");
     assert!(gaps[0]["error"].as_str().unwrap().contains("AccessDenied"));
+    // The collection is in the history, partial, the unread account named.
+    let o = rolecall(
+        &[
+            "history",
+            "--history",
+            history.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &seed,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let scans: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(scans.as_array().unwrap().len(), 1, "{scans}");
+    assert_eq!(scans[0]["source"], "aws");
+    assert_eq!(scans[0]["complete"], false);
+    assert_eq!(scans[0]["coverage_gaps"], 1);
+    assert_eq!(scans[0]["unread_accounts"], serde_json::json!([broken]));
+    assert!(scans[0]["findings"].as_i64().unwrap() > 0);
+    assert_eq!(scans[0]["new"], scans[0]["findings"]);
 
     // Functions in two regions, with their exposure and triggers.
     let functions = inv["functions"].as_array().unwrap();

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The schema version this build writes; older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -73,6 +73,12 @@ pub struct ScanRow {
     pub new: i64,
     pub fixed: i64,
     pub regressed: i64,
+    /// The scan read everything it was pointed at (unknown for scans before schema 5).
+    pub complete: Option<bool>,
+    /// Its coverage gaps: accounts, regions or APIs it could not read.
+    pub coverage_gaps: Option<i64>,
+    /// The accounts with a gap, whose unseen findings the scan did not mark fixed.
+    pub unread_accounts: Vec<String>,
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -181,6 +187,11 @@ const MIGRATIONS: &[&str] = &[
                AND f.status != 'suppressed' AND (metrics.dimension = 'all'
                OR (metrics.dimension = 'account' AND f.account = metrics.key)
                OR (metrics.dimension = 'team' AND coalesce(nullif(f.team, ''), '(untagged)') = metrics.key)));",
+    // 5: each scan's coverage: whether it was complete, its gaps (account, region or API not
+    // read) and the accounts it could not read (sorted, comma-separated). Older scans: unknown.
+    "ALTER TABLE scans ADD COLUMN complete INTEGER;
+     ALTER TABLE scans ADD COLUMN coverage_gaps INTEGER;
+     ALTER TABLE scans ADD COLUMN unread_accounts TEXT;",
 ];
 
 /// What a scan is recorded with besides its result.
@@ -368,8 +379,9 @@ impl Store {
         let s = &result.summary;
         tx.execute(
             "INSERT INTO scans (at, source, scope, catalog, inventory_hash, functions, roles, findings,
-                unique_role_share, roles_with_wildcard_grants, average_policies_per_role, new, fixed, regressed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0)",
+                unique_role_share, roles_with_wildcard_grants, average_policies_per_role, new, fixed, regressed,
+                complete, coverage_gaps, unread_accounts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, 0, ?12, ?13, ?14)",
             params![
                 at,
                 result.source,
@@ -381,7 +393,14 @@ impl Store {
                 s.findings as i64,
                 s.unique_role_share,
                 s.roles_with_wildcard_grants as i64,
-                s.average_policies_per_role
+                s.average_policies_per_role,
+                result.coverage.complete && unread_accounts.is_empty(),
+                result.coverage.failures.len() as i64,
+                {
+                    let mut u: Vec<&str> = unread_accounts.iter().map(String::as_str).collect();
+                    u.sort_unstable();
+                    u.join(",")
+                }
             ],
         )
         .map_err(e)?;
@@ -597,7 +616,8 @@ impl Store {
         let mut q = self
             .conn
             .prepare(
-                "SELECT id, at, source, scope, catalog, inventory_hash, functions, roles, findings, new, fixed, regressed
+                "SELECT id, at, source, scope, catalog, inventory_hash, functions, roles, findings, new, fixed, regressed,
+                        complete, coverage_gaps, unread_accounts
                  FROM scans ORDER BY id DESC",
             )
             .map_err(|e| self.err(e))?;
@@ -616,6 +636,15 @@ impl Store {
                     new: r.get(9)?,
                     fixed: r.get(10)?,
                     regressed: r.get(11)?,
+                    complete: r.get(12)?,
+                    coverage_gaps: r.get(13)?,
+                    unread_accounts: r
+                        .get::<_, Option<String>>(14)?
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 })
             })
             .map_err(|e| self.err(e))?;
