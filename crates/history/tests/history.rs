@@ -354,7 +354,9 @@ fn older_stores_migrate_forward() {
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch(
-            "UPDATE metrics SET low = low + info; ALTER TABLE metrics DROP COLUMN info; PRAGMA user_version = 3;",
+            "UPDATE metrics SET low = low + info; ALTER TABLE metrics DROP COLUMN info; PRAGMA user_version = 3;
+             ALTER TABLE scans DROP COLUMN complete; ALTER TABLE scans DROP COLUMN coverage_gaps;
+             ALTER TABLE scans DROP COLUMN unread_accounts;",
         )
         .unwrap();
     let store = Store::open(&path).unwrap();
@@ -371,7 +373,9 @@ fn older_stores_migrate_forward() {
         .unwrap()
         .execute_batch(
             "DROP TABLE metrics; ALTER TABLE findings DROP COLUMN team;
-             ALTER TABLE finding_state DROP COLUMN team; PRAGMA user_version = 2;",
+             ALTER TABLE finding_state DROP COLUMN team; PRAGMA user_version = 2;
+             ALTER TABLE scans DROP COLUMN complete; ALTER TABLE scans DROP COLUMN coverage_gaps;
+             ALTER TABLE scans DROP COLUMN unread_accounts;",
         )
         .unwrap();
     let store = Store::open(&path).unwrap();
@@ -398,7 +402,12 @@ fn older_stores_migrate_forward() {
             )
         );
     }
-    assert_eq!(store.scans().unwrap().len(), 2);
+    let scans = store.scans().unwrap();
+    assert_eq!(scans.len(), 2);
+    assert!(
+        scans.iter().all(|s| s.complete.is_none()),
+        "coverage unknown before v5"
+    );
     drop(store);
     let _ = std::fs::remove_file(&path);
 
