@@ -6,6 +6,7 @@ mod baseline_cmd;
 mod collect_cmd;
 mod effective_cmd;
 mod expand_cmd;
+mod export_cmd;
 mod history_cmd;
 mod input;
 mod lint_cmd;
@@ -80,6 +81,9 @@ enum Command {
     /// Write each execution role's approved effective permissions (a file to commit and review);
     /// `scan --baseline` and `lint --baseline` report drift from it (LR801-LR803).
     Baseline(baseline_cmd::BaselineArgs),
+    /// Export the history (scans, findings with their status, metrics, finding state) as
+    /// Parquet or JSON lines in Hive partitions, to a directory or S3, for Athena, Trino or DuckDB.
+    Export(export_cmd::ExportArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
         Command::Deployments(a) => history_cmd::deployments(a),
         Command::Trend(a) => history_cmd::trend(a),
         Command::Baseline(a) => baseline_cmd::run(a),
+        Command::Export(a) => export_cmd::run(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

@@ -565,6 +565,68 @@ fn publish_to_security_hub_s3_sns_and_slack() {
     assert_eq!(archived[0]["GeneratorId"], "LR101");
     assert_eq!(archived[0]["Workflow"], "RESOLVED");
 
+    // The history exported to S3 as Parquet, twice: the same keys, replaced, not duplicated.
+    let history = dir.join("history.sqlite");
+    let _ = std::fs::remove_file(&history);
+    let out = rolecall(
+        &[
+            "scan",
+            "--input",
+            demo.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &creds,
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1));
+    let lake = |python: &str| -> Vec<String> {
+        check(python)["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|k| {
+                k.as_str()
+                    .filter(|k| k.starts_with("lake/"))
+                    .map(String::from)
+            })
+            .collect()
+    };
+    let mut exported = Vec::new();
+    for _ in 0..2 {
+        let out = rolecall(
+            &[
+                "export",
+                "--history",
+                history.to_str().unwrap(),
+                "--output",
+                "s3://rolecall-reports/lake",
+                "--endpoint-url",
+                &endpoint,
+            ],
+            &creds,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        exported.push(lake(&python));
+    }
+    assert_eq!(exported[0], exported[1], "re-export replaces");
+    let keys = &exported[0];
+    assert!(keys.contains(&"lake/table=scans/dt=2026-11-30/scan-1.parquet".to_string()));
+    assert!(keys.contains(&"lake/table=metrics/dt=2026-11-30/scan-1.parquet".to_string()));
+    assert!(keys.contains(&"lake/table=finding_state/state.parquet".to_string()));
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.starts_with("lake/table=findings/dt=2026-11-30/account="))
+            .count(),
+        3,
+        "one file per account of the demo: {keys:?}"
+    );
+
     // A failed publish: the local report is still written, and the exit code is 2.
     let local2 = dir.join("kept.json");
     let out = rolecall(

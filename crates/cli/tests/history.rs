@@ -450,3 +450,150 @@ fn two_processes_write_one_store() {
     let o = rolecall(&["trend", "--history", &db, "--format", "json"]);
     assert_eq!(json_of(&o)["metrics"].as_array().unwrap().len(), 6);
 }
+
+/// The export read back with DuckDB, as a data lake query engine would: the row counts and a
+/// metric agree with the store, and exporting again changes nothing.
+#[test]
+fn the_export_reads_back_in_duckdb() {
+    let Some(py) = python() else { return };
+    let d = dir("export");
+    let (db, days) = three_days(&d);
+    let trend = json_of(&rolecall(&["trend", "--history", &db, "--format", "json"]));
+    for format in ["parquet", "jsonl"] {
+        let out = d.join(format!("lake-{format}"));
+        let files = |p: &std::path::Path| -> Vec<(String, u64)> {
+            let mut v = Vec::new();
+            let mut stack = vec![p.to_path_buf()];
+            while let Some(x) = stack.pop() {
+                for e in std::fs::read_dir(&x).unwrap() {
+                    let e = e.unwrap();
+                    if e.file_type().unwrap().is_dir() {
+                        stack.push(e.path());
+                    } else {
+                        v.push((
+                            e.path().strip_prefix(p).unwrap().display().to_string(),
+                            e.metadata().unwrap().len(),
+                        ));
+                    }
+                }
+            }
+            v.sort();
+            v
+        };
+        let mut listings = Vec::new();
+        for _ in 0..2 {
+            let o = rolecall(&[
+                "export",
+                "--history",
+                &db,
+                "--format",
+                format,
+                "--output",
+                &out.to_string_lossy(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert!(stderr(&o).contains("export: 3 scan(s)"), "{}", stderr(&o));
+            listings.push(files(&out));
+        }
+        assert_eq!(listings[0], listings[1], "{format}: re-export replaces");
+        // 3 scans × (scan + metrics + 3 accounts of findings) + the finding state.
+        assert_eq!(listings[0].len(), 3 * 5 + 1, "{:?}", listings[0]);
+        let o = Command::new(&py)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/duckdb_check.py"
+            ))
+            .args([out.to_str().unwrap(), format])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let per_scan: Vec<i64> = days
+            .iter()
+            .map(|v| v["findings"].as_array().unwrap().len() as i64)
+            .collect();
+        assert_eq!(
+            got["findings_per_scan"],
+            json!([[1, per_scan[0]], [2, per_scan[1]], [3, per_scan[2]]]),
+            "{format}"
+        );
+        assert_eq!(
+            got["scans"],
+            json!([
+                [1, per_scan[0], 110, 0, 0],
+                [2, per_scan[1], 9, 6, 0],
+                [3, per_scan[2], 0, 6, 6]
+            ])
+        );
+        assert_eq!(
+            got["accounts"],
+            json!([["111111111111"], ["222222222222"], ["333333333333"]])
+        );
+        assert_eq!(
+            got["dates"],
+            json!([["2026-11-30"], ["2026-12-07"], ["2026-12-14"]])
+        );
+        let regressed = got["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == 3 && r[1] == "regressed")
+            .map(|r| r[2].as_i64().unwrap());
+        assert_eq!(regressed, Some(6), "{}", got["statuses"]);
+        // A metric against the store's own trend.
+        let store_drift: Vec<Value> = trend["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| json!([m["scan_id"], m["drift_rate"]]))
+            .collect();
+        assert_eq!(got["drift_rate"], json!(store_drift), "{format}");
+        let share = got["unique_role_share"][0][1].as_f64().unwrap();
+        assert!((share - 56.0 / 60.0).abs() < 1e-9);
+        let metric_rows = json_of(&rolecall(&[
+            "trend",
+            "--history",
+            &db,
+            "--by",
+            "team",
+            "--format",
+            "json",
+        ]))["metrics"]
+            .as_array()
+            .unwrap()
+            .len()
+            + json_of(&rolecall(&[
+                "trend",
+                "--history",
+                &db,
+                "--by",
+                "account",
+                "--format",
+                "json",
+            ]))["metrics"]
+                .as_array()
+                .unwrap()
+                .len()
+            + 3;
+        assert_eq!(got["metric_rows"], metric_rows as i64);
+        // The finding state: the 6 fixed on day 3 are fixed, the 6 regressed are regressed.
+        let state: std::collections::HashMap<String, i64> = got["state"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_i64().unwrap()))
+            .collect();
+        assert_eq!(state.get("fixed"), Some(&6), "{state:?}");
+        assert_eq!(state.get("regressed"), Some(&6), "{state:?}");
+    }
+    // Bad input is named.
+    let o = rolecall(&[
+        "export",
+        "--history",
+        "/no/such.sqlite",
+        "--output",
+        &d.join("x").to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such.sqlite"), "{}", stderr(&o));
+}

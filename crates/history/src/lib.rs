@@ -16,6 +16,7 @@
 )]
 
 pub mod dashboard;
+pub mod export;
 pub mod metrics;
 
 pub use metrics::{group_metrics, GroupMetrics};
@@ -37,6 +38,8 @@ pub enum HistoryError {
     },
     #[error("{path}: schema version {found} is newer than this rolecall understands ({SCHEMA_VERSION}); upgrade rolecall")]
     TooNew { path: String, found: i64 },
+    #[error("export: {0}")]
+    Export(String),
 }
 
 pub struct Store {
@@ -989,6 +992,20 @@ impl Store {
         by: Dimension,
         since: Option<&str>,
     ) -> Result<Vec<MetricRow>, HistoryError> {
+        self.metric_rows(Some(by.as_str()), since, None)
+    }
+
+    /// One scan's metrics: the whole scan, then each account, then each team.
+    pub fn metrics_of(&self, scan: i64) -> Result<Vec<MetricRow>, HistoryError> {
+        self.metric_rows(None, None, Some(scan))
+    }
+
+    fn metric_rows(
+        &self,
+        by: Option<&str>,
+        since: Option<&str>,
+        scan: Option<i64>,
+    ) -> Result<Vec<MetricRow>, HistoryError> {
         let mut q = self
             .conn
             .prepare(
@@ -997,11 +1014,12 @@ impl Store {
                         m.granted_permissions, m.open_findings, m.critical, m.high, m.medium, m.low,
                         m.deployments_changed, m.deployments_widened, m.baseline_roles, m.baseline_compliant, m.info
                  FROM metrics m JOIN scans s ON s.id = m.scan_id
-                 WHERE m.dimension = ?1 AND s.at >= ?2 ORDER BY m.scan_id, m.key",
+                 WHERE (?1 IS NULL OR m.dimension = ?1) AND s.at >= ?2 AND (?3 IS NULL OR m.scan_id = ?3)
+                 ORDER BY m.scan_id, m.dimension, m.key",
             )
             .map_err(|e| self.err(e))?;
         let rows = q
-            .query_map(params![by.as_str(), since.unwrap_or("")], |r| {
+            .query_map(params![by, since.unwrap_or(""), scan], |r| {
                 let metrics = GroupMetrics {
                     dimension: r.get(3)?,
                     key: r.get(4)?,

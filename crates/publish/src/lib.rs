@@ -63,6 +63,18 @@ pub async fn s3_put(
     let (bucket, prefix) =
         parse_s3_url(url).ok_or_else(|| fail(url, "expected s3://bucket/prefix/"))?;
     let key = s3_key(&prefix, date, name);
+    s3_put_object(cfg, &bucket, &key, content_type, body).await
+}
+
+/// Puts one object (server-side encrypted) at `bucket`/`key`; returns `s3://bucket/key`.
+pub async fn s3_put_object(
+    cfg: &SdkConfig,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<String, PublishError> {
+    let url = format!("s3://{bucket}/{key}");
     let client = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(cfg)
             .force_path_style(true)
@@ -70,15 +82,15 @@ pub async fn s3_put(
     );
     client
         .put_object()
-        .bucket(&bucket)
-        .key(&key)
+        .bucket(bucket)
+        .key(key)
         .content_type(content_type)
         .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
         .body(body.into())
         .send()
         .await
-        .map_err(|e| fail(url, describe(&e)))?;
-    Ok(format!("s3://{bucket}/{key}"))
+        .map_err(|e| fail(&url, describe(&e)))?;
+    Ok(url)
 }
 
 /// The notification text: new critical and high findings (not in `previous_ids`), by owner team.
