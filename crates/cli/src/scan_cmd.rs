@@ -15,6 +15,7 @@ pub enum Format {
     Csv,
     Sarif,
     Asff,
+    Ocsf,
     Markdown,
     Html,
 }
@@ -28,6 +29,7 @@ impl Format {
             Format::Csv => ("csv", "text/csv; charset=utf-8"),
             Format::Sarif => ("sarif", "application/sarif+json"),
             Format::Asff => ("asff.json", "application/json"),
+            Format::Ocsf => ("ocsf.json", "application/json"),
             Format::Markdown => ("md", "text/markdown; charset=utf-8"),
             Format::Html => ("html", "text/html; charset=utf-8"),
         }
@@ -360,6 +362,12 @@ pub(crate) fn render(
         Format::Table => crate::table::write(out, r, limit, color),
         Format::Csv => out.write_all(rolecall_report::csv::render(r).as_bytes()),
         Format::Sarif => pretty(out, &rolecall_report::sarif::render(r)),
+        Format::Ocsf => {
+            let region = std::env::var("AWS_REGION")
+                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|_| "us-east-1".into());
+            pretty(out, &rolecall_report::ocsf::render(r, Some(inv), &region))
+        }
         Format::Asff => {
             let region = std::env::var("AWS_REGION")
                 .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))

@@ -597,3 +597,89 @@ fn the_export_reads_back_in_duckdb() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/no/such.sqlite"), "{}", stderr(&o));
 }
+
+/// `scan --format ocsf`: Detection Findings that Prowler's OCSF models accept, suppressed ones
+/// included as Suppressed, and with history the second sighting is an Update with the first
+/// sighting's time.
+#[test]
+fn ocsf_findings_validate_and_carry_history() {
+    let d = dir("ocsf");
+    let db = d.join("h.sqlite").to_string_lossy().into_owned();
+    let cfg = d.join("rolecall.toml");
+    std::fs::write(
+        &cfg,
+        "[[suppressions]]\nrule = \"LR101\"\nresource = \"arn:aws:iam::222222222222:role/legacy-etl-runner-role\"\nreason = \"replaced in INC-1\"\n",
+    )
+    .unwrap();
+    let scan = || {
+        let o = rolecall(&[
+            "scan",
+            "--demo",
+            "--config",
+            &cfg.to_string_lossy(),
+            "--history",
+            &db,
+            "--format",
+            "ocsf",
+        ]);
+        (json_of(&o), o.stdout)
+    };
+    let (first, _) = scan();
+    let (second, bytes) = scan();
+    let plain = json_of(&rolecall(&[
+        "scan",
+        "--demo",
+        "--config",
+        &cfg.to_string_lossy(),
+        "--format",
+        "json",
+    ]));
+    let records = second.as_array().unwrap();
+    let found = plain["findings"].as_array().unwrap().len();
+    assert_eq!(
+        records.len(),
+        found + 1,
+        "the findings and the suppressed one"
+    );
+    let suppressed: Vec<&Value> = records.iter().filter(|r| r["status_id"] == 3).collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["metadata"]["event_code"], "LR101");
+    assert_eq!(suppressed[0]["status_detail"], "replaced in INC-1");
+    assert!(first
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status_id"] != 3)
+        .all(|r| r["activity_id"] == 1 && r["type_uid"] == 200401));
+    assert!(records
+        .iter()
+        .all(|r| r["activity_id"] == 2 && r["type_uid"] == 200402));
+    assert!(records.iter().all(|r| r["class_uid"] == 2004
+        && r["finding_info"]["first_seen_time"].as_i64().unwrap() <= r["time"].as_i64().unwrap()));
+    // The same finding keeps its id between runs (Security Hub updates, never duplicates).
+    let ids = |v: &Value| -> Vec<String> {
+        let mut x: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["finding_info"]["uid"].as_str().unwrap().to_string())
+            .collect();
+        x.sort();
+        x
+    };
+    assert_eq!(ids(&first), ids(&second));
+    let Some(py) = python() else { return };
+    let path = d.join("ocsf.json");
+    std::fs::write(&path, bytes).unwrap();
+    let o = Command::new(&py)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../report/tests/ocsf_check.py"
+        ))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got, json!({"records": found + 1, "suppressed": 1}));
+}

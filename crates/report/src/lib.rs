@@ -14,6 +14,7 @@ pub mod asff;
 pub mod csv;
 pub mod html;
 pub mod markdown;
+pub mod ocsf;
 pub mod sarif;
 
 /// Escapes text for HTML element content and attribute values.
