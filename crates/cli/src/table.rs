@@ -233,6 +233,16 @@ fn write_width(
         s.average_policies_per_role,
         s.max_risk_score
     )?;
+    if let Some(h) = &r.history {
+        writeln!(
+            out,
+            "Since {}: {} new, {} fixed, {} regressed",
+            h.since(),
+            h.new,
+            h.fixed,
+            h.regressed
+        )?;
+    }
     for n in r.suppression_notes.iter().chain(
         &r.skipped_rules
             .iter()
@@ -287,7 +297,7 @@ fn write_width(
             cell(&f.code, 5),
             cell(&f.account, 12),
             cell(short(&f.resource_arn), res_w),
-            cell(&f.title, title_w)
+            cell(&status_title(f), title_w)
         )?;
     }
     if shown < risks.len() {
@@ -372,5 +382,13 @@ impl<W: Write> Write for Escaping<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
+    }
+}
+
+/// A finding's title, marked `[new]` or `[regressed]` when the history says so.
+fn status_title(f: &rolecall_checks::Finding) -> String {
+    match f.status.as_deref() {
+        Some(st @ ("new" | "regressed")) => format!("[{st}] {}", f.title),
+        _ => f.title.clone(),
     }
 }

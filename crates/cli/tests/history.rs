@@ -683,3 +683,75 @@ fn ocsf_findings_validate_and_carry_history() {
     let got: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(got, json!({"records": found + 1, "suppressed": 1}));
 }
+
+/// With history, every report format says what is new: day 2 of the demo after day 1 has 6 new
+/// findings and 6 fixed (no baseline here, so no drift findings).
+#[test]
+fn every_report_format_carries_the_status() {
+    let d = dir("formats");
+    for format in ["table", "csv", "markdown", "html", "sarif", "json"] {
+        let db = d
+            .join(format!("{format}.sqlite"))
+            .to_string_lossy()
+            .into_owned();
+        let o = rolecall(&["scan", "--demo", "--history", &db, "--format", "json"]);
+        assert!(o.status.code().is_some_and(|c| c <= 1));
+        let o = rolecall(&[
+            "scan",
+            "--demo",
+            "--demo-day",
+            "2",
+            "--history",
+            &db,
+            "--format",
+            format,
+            "--limit",
+            "0",
+        ]);
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let count = |needle: &str| text.matches(needle).count();
+        match format {
+            "table" => {
+                assert!(
+                    text.contains("Since scan 1: 6 new, 6 fixed, 0 regressed"),
+                    "{text}"
+                );
+                assert!(count("[new] ") >= 1, "{text}");
+            }
+            "csv" => {
+                let header = text.lines().next().unwrap();
+                assert!(header.ends_with(",status,first_seen"), "{header}");
+                assert_eq!(count(",new,2026-12-07T06:00:00Z"), 6, "{text}");
+                assert_eq!(
+                    count(",open,2026-11-30T06:00:00Z"),
+                    text.lines().count() - 1 - 6
+                );
+            }
+            "markdown" => {
+                assert!(text.contains("Since scan 1: 6 new, 6 fixed, 0 regressed"));
+                assert!(count("**new** ") >= 1, "{text}");
+            }
+            "html" => {
+                assert!(text.contains("6 new, 6 fixed, 0 regressed"));
+                assert_eq!(count("<span class=\"chip status-new\">new</span>"), 6);
+                assert!(text.contains("first seen 2026-11-30"));
+            }
+            "sarif" => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                let results = v["runs"][0]["results"].as_array().unwrap();
+                let state = |s: &str| results.iter().filter(|r| r["baselineState"] == s).count();
+                assert_eq!(state("new"), 6);
+                assert_eq!(state("unchanged"), results.len() - 6);
+                assert!(results
+                    .iter()
+                    .all(|r| r["properties"]["first_seen"].is_string()));
+            }
+            _ => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["history"]["new"], 6);
+                assert_eq!(v["history"]["fixed"], 6);
+            }
+        }
+    }
+}

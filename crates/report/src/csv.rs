@@ -22,6 +22,8 @@ pub const COLUMNS: &[&str] = &[
     "remediation",
     "id",
     "gap_score",
+    "status",
+    "first_seen",
 ];
 
 fn cell(s: &str) -> String {
@@ -91,6 +93,8 @@ pub fn render(r: &ScanResult) -> String {
             f.remediation.to_string(),
             f.id.clone(),
             gap_of(&f.resource_arn),
+            f.status.clone().unwrap_or_default(),
+            f.first_seen.clone().unwrap_or_default(),
         ];
         out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");

@@ -94,6 +94,7 @@ h2 { font-size: 18px; margin: 28px 0 10px; } h3 { font-size: 16px; margin: 0 0 6
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .card .n { font-size: 24px; font-weight: 650; } .card .l { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .chip { display: inline-block; padding: 1px 8px; border-radius: 999px; color: #fff; font-size: 12px; font-weight: 600; }
+.status-new { background: #1f5fa8; } .status-regressed { background: #8e2c8e; }
 .sev-critical { background: var(--critical); } .sev-high { background: var(--high); } .sev-medium { background: var(--medium); } .sev-low { background: var(--low); } .sev-info { background: var(--info); }
 .bars { display: grid; grid-template-columns: 70px 1fr 40px; gap: 4px 8px; align-items: center; font-size: 12px; }
 .bar { height: 12px; border-radius: 3px; background: var(--high); min-width: 2px; }
@@ -460,6 +461,18 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             let _ = write!(o, "<a href=\"#{}\">{}</a>", anchor(&role), esc(&f.title));
         } else {
             o.push_str(&esc(&f.title));
+        }
+        // With history: new and regressed findings are marked (text, not only colour); every
+        // finding says when it was first seen.
+        if let Some(st @ ("new" | "regressed")) = f.status.as_deref() {
+            let _ = write!(o, " <span class=\"chip status-{st}\">{st}</span>");
+        }
+        if let Some(first) = &f.first_seen {
+            let _ = write!(
+                o,
+                " <span class=\"muted small\">first seen {}</span>",
+                esc(first.get(..10).unwrap_or(first))
+            );
         }
         o.push_str("</tr>");
         by_role.entry(role).or_default().push(f);

@@ -90,7 +90,10 @@ pub fn render(r: &ScanResult, limit: usize) -> String {
             md(&f.name),
             md(short_name(&f.resource_arn)).replace('`', "'"),
             f.account,
-            md(&f.title)
+            match f.status.as_deref() {
+                Some(st @ ("new" | "regressed")) => format!("**{st}** {}", md(&f.title)),
+                _ => md(&f.title),
+            }
         ));
     }
     if r.findings.len() > limit {

@@ -58,7 +58,7 @@ pub fn render(r: &ScanResult) -> Value {
             } else {
                 "resource"
             };
-            json!({
+            let mut result = json!({
                 "ruleId": f.code,
                 "ruleIndex": rule_index,
                 "level": level(f.severity),
@@ -80,8 +80,21 @@ pub fn render(r: &ScanResult) -> Value {
                     "function_arns": f.function_arns,
                     "evidence": f.evidence,
                     "team": f.team,
+                    "status": f.status,
+                    "first_seen": f.first_seen,
                 }
-            })
+            });
+            // With history: SARIF's own comparison with the previous run (a regression is new
+            // to this run; what the last scan also had is unchanged).
+            let state = match f.status.as_deref() {
+                Some("new" | "regressed") => Some("new"),
+                Some("open") => Some("unchanged"),
+                _ => None,
+            };
+            if let (Some(state), Some(o)) = (state, result.as_object_mut()) {
+                o.insert("baselineState".into(), json!(state));
+            }
+            result
         })
         .collect();
     json!({
