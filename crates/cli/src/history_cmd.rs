@@ -178,6 +178,10 @@ pub enum TrendFormat {
     Openmetrics,
     /// A self-contained dashboard: SVG trend lines, open findings by age, the oldest criticals.
     Html,
+    /// CloudWatch Embedded Metric Format: one JSON line per group (whole scan, team, account) of
+    /// the newest scan of each scope, and time to remediation per severity. Printed inside AWS
+    /// Lambda, CloudWatch extracts them as metrics with no extra permission.
+    Emf,
 }
 
 #[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq, Debug)]
@@ -316,6 +320,31 @@ pub fn trend(a: TrendArgs) -> Result<ExitCode> {
         rolecall_history::Dimension::Account => "account",
     };
     match a.format {
+        TrendFormat::Emf => {
+            let mut seen = std::collections::HashSet::new();
+            let mut out = String::new();
+            let mut first = true;
+            for s in store.scans()? {
+                if !seen.insert(s.scope.clone())
+                    || a.since.as_deref().is_some_and(|d| s.at.as_str() < d)
+                {
+                    continue;
+                }
+                let whole = store.time_to_remediation()?;
+                let lines = rolecall_history::emf::lines(
+                    &store.metrics_of(s.id)?,
+                    &s.source,
+                    if first { &whole } else { &[] },
+                    |at| epoch(at).map(|t| t * 1000),
+                );
+                first = false;
+                for l in lines {
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+            }
+            print!("{out}");
+        }
         TrendFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({

@@ -755,3 +755,89 @@ fn every_report_format_carries_the_status() {
         }
     }
 }
+
+/// `trend --format emf`: CloudWatch Embedded Metric Format lines for the newest scan, checked
+/// against the format's specification (every metric a directive names is a number at the root,
+/// every dimension a string there, at most 30 dimensions and 100 metrics) and the values counted
+/// by hand above.
+#[test]
+fn emf_lines_follow_the_specification() {
+    let d = dir("emf");
+    let (db, _) = three_days(&d);
+    let o = rolecall(&["trend", "--history", &db, "--format", "emf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let day3 = 1_797_228_000_000i64; // 2026-12-14T06:00:00Z
+    let mut by_dim: std::collections::HashMap<String, Vec<&Value>> = Default::default();
+    for l in &lines {
+        let aws = &l["_aws"];
+        assert!(aws["Timestamp"].as_i64().unwrap() == day3, "{l}");
+        let directives = aws["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(directives.len(), 1);
+        let dir = &directives[0];
+        assert_eq!(dir["Namespace"], "rolecall");
+        let sets = dir["Dimensions"].as_array().unwrap();
+        for set in sets {
+            let set = set.as_array().unwrap();
+            assert!(!set.is_empty() && set.len() <= 30);
+            for k in set {
+                let v = l[k.as_str().unwrap()].as_str().unwrap();
+                assert!(!v.is_empty() && v.chars().count() <= 1024);
+                by_dim
+                    .entry(k.as_str().unwrap().to_string())
+                    .or_default()
+                    .push(l);
+            }
+        }
+        let metrics = dir["Metrics"].as_array().unwrap();
+        assert!(!metrics.is_empty() && metrics.len() <= 100);
+        for m in metrics {
+            let name = m["Name"].as_str().unwrap();
+            assert!(l[name].is_number(), "{name} in {l}");
+            assert!(matches!(
+                m["Unit"].as_str().unwrap(),
+                "Percent" | "Count" | "None"
+            ));
+        }
+    }
+    let whole = &by_dim["Source"];
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0]["Source"], "demo");
+    assert!((whole[0]["UniqueRoleShare"].as_f64().unwrap() - 5700.0 / 60.0).abs() < 1e-9);
+    assert!((whole[0]["BaselineCompliance"].as_f64().unwrap() - 5700.0 / 59.0).abs() < 1e-9);
+    assert_eq!(whole[0]["DriftRate"], 0.0);
+    assert!(
+        whole[0].get("UnusedPermissions").is_none(),
+        "not measured, not zero"
+    );
+    assert_eq!(by_dim["Account"].len(), 3);
+    let teams = json_of(&rolecall(&[
+        "trend",
+        "--history",
+        &db,
+        "--by",
+        "team",
+        "--format",
+        "json",
+    ]))["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["scan_id"] == 3)
+        .count();
+    assert_eq!(by_dim["Team"].len(), teams);
+    let open: f64 = by_dim["Team"]
+        .iter()
+        .map(|l| l["OpenFindings"].as_f64().unwrap())
+        .sum();
+    assert_eq!(open, whole[0]["OpenFindings"].as_f64().unwrap());
+    let severities = &by_dim["Severity"];
+    assert!(!severities.is_empty());
+    assert!(severities
+        .iter()
+        .all(|l| l["RemediationDaysMedian"] == 7.0 && l["RemediationDaysP90"] == 7.0));
+}

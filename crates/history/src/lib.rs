@@ -16,6 +16,7 @@
 )]
 
 pub mod dashboard;
+pub mod emf;
 pub mod export;
 pub mod metrics;
 
