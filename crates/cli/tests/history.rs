@@ -841,3 +841,197 @@ fn emf_lines_follow_the_specification() {
         .iter()
         .all(|l| l["RemediationDaysMedian"] == 7.0 && l["RemediationDaysP90"] == 7.0));
 }
+
+/// `baseline --template` then `lint --baseline`: drift is caught in the template before it
+/// deploys, at the line of the policy that widened.
+#[test]
+fn lint_reports_drift_from_a_template_baseline() {
+    let d = dir("lint-baseline");
+    let tpl = d.join("template.yaml");
+    let template = |extra: &str, boundary: bool, second_role: bool| {
+        format!(
+            r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {{ZipFile: "def handler(e, c): pass"}}
+      Role: !GetAtt Role.Arn
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: orders-role
+{boundary}      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: lambda.amazonaws.com}}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: arn:aws:s3:::orders-bucket/*
+{extra}{second}"#,
+            boundary = if boundary {
+                "      PermissionsBoundary: arn:aws:iam::111111111111:policy/lambda-boundary\n"
+            } else {
+                ""
+            },
+            second = if second_role {
+                r#"  Other:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: other
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: !GetAtt OtherRole.Arn
+  OtherRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: other-role
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+"#
+            } else {
+                ""
+            }
+        )
+    };
+    std::fs::write(&tpl, template("", true, false)).unwrap();
+    let baseline = d.join("baseline.json");
+    let o = rolecall(&[
+        "baseline",
+        "--template",
+        &tpl.to_string_lossy(),
+        "--output",
+        &baseline.to_string_lossy(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lint = || {
+        json_of(&rolecall(&[
+            "lint",
+            &tpl.to_string_lossy(),
+            "--baseline",
+            &baseline.to_string_lossy(),
+            "--format",
+            "json",
+        ]))
+    };
+    let drift = |v: &Value| -> Vec<(String, u64)> {
+        let mut x: Vec<(String, u64)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"].as_str().unwrap().starts_with("LR80"))
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["location"]["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        x.sort();
+        x
+    };
+    assert_eq!(drift(&lint()), [], "the template is its own baseline");
+    // Widened: a second statement; the finding names what was added, at its line.
+    let widen = "              - Effect: Allow\n                Action: dynamodb:*\n                Resource: \"*\"\n";
+    std::fs::write(&tpl, template(widen, true, false)).unwrap();
+    let v = lint();
+    let found = drift(&v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "LR801");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LR801")
+        .unwrap();
+    assert!(
+        f["title"].as_str().unwrap().contains("dynamodb")
+            || f["evidence"].to_string().contains("dynamodb:"),
+        "{f}"
+    );
+    // Boundary removed, and a role the baseline never saw.
+    std::fs::write(&tpl, template("", false, true)).unwrap();
+    let codes: Vec<String> = drift(&lint()).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, ["LR802", "LR803"]);
+}
+
+/// Scans killed at random moments while writing: the store still opens, passes SQLite's
+/// integrity check, and every scan it holds is whole (its finding rows match its count).
+#[test]
+fn scans_killed_mid_write_leave_the_store_whole() {
+    let d = dir("killed");
+    let db = d.join("h.sqlite").to_string_lossy().into_owned();
+    // A first scan, then runs killed after 0 to 600 ms.
+    let o = rolecall(&["scan", "--demo", "--history", &db, "--format", "json"]);
+    assert!(o.status.code().is_some_and(|c| c <= 1));
+    for i in 0..8u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+            .args([
+                "scan",
+                "--demo",
+                "--demo-day",
+                if i % 2 == 0 { "2" } else { "3" },
+                "--history",
+                &db,
+                "--format",
+                "json",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(i * 75));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let c = store_check(&db);
+    assert_eq!(c.0, "ok", "integrity_check");
+    assert!(c.1 >= 1, "the first scan is kept");
+    for (id, declared, rows) in c.2 {
+        assert_eq!(declared, rows, "scan {id} is whole");
+    }
+    // And the store takes the next scan.
+    let o = rolecall(&["scan", "--demo", "--history", &db, "--format", "json"]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+}
+
+/// Reads the store with Python's sqlite3 module, a second SQLite reader besides rolecall: the
+/// integrity check, and each scan's declared finding count against its finding rows.
+fn store_check(db: &str) -> (String, i64, Vec<(i64, i64, i64)>) {
+    let script = "import sqlite3, sys, json\n\
+c = sqlite3.connect(sys.argv[1])\n\
+ok = c.execute('PRAGMA integrity_check').fetchone()[0]\n\
+rows = c.execute(\"SELECT s.id, s.findings, (SELECT count(*) FROM findings f WHERE f.scan_id = s.id AND f.status != 'suppressed') FROM scans s\").fetchall()\n\
+print(json.dumps([ok, len(rows), rows]))\n";
+    let py = std::env::var("ROLECALL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let o = Command::new(py).args(["-c", script, db]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    (
+        v[0].as_str().unwrap().to_string(),
+        v[1].as_i64().unwrap(),
+        v[2].as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r[0].as_i64().unwrap(),
+                    r[1].as_i64().unwrap(),
+                    r[2].as_i64().unwrap(),
+                )
+            })
+            .collect(),
+    )
+}
