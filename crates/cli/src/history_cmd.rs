@@ -209,13 +209,9 @@ pub struct TrendArgs {
     output: Option<PathBuf>,
 }
 
-/// Seconds since the epoch of `2026-11-30T12:00:00Z`.
+/// Seconds since the epoch of an RFC 3339 UTC time (`2026-11-30T12:00:00Z`).
 fn epoch(at: &str) -> Option<i64> {
-    let day = rolecall_inventory::day_number(at)?;
-    let t = at.get(11..19)?;
-    let mut it = t.split(':').map(|x| x.parse::<i64>().ok());
-    let (h, m, s) = (it.next()??, it.next()??, it.next()??);
-    Some(day * 86_400 + h * 3600 + m * 60 + s)
+    rolecall_report::ocsf::epoch_ms(at).map(|ms| ms / 1000)
 }
 
 /// A label value as OpenMetrics writes it.

@@ -426,20 +426,11 @@ impl Store {
                         fixed_at = NULL, status = excluded.status, team = excluded.team",
                 )
                 .map_err(e)?;
-            for f in result.findings.iter_mut() {
-                let (status, first) = match state.get(&f.id) {
-                    None => ("new", at.to_string()),
-                    Some((st, first, _)) if st == "fixed" => ("regressed", first.clone()),
-                    // A suppression lifted or expired: new to the open queue (so a
-                    // `--fail-on-new` gate sees it), seen since its first sighting.
-                    Some((st, first, _)) if st == "suppressed" => ("new", first.clone()),
-                    Some((_, first, _)) => ("open", first.clone()),
-                };
-                match status {
-                    "new" => rec.new += 1,
-                    "regressed" => rec.regressed += 1,
-                    _ => rec.open += 1,
-                }
+            // One finding of this scan, and its state in the scope, with its status.
+            let mut put = |f: &mut rolecall_checks::Finding,
+                           status: &str,
+                           first: String|
+             -> Result<(), HistoryError> {
                 let severity = f.severity.as_str();
                 put_finding
                     .execute(params![
@@ -471,6 +462,23 @@ impl Store {
                     .map_err(e)?;
                 f.status = Some(status.to_string());
                 f.first_seen = Some(first);
+                Ok(())
+            };
+            for f in result.findings.iter_mut() {
+                let (status, first) = match state.get(&f.id) {
+                    None => ("new", at.to_string()),
+                    Some((st, first, _)) if st == "fixed" => ("regressed", first.clone()),
+                    // A suppression lifted or expired: new to the open queue (so a
+                    // `--fail-on-new` gate sees it), seen since its first sighting.
+                    Some((st, first, _)) if st == "suppressed" => ("new", first.clone()),
+                    Some((_, first, _)) => ("open", first.clone()),
+                };
+                match status {
+                    "new" => rec.new += 1,
+                    "regressed" => rec.regressed += 1,
+                    _ => rec.open += 1,
+                }
+                put(f, status, first)?;
             }
             // Suppressed findings are kept with their own status: a suppression is a decision
             // about a finding that still exists, never a fix, and its age keeps counting.
@@ -481,37 +489,7 @@ impl Store {
                     .map(|(_, first, _)| first.clone())
                     .unwrap_or_else(|| at.to_string());
                 rec.suppressed += 1;
-                let severity = f.severity.as_str();
-                put_finding
-                    .execute(params![
-                        scan_id,
-                        f.id,
-                        f.code,
-                        severity,
-                        f.account,
-                        f.region,
-                        f.resource_arn,
-                        f.title,
-                        "suppressed",
-                        f.team
-                    ])
-                    .map_err(e)?;
-                put_state
-                    .execute(params![
-                        scope,
-                        f.id,
-                        f.code,
-                        severity,
-                        f.account,
-                        f.resource_arn,
-                        first,
-                        at,
-                        "suppressed",
-                        f.team
-                    ])
-                    .map_err(e)?;
-                f.status = Some("suppressed".to_string());
-                f.first_seen = Some(first);
+                put(f, "suppressed", first)?;
             }
             seen.extend(result.findings.iter().map(|f| f.id.as_str()));
             seen.extend(result.suppressed.iter().map(|s| s.finding.id.as_str()));

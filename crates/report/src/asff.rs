@@ -34,7 +34,8 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-fn partition(arn: &str) -> &str {
+/// The partition of an ARN (`aws` when it names none).
+pub(crate) fn partition(arn: &str) -> &str {
     arn.split(':')
         .nth(1)
         .filter(|p| !p.is_empty())

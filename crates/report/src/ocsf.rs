@@ -8,6 +8,7 @@
 //! is made of. With history, `activity_id` is Create for a new finding and Update for one seen
 //! before, and `finding_info.first_seen_time` is its first sighting.
 
+use crate::asff::partition;
 use crate::Lookup;
 use rolecall_checks::{Finding, ScanResult, Severity, RULES};
 use rolecall_inventory::Inventory;
@@ -50,13 +51,6 @@ fn set(v: &mut Value, key: &str, x: Value) {
     if let Some(o) = v.as_object_mut() {
         o.insert(key.into(), x);
     }
-}
-
-fn partition(arn: &str) -> &str {
-    arn.split(':')
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
 }
 
 struct Ctx<'a> {
