@@ -20,6 +20,7 @@ pub mod escalation;
 pub mod finding;
 pub mod gap;
 pub mod golden;
+pub mod json;
 pub mod par;
 pub mod risk;
 pub mod rules;

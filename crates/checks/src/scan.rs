@@ -163,7 +163,7 @@ pub struct RoleReport {
     pub by_access_level: BTreeMap<&'static str, usize>,
     /// Service prefix → allowed actions in it. (Keys are the catalogue's own strings: at 50,000
     /// roles a copy of each service name per role was hundreds of megabytes.)
-    pub by_service: BTreeMap<&'static str, usize>,
+    pub by_service: ServiceCounts,
     /// Service prefix → access level → allowed actions, for the [`SERVICE_LEVEL_TOP`] services
     /// with the most allowed actions.
     pub by_service_level: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
@@ -174,6 +174,62 @@ pub struct RoleReport {
     pub gap: Option<crate::gap::Gap>,
     pub risk_score: u8,
     pub findings: usize,
+}
+
+/// Service prefix → count, sorted by prefix and written as a JSON object: a flat vector (the
+/// catalogue's own strings, no tree nodes) because an `Action: *` role carries four hundred of
+/// them and a scan carries one per role.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceCounts(pub Vec<(&'static str, usize)>);
+
+impl ServiceCounts {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, prefix: &str) -> Option<usize> {
+        self.0
+            .binary_search_by(|(p, _)| (*p).cmp(prefix))
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, n)| *n)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromIterator<(&'static str, usize)> for ServiceCounts {
+    fn from_iter<I: IntoIterator<Item = (&'static str, usize)>>(it: I) -> Self {
+        let mut v: Vec<(&'static str, usize)> = it.into_iter().collect();
+        // The catalogue lists services by prefix already: a pass, not a sort, in practice.
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                true
+            } else {
+                false
+            }
+        });
+        ServiceCounts(v)
+    }
+}
+
+impl Serialize for ServiceCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -705,8 +761,7 @@ fn role_report(
         .collect();
     let counts: Vec<(&rolecall_catalog::Service, usize)> =
         cat.count_by_service(&e.allowed).collect();
-    let by_service: BTreeMap<&'static str, usize> =
-        counts.iter().map(|(s, n)| (s.prefix, *n)).collect();
+    let by_service: ServiceCounts = counts.iter().map(|(s, n)| (s.prefix, *n)).collect();
     let wildcard_grants = e.grants.iter().any(|g| {
         g.not_action
             || g.action_patterns
@@ -720,8 +775,16 @@ fn role_report(
     // The largest services only (the report's table): an `Action: *` role would otherwise
     // carry four hundred services by five levels, in memory and in every output.
     let mut largest = counts;
-    largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.prefix.cmp(b.0.prefix)));
-    largest.truncate(SERVICE_LEVEL_TOP);
+    let order = |a: &(&rolecall_catalog::Service, usize),
+                 b: &(&rolecall_catalog::Service, usize)| {
+        b.1.cmp(&a.1).then(a.0.prefix.cmp(b.0.prefix))
+    };
+    if largest.len() > SERVICE_LEVEL_TOP {
+        // The top few of four hundred: a selection, then a sort of the few.
+        largest.select_nth_unstable_by(SERVICE_LEVEL_TOP - 1, order);
+        largest.truncate(SERVICE_LEVEL_TOP);
+    }
+    largest.sort_by(order);
     let mut by_service_level: BTreeMap<&'static str, BTreeMap<&'static str, usize>> =
         BTreeMap::new();
     for (svc, _) in largest {

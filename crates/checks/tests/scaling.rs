@@ -226,3 +226,27 @@ fn the_result_is_the_same_on_one_thread_and_on_many() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("5"));
 }
+
+/// The JSON report's parallel writer gives serde_json's pretty bytes exactly: arrays of more
+/// elements than one round (4,096 findings), a shell with history left out, empty arrays.
+#[test]
+fn the_parallel_json_writer_writes_what_serde_json_writes() {
+    let _one_at_a_time = serial();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let mut r = scan(&many_accounts(450), catalog(), &Config::default(), day);
+    assert!(r.findings.len() > 4096, "{} findings", r.findings.len());
+    let check = |r: &rolecall_checks::ScanResult| {
+        let mut ours = Vec::new();
+        rolecall_checks::json::write_pretty(&mut ours, r).unwrap();
+        let theirs = serde_json::to_vec_pretty(r).unwrap();
+        assert!(
+            ours == theirs,
+            "the parallel writer differs from serde_json"
+        );
+    };
+    check(&r);
+    r.findings.truncate(1);
+    r.roles.clear();
+    r.suppressed.clear();
+    check(&r);
+}

@@ -318,21 +318,33 @@ fn sort_by_gap(r: &mut ScanResult) {
         .iter()
         .map(|f| (f.arn.clone(), f.role_arn.clone()))
         .collect();
+    // Keyed by account and name too, so a function's role ARN with another path still finds it
+    // (the first role of that key in report order): one lookup per finding, not a search.
+    let mut gap_of_key: std::collections::HashMap<(String, String), f64> =
+        std::collections::HashMap::new();
+    for x in &r.roles {
+        if let Some(k) = rolecall_inventory::model::role_key(&x.arn) {
+            gap_of_key
+                .entry(k)
+                .or_insert(x.gap.as_ref().map(|g| g.score).unwrap_or(0.0));
+        }
+    }
     let key = |arn: &str| -> f64 {
         let role = role_of_fn.get(arn).map(String::as_str).unwrap_or(arn);
         gap_of_role
             .get(role)
             .copied()
             .or_else(|| {
-                gap_of_role
-                    .iter()
-                    .find(|(k, _)| rolecall_inventory::model::same_role(k, role))
-                    .map(|(_, v)| *v)
+                rolecall_inventory::model::role_key(role).and_then(|k| gap_of_key.get(&k).copied())
             })
             .unwrap_or(0.0)
     };
-    r.findings
-        .sort_by(|a, b| key(&b.resource_arn).total_cmp(&key(&a.resource_arn)));
+    let mut keyed: Vec<(f64, rolecall_checks::finding::Finding)> = std::mem::take(&mut r.findings)
+        .into_iter()
+        .map(|f| (key(&f.resource_arn), f))
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    r.findings = keyed.into_iter().map(|(_, f)| f).collect();
     r.roles.sort_by(|a, b| {
         b.gap
             .as_ref()
@@ -356,7 +368,7 @@ pub(crate) fn render(
     };
     match f {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, r)?;
+            rolecall_checks::json::write_pretty(&mut *out, r)?;
             writeln!(out)
         }
         Format::Table => crate::table::write(out, r, limit, color),
