@@ -190,18 +190,6 @@ impl ServiceCounts {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    pub fn get(&self, prefix: &str) -> Option<usize> {
-        self.0
-            .binary_search_by(|(p, _)| (*p).cmp(prefix))
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map(|(_, n)| *n)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
-        self.0.iter().copied()
-    }
 }
 
 impl FromIterator<(&'static str, usize)> for ServiceCounts {
@@ -209,14 +197,6 @@ impl FromIterator<(&'static str, usize)> for ServiceCounts {
         let mut v: Vec<(&'static str, usize)> = it.into_iter().collect();
         // The catalogue lists services by prefix already: a pass, not a sort, in practice.
         v.sort_by(|a, b| a.0.cmp(b.0));
-        v.dedup_by(|b, a| {
-            if a.0 == b.0 {
-                a.1 += b.1;
-                true
-            } else {
-                false
-            }
-        });
         ServiceCounts(v)
     }
 }
