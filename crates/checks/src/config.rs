@@ -34,6 +34,9 @@ pub struct Config {
     pub accounts: Accounts,
     pub rules: Rules,
     pub history: History,
+    /// Where each owning team (the owner tag's value) is told about its roles: the scheduled
+    /// report by email, event-driven alerts by SNS or Slack (`rolecall lambda`).
+    pub teams: BTreeMap<String, Team>,
     pub suppressions: Vec<Suppression>,
     /// Approved policy templates (`--golden DIR`) for LR701; not read from the file.
     #[serde(skip)]
@@ -110,6 +113,17 @@ impl Default for Tags {
 pub struct History {
     /// The SQLite history `scan` records into when `--history` is not given.
     pub path: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Team {
+    /// The team lead's address for the scheduled report (Amazon SES).
+    pub email: Option<String>,
+    /// An SNS topic for alerts about the team's roles.
+    pub sns_topic: Option<String>,
+    /// A Slack incoming webhook for alerts about the team's roles.
+    pub slack_webhook: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -9,6 +9,7 @@ mod expand_cmd;
 mod export_cmd;
 mod history_cmd;
 mod input;
+mod lambda_cmd;
 mod lint_cmd;
 mod publish_cmd;
 mod rules_cmd;
@@ -84,6 +85,12 @@ enum Command {
     /// Export the history (scans, findings with their status, metrics, finding state) as
     /// Parquet or JSON lines in Hive partitions, to a directory or S3, for Athena, Trino or DuckDB.
     Export(export_cmd::ExportArgs),
+    /// Run inside AWS Lambda: the runtime loop for AWS Config rule invocations, EventBridge
+    /// CloudTrail events about roles and functions, and Security Hub finding imports (docs/deploy.md).
+    Lambda,
+    /// Run the Lambda handler once on an event file and print what it did, or with --dry-run
+    /// what it would do (JSON).
+    Handle(lambda_cmd::HandleArgs),
     /// List every rule.
     Rules(rules_cmd::RulesArgs),
     /// Print a rule's documentation: what it does, why it matters, an example, the fix.
@@ -159,6 +166,8 @@ fn main() -> ExitCode {
         Command::Trend(a) => history_cmd::trend(a),
         Command::Baseline(a) => baseline_cmd::run(a),
         Command::Export(a) => export_cmd::run(a),
+        Command::Lambda => lambda_cmd::lambda(),
+        Command::Handle(a) => lambda_cmd::handle(a),
         Command::Rules(a) => rules_cmd::rules(a),
         Command::Explain(a) => rules_cmd::explain(a),
         Command::Completions { shell } => {

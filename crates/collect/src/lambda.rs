@@ -79,9 +79,21 @@ pub(crate) async fn collect_region(
     account: &str,
     region: &str,
 ) -> Inventory {
+    collect_region_where(shared, cfg, account, region, &|_| true).await
+}
+
+/// The region's functions that `keep` selects (the others are listed, not read further).
+pub(crate) async fn collect_region_where(
+    shared: &Shared,
+    cfg: &SdkConfig,
+    account: &str,
+    region: &str,
+    keep: &(dyn Fn(&FunctionConfiguration) -> bool + Sync),
+) -> Inventory {
     let mut inv = Inventory::new("aws");
     let client = aws_sdk_lambda::Client::from_conf(shared.stats.lambda(cfg));
-    let (configs, error) = list_functions(&client, &shared.sem).await.split();
+    let (mut configs, error) = list_functions(&client, &shared.sem).await.split();
+    configs.retain(|c| keep(c));
     if let Some(e) = error {
         inv.coverage
             .push(gap(account, Some(region), "lambda:ListFunctions", e));

@@ -31,11 +31,13 @@ mod progress;
 mod regions;
 mod s3logs;
 mod stats;
+mod targeted;
 pub mod usage_sources;
 
 pub use aws_sdk_cloudtrail::Client as CloudTrailClient;
 pub use progress::{Progress, ProgressMode};
 pub use s3logs::each_log_object;
+pub use targeted::{collect_target, role_name, Target, Targeted};
 
 /// The paginating readers, exposed for tests with recorded response shapes (moto answers these in
 /// one page).
@@ -87,6 +89,50 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "GetServiceLastAccessedDetails",
         "iam:GetServiceLastAccessedDetails",
         "*",
+    ),
+    // Event-driven scans (`rolecall lambda`): one role and the functions that use it.
+    ("iam", "GetRole", "iam:GetRole", "arn:aws:iam::210987654321:role/lambda-app-role"),
+    (
+        "iam",
+        "ListRolePolicies",
+        "iam:ListRolePolicies",
+        "arn:aws:iam::210987654321:role/lambda-app-role",
+    ),
+    (
+        "iam",
+        "GetRolePolicy",
+        "iam:GetRolePolicy",
+        "arn:aws:iam::210987654321:role/lambda-app-role",
+    ),
+    (
+        "iam",
+        "ListAttachedRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "arn:aws:iam::210987654321:role/lambda-app-role",
+    ),
+    (
+        "iam",
+        "GetPolicy",
+        "iam:GetPolicy",
+        "arn:aws:iam::210987654321:policy/app-data",
+    ),
+    (
+        "iam",
+        "GetPolicyVersion",
+        "iam:GetPolicyVersion",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ),
+    (
+        "iam",
+        "ListEntitiesForPolicy",
+        "iam:ListEntitiesForPolicy",
+        "arn:aws:iam::210987654321:policy/app-data",
+    ),
+    (
+        "lambda",
+        "GetFunctionConfiguration",
+        "lambda:GetFunctionConfiguration",
+        "arn:aws:lambda:us-east-1:210987654321:function:f",
     ),
     ("s3", "ListObjectsV2", "s3:ListBucket", "arn:aws:s3:::org-cloudtrail-logs"),
     ("s3", "GetObject", "s3:GetObject", "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/210987654321/CloudTrail/us-east-1/2026/11/30/x.json.gz"),

@@ -10,9 +10,16 @@
     )
 )]
 
+mod config_rule;
 mod securityhub;
 
-pub use securityhub::{security_hub, SecurityHubOutcome};
+pub use config_rule::{
+    put_evaluations, put_evaluations_with, ConfigEvaluation, PutOutcome, ANNOTATION_LIMIT, BATCH,
+};
+pub use securityhub::{
+    annotate_findings, annotate_findings_with, security_hub, security_hub_scoped, FindingNote,
+    Scope, SecurityHubOutcome,
+};
 
 use aws_config::SdkConfig;
 use aws_types::region::Region;

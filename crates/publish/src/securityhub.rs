@@ -17,6 +17,9 @@ pub struct SecurityHubOutcome {
     pub imported: usize,
     pub resolved: usize,
     pub failed: Vec<String>,
+    /// Ids of rolecall findings in the scope that were active before this import (what is new
+    /// is what is not among them).
+    pub previously_active: Vec<String>,
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {
@@ -162,6 +165,25 @@ pub async fn security_hub(
     scanned_accounts: &HashSet<String>,
     now: &str,
 ) -> Result<SecurityHubOutcome, PublishError> {
+    security_hub_scoped(cfg, findings, Scope::Accounts(scanned_accounts), now).await
+}
+
+/// What a scan looked at, so what it did not find there is fixed.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// Whole accounts (an Organization or account scan).
+    Accounts(&'a HashSet<String>),
+    /// Only these resources (role and function ARNs): an event-driven scan of one role.
+    Resources(&'a HashSet<String>),
+}
+
+/// [`security_hub`], resolving only stale findings about what `scope` covers.
+pub async fn security_hub_scoped(
+    cfg: &SdkConfig,
+    findings: &[Value],
+    scope: Scope<'_>,
+    now: &str,
+) -> Result<SecurityHubOutcome, PublishError> {
     let client = aws_sdk_securityhub::Client::new(cfg);
     let mut outcome = SecurityHubOutcome::default();
     let current: HashSet<&str> = findings.iter().map(|f| s(f, "Id")).collect();
@@ -182,11 +204,23 @@ pub async fn security_hub(
                 .and_then(|p| p.get("ProviderName"))
                 .is_some_and(|p| p == "rolecall");
             let active = f.record_state() != Some(&RecordState::Archived);
-            let in_scope = f
-                .aws_account_id()
-                .is_some_and(|a| scanned_accounts.contains(a));
-            if ours && active && in_scope && f.id().is_some_and(|id| !current.contains(id)) {
-                stale.push(f.clone());
+            let in_scope = match scope {
+                Scope::Accounts(accounts) => {
+                    f.aws_account_id().is_some_and(|a| accounts.contains(a))
+                }
+                // Resources name the role and the functions the finding is about.
+                Scope::Resources(arns) => f
+                    .resources()
+                    .iter()
+                    .any(|r| r.id().is_some_and(|id| arns.contains(id))),
+            };
+            if ours && active && in_scope {
+                if let Some(id) = f.id() {
+                    outcome.previously_active.push(id.to_string());
+                    if !current.contains(id) {
+                        stale.push(f.clone());
+                    }
+                }
             }
         }
         match page.next_token() {
@@ -225,4 +259,82 @@ pub async fn security_hub(
         }
     }
     Ok(outcome)
+}
+
+/// rolecall's analysis attached to another product's finding.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FindingNote {
+    pub id: String,
+    pub product_arn: String,
+    /// At most 512 characters (Security Hub's limit on a note).
+    pub note: String,
+    /// `rolecall/...` user-defined fields (each value at most 1,024 characters).
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Adds rolecall's notes and fields to findings of other products (`BatchUpdateFindings`, the
+/// call Security Hub keeps for customers' updates). Returns a summary line.
+pub async fn annotate_findings(
+    cfg: &SdkConfig,
+    notes: &[FindingNote],
+) -> Result<String, PublishError> {
+    annotate_findings_with(&aws_sdk_securityhub::Client::new(cfg), notes).await
+}
+
+/// [`annotate_findings`] through a given client (tests hand it recorded responses: moto has no
+/// `BatchUpdateFindings`).
+pub async fn annotate_findings_with(
+    client: &aws_sdk_securityhub::Client,
+    notes: &[FindingNote],
+) -> Result<String, PublishError> {
+    use aws_sdk_securityhub::types::{AwsSecurityFindingIdentifier, NoteUpdate};
+    let mut processed = 0usize;
+    let mut unprocessed = Vec::new();
+    // One call per finding: BatchUpdateFindings applies one note to every finding it names,
+    // and each finding gets its own.
+    {
+        for n in notes {
+            let id = AwsSecurityFindingIdentifier::builder()
+                .id(&n.id)
+                .product_arn(&n.product_arn)
+                .build();
+            let note = NoteUpdate::builder()
+                .text(n.note.chars().take(512).collect::<String>())
+                .updated_by("rolecall")
+                .build();
+            let out = client
+                .batch_update_findings()
+                .finding_identifiers(id)
+                .note(note)
+                .set_user_defined_fields(Some(
+                    n.fields
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.chars().take(1024).collect()))
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| fail("securityhub:BatchUpdateFindings", describe(&e)))?;
+            processed += out.processed_findings().len();
+            for u in out.unprocessed_findings() {
+                unprocessed.push(format!(
+                    "{}: {}",
+                    u.finding_identifier().and_then(|i| i.id()).unwrap_or(""),
+                    u.error_message().unwrap_or(u.error_code().unwrap_or(""))
+                ));
+            }
+        }
+    }
+    if unprocessed.is_empty() {
+        Ok(format!("{processed} finding(s) annotated"))
+    } else {
+        Err(fail(
+            "securityhub:BatchUpdateFindings",
+            format!(
+                "{} not annotated: {}",
+                unprocessed.len(),
+                unprocessed.join("; ")
+            ),
+        ))
+    }
 }

@@ -1,0 +1,910 @@
+//! Carrying a trigger out: read what it names (collect), scan it (checks), and publish (publish):
+//! Config evaluations, Security Hub imports and resolutions, team alerts. With `dry_run`, every
+//! read happens and nothing is written; the output says what would have been.
+
+use crate::events::{self, ApiCall, RuleInvocation, Trigger};
+use crate::rule::{self, CompliancePolicy, FUNCTION, ROLE};
+use rolecall_checks::{Config, ScanResult, Severity};
+use rolecall_collect::{Options, Regions, Target};
+use rolecall_inventory::Inventory;
+use rolecall_publish::ConfigEvaluation;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+/// How the function is set up: from its environment (`ROLECALL_*`), or `rolecall handle`'s flags.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Read and scan, write nothing.
+    pub dry_run: bool,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// IAM's region and the default one (`AWS_REGION`).
+    pub home_region: String,
+    /// Regions whose functions are read for a changed role.
+    pub regions: Regions,
+    /// The audit role in member accounts (the StackSet's).
+    pub member_role: String,
+    pub external_id: Option<String>,
+    /// The default of what makes a resource non-compliant (rule parameters override it).
+    pub compliance: CompliancePolicy,
+    pub security_hub: bool,
+    /// Alerts for teams without their own target.
+    pub sns_topic: Option<String>,
+    pub slack_webhook: Option<String>,
+    pub config: Config,
+    pub timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            dry_run: false,
+            profile: None,
+            endpoint_url: None,
+            home_region: "us-east-1".into(),
+            regions: Regions::Enabled,
+            member_role: "rolecall-audit".into(),
+            external_id: None,
+            compliance: CompliancePolicy::default(),
+            security_hub: true,
+            sns_topic: None,
+            slack_webhook: None,
+            config: Config::default(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Settings {
+    /// From environment variables (`get` is `std::env::var` in the function). Every variable is
+    /// optional; one that does not parse is an error naming it.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let mut s = Settings::default();
+        let on = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+        if let Some(v) = get("ROLECALL_DRY_RUN") {
+            s.dry_run = on(&v);
+        }
+        s.profile = get("AWS_PROFILE").filter(|v| !v.is_empty());
+        s.endpoint_url = get("ROLECALL_ENDPOINT_URL").filter(|v| !v.is_empty());
+        if let Some(r) = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")) {
+            if !r.is_empty() {
+                s.home_region = r;
+            }
+        }
+        if let Some(v) = get("ROLECALL_REGIONS") {
+            s.regions = match v.trim() {
+                "" | "enabled" => Regions::Enabled,
+                "all" => Regions::All,
+                list => Regions::List(
+                    list.split(',')
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty())
+                        .collect(),
+                ),
+            };
+        }
+        if let Some(v) = get("ROLECALL_MEMBER_ROLE").filter(|v| !v.is_empty()) {
+            s.member_role = v;
+        }
+        s.external_id = get("ROLECALL_EXTERNAL_ID").filter(|v| !v.is_empty());
+        if let Some(v) = get("ROLECALL_FAIL_ON").filter(|v| !v.is_empty()) {
+            s.compliance.min_severity = Severity::parse(&v).ok_or_else(|| {
+                format!("ROLECALL_FAIL_ON `{v}`: expected critical, high, medium, low or info")
+            })?;
+        }
+        if let Some(v) = get("ROLECALL_SECURITY_HUB") {
+            s.security_hub = on(&v);
+        }
+        s.sns_topic = get("ROLECALL_SNS_TOPIC_ARN").filter(|v| !v.is_empty());
+        s.slack_webhook = get("ROLECALL_SLACK_WEBHOOK_URL").filter(|v| !v.is_empty());
+        if let Some(v) = get("ROLECALL_TIMEOUT_SECONDS").filter(|v| !v.is_empty()) {
+            let secs: u64 = v
+                .parse()
+                .map_err(|_| format!("ROLECALL_TIMEOUT_SECONDS `{v}`: expected whole seconds"))?;
+            s.timeout = Duration::from_secs(secs.max(1));
+        }
+        if let Some(path) = get("ROLECALL_CONFIG").filter(|v| !v.is_empty()) {
+            let (c, _) =
+                Config::load(Some(std::path::Path::new(&path))).map_err(|e| e.to_string())?;
+            s.config = c;
+        }
+        Ok(s)
+    }
+
+    fn options(&self, regions: Regions) -> Options {
+        Options {
+            profile: self.profile.clone(),
+            regions,
+            org: false,
+            accounts: Vec::new(),
+            member_role: self.member_role.clone(),
+            external_id: self.external_id.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            concurrency: 8,
+            home_region: self.home_region.clone(),
+            access_advisor_since: None,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// What one invocation did (or, dry, would do): printed by `rolecall handle`, returned by the
+/// function, logged to CloudWatch.
+#[derive(Debug, Default)]
+struct Outcome {
+    trigger: &'static str,
+    event: Value,
+    read: Value,
+    coverage: Vec<Value>,
+    findings: Vec<Value>,
+    evaluations: Vec<ConfigEvaluation>,
+    actions: Vec<Value>,
+    failed: usize,
+    note: Option<String>,
+}
+
+impl Outcome {
+    fn to_json(&self, dry_run: bool) -> Value {
+        let mut v = json!({
+            "trigger": self.trigger,
+            "dry_run": dry_run,
+            "event": self.event,
+            "read": self.read,
+            "coverage": self.coverage,
+            "findings": self.findings,
+            "evaluations": self.evaluations,
+            "actions": self.actions,
+            "ok": self.failed == 0 && self.coverage.is_empty(),
+        });
+        if let (Some(n), Some(m)) = (&self.note, v.as_object_mut()) {
+            m.insert("note".into(), json!(n));
+        }
+        v
+    }
+
+    fn action(
+        &mut self,
+        dry_run: bool,
+        action: &str,
+        target: &str,
+        result: Result<String, String>,
+    ) {
+        let (status, detail) = match result {
+            Ok(d) if dry_run => ("would do", d),
+            Ok(d) => ("done", d),
+            Err(e) => {
+                self.failed += 1;
+                ("failed", e)
+            }
+        };
+        self.actions
+            .push(json!({"action": action, "target": target, "status": status, "detail": detail}));
+    }
+}
+
+/// The result of an invocation: the JSON that says what happened, and whether it all succeeded
+/// (a failed write or an unread resource makes the invocation fail, so Lambda retries it and
+/// nothing is silently lost).
+pub struct Handled {
+    pub output: Value,
+    pub ok: bool,
+}
+
+/// Handles one event.
+pub async fn handle(event: &Value, settings: &Settings) -> Result<Handled, String> {
+    let trigger = events::parse(event)?;
+    let mut out = Outcome {
+        trigger: trigger.kind(),
+        ..Default::default()
+    };
+    match trigger {
+        Trigger::ConfigChange { rule, item } => config_change(&mut out, settings, &rule, &item).await?,
+        Trigger::ConfigOversized { rule, summary } => {
+            config_oversized(&mut out, settings, &rule, &summary).await?
+        }
+        Trigger::ConfigScheduled { rule } => config_scheduled(&mut out, settings, &rule).await?,
+        Trigger::ApiCall(call) => api_call(&mut out, settings, &call).await?,
+        Trigger::SecurityHubImported { findings } => {
+            security_hub_imported(&mut out, settings, &findings).await?
+        }
+        Trigger::ScheduledScan { .. } => {
+            return Err("scheduled Organization scans are not built yet: run `rolecall scan --org` on a schedule".into())
+        }
+    }
+    let output = out.to_json(settings.dry_run);
+    let ok = output.get("ok").and_then(Value::as_bool).unwrap_or(false);
+    Ok(Handled { output, ok })
+}
+
+fn today(inv: &Inventory) -> chrono::NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    inv.collected_at
+        .as_deref()
+        .and_then(|c| c.get(..10))
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .or_else(|| chrono::DateTime::from_timestamp(secs, 0).map(|d| d.date_naive()))
+        .unwrap_or_default()
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn scan(inv: &Inventory, settings: &Settings) -> ScanResult {
+    rolecall_checks::scan(
+        inv,
+        rolecall_catalog::catalog(),
+        &settings.config,
+        today(inv),
+    )
+}
+
+fn finding_summaries(r: &ScanResult) -> Vec<Value> {
+    r.findings
+        .iter()
+        .map(|f| {
+            json!({"id": f.id, "code": f.code, "name": f.name, "severity": f.severity.as_str(),
+                   "resource": f.resource_arn, "title": f.title, "risk_score": f.risk_score,
+                   "team": f.team})
+        })
+        .collect()
+}
+
+fn coverage(inv: &Inventory) -> Vec<Value> {
+    inv.coverage
+        .iter()
+        .map(|g| json!({"account": g.account, "region": g.region, "api": g.api, "error": g.error}))
+        .collect()
+}
+
+async fn read(
+    settings: &Settings,
+    regions: Regions,
+    target: Target,
+) -> Result<rolecall_collect::Targeted, String> {
+    rolecall_collect::collect_target(settings.options(regions), target)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn sdk(settings: &Settings) -> rolecall_collect::SdkConfig {
+    rolecall_collect::sdk_config(
+        settings.profile.as_deref(),
+        settings.endpoint_url.as_deref(),
+        &settings.home_region,
+        settings.timeout,
+    )
+    .await
+}
+
+fn when(item: &Value, rule: &RuleInvocation) -> String {
+    let captured = item
+        .get("configurationItemCaptureTime")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    [captured, rule.notification_time.as_str()]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(now_rfc3339)
+}
+
+async fn put_evaluations(out: &mut Outcome, settings: &Settings, rule: &RuleInvocation) {
+    if out.evaluations.is_empty() {
+        return;
+    }
+    let target = if rule.config_rule_name.is_empty() {
+        "AWS Config".to_string()
+    } else {
+        format!("AWS Config rule {}", rule.config_rule_name)
+    };
+    let n = out.evaluations.len();
+    let result = if settings.dry_run {
+        Ok(format!("{n} evaluation(s)"))
+    } else {
+        let cfg = sdk(settings).await;
+        match rolecall_publish::put_evaluations(&cfg, &rule.result_token, &out.evaluations).await {
+            Ok(o) if o.failed.is_empty() => {
+                Ok(format!("{} evaluation(s) in {} call(s)", o.sent, o.calls))
+            }
+            Ok(o) => Err(format!(
+                "Config refused {} evaluation(s): {}",
+                o.failed.len(),
+                o.failed.join(", ")
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    out.action(settings.dry_run, "config:PutEvaluations", &target, result);
+}
+
+fn policy(settings: &Settings, rule: &RuleInvocation) -> Result<CompliancePolicy, String> {
+    CompliancePolicy::from_parameters(&rule.rule_parameters, &settings.compliance)
+}
+
+async fn config_change(
+    out: &mut Outcome,
+    settings: &Settings,
+    rule: &RuleInvocation,
+    item: &Value,
+) -> Result<(), String> {
+    let policy = policy(settings, rule)?;
+    let resource_type = item
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let resource_id = item
+        .get("resourceId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let at = when(item, rule);
+    out.event = json!({"rule": rule.config_rule_name, "resource_type": resource_type, "resource_id": resource_id,
+                       "status": item.get("configurationItemStatus"), "captured": at});
+    if resource_type != ROLE && resource_type != FUNCTION {
+        return Err(format!(
+            "the rule is scoped to `{resource_type}`: rolecall evaluates {ROLE} and {FUNCTION}"
+        ));
+    }
+    if resource_id.is_empty() {
+        return Err("`configurationItem.resourceId` is missing".into());
+    }
+    if rule.event_left_scope || rule::deleted(item) {
+        let why = if rule.event_left_scope {
+            "the resource left the rule's scope"
+        } else {
+            "the resource was deleted"
+        };
+        out.evaluations
+            .push(rule::not_applicable(resource_type, resource_id, why, &at));
+        put_evaluations(out, settings, rule).await;
+        return Ok(());
+    }
+    let account = item
+        .get("awsAccountId")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(rule.account_id.as_str())
+        .to_string();
+    let (inv, arn) = if resource_type == ROLE {
+        let role = rule::role_from_item(item)
+            .map_err(|e| format!("configuration item {resource_id}: {e}"))?;
+        // The item references managed policies: read the documents it does not carry.
+        let embedded = rolecall_catalog::ManagedPolicies::get();
+        let to_read: Vec<String> = role
+            .managed_policy_arns
+            .iter()
+            .chain(role.permissions_boundary_arn.iter())
+            .filter(|a| embedded.by_arn(a).is_none() || !a.contains(":iam::aws:policy/"))
+            .cloned()
+            .collect();
+        let mut inv = Inventory::new("aws-config");
+        if !to_read.is_empty() {
+            let got = read(
+                settings,
+                Regions::List(Vec::new()),
+                Target {
+                    account: account.clone(),
+                    managed_policies: to_read,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            inv = got.inventory;
+            inv.source = "aws-config".into();
+        }
+        let arn = role.arn.clone();
+        inv.collected_at = Some(at.clone());
+        inv.roles.push(role);
+        (inv, arn)
+    } else {
+        let c = item.get("configuration").unwrap_or(&Value::Null);
+        let name = c
+            .get("functionName")
+            .and_then(Value::as_str)
+            .or_else(|| item.get("resourceName").and_then(Value::as_str))
+            .unwrap_or(resource_id)
+            .to_string();
+        let region = item
+            .get("awsRegion")
+            .and_then(Value::as_str)
+            .unwrap_or(settings.home_region.as_str())
+            .to_string();
+        let got = read(
+            settings,
+            Regions::List(vec![region.clone()]),
+            Target {
+                account: account.clone(),
+                functions: vec![(region, name.clone())],
+                ..Default::default()
+            },
+        )
+        .await?;
+        let arn = item
+            .get("ARN")
+            .and_then(Value::as_str)
+            .or_else(|| c.get("functionArn").and_then(Value::as_str))
+            .map(str::to_string)
+            .or_else(|| {
+                got.inventory
+                    .functions
+                    .iter()
+                    .find(|f| f.name == name)
+                    .map(|f| f.arn.clone())
+            })
+            .unwrap_or_default();
+        (got.inventory, arn)
+    };
+    evaluate_one(
+        out,
+        settings,
+        rule,
+        &inv,
+        resource_type,
+        resource_id,
+        &arn,
+        &policy,
+        &at,
+    )
+    .await;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn evaluate_one(
+    out: &mut Outcome,
+    settings: &Settings,
+    rule: &RuleInvocation,
+    inv: &Inventory,
+    resource_type: &str,
+    resource_id: &str,
+    arn: &str,
+    policy: &CompliancePolicy,
+    at: &str,
+) {
+    out.read = json!({"roles": inv.roles.iter().map(|r| &r.arn).collect::<Vec<_>>(),
+                      "functions": inv.functions.iter().map(|f| &f.arn).collect::<Vec<_>>(),
+                      "managed_policies": inv.managed_policies.iter().map(|p| &p.arn).collect::<Vec<_>>()});
+    out.coverage = coverage(inv);
+    let result = scan(inv, settings);
+    out.findings = finding_summaries(&result);
+    if !out.coverage.is_empty() {
+        // What could not be read might have made it non-compliant: no verdict, and the
+        // invocation fails (Config keeps the previous evaluation and retries).
+        out.note = Some("coverage is incomplete: no evaluation was sent".into());
+        return;
+    }
+    out.evaluations.push(rule::evaluate(
+        &result,
+        resource_type,
+        resource_id,
+        arn,
+        policy,
+        at,
+    ));
+    put_evaluations(out, settings, rule).await;
+}
+
+async fn config_oversized(
+    out: &mut Outcome,
+    settings: &Settings,
+    rule: &RuleInvocation,
+    summary: &Value,
+) -> Result<(), String> {
+    let policy = policy(settings, rule)?;
+    let g = |k: &str| {
+        summary
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (resource_type, resource_id, name, region) = (
+        g("resourceType"),
+        g("resourceId"),
+        g("resourceName"),
+        g("awsRegion"),
+    );
+    let account = Some(g("awsAccountId"))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| rule.account_id.clone());
+    let at = [
+        g("configurationItemCaptureTime"),
+        rule.notification_time.clone(),
+    ]
+    .into_iter()
+    .find(|t| !t.is_empty())
+    .unwrap_or_else(now_rfc3339);
+    out.event = json!({"rule": rule.config_rule_name, "resource_type": resource_type, "resource_id": resource_id,
+                       "status": summary.get("configurationItemStatus"), "captured": at, "oversized": true});
+    if resource_type != ROLE && resource_type != FUNCTION {
+        return Err(format!(
+            "the rule is scoped to `{resource_type}`: rolecall evaluates {ROLE} and {FUNCTION}"
+        ));
+    }
+    if rule.event_left_scope || rule::deleted(summary) {
+        out.evaluations.push(rule::not_applicable(
+            &resource_type,
+            &resource_id,
+            "the resource was deleted or left the rule's scope",
+            &at,
+        ));
+        put_evaluations(out, settings, rule).await;
+        return Ok(());
+    }
+    // The item is too large for the event: read the resource as it is now.
+    let (target, regions) = if resource_type == ROLE {
+        let role = [g("ARN"), name.clone(), resource_id.clone()]
+            .into_iter()
+            .find(|n| !n.is_empty())
+            .unwrap_or_default();
+        (
+            Target {
+                account: account.clone(),
+                roles: vec![role],
+                ..Default::default()
+            },
+            Regions::List(Vec::new()),
+        )
+    } else {
+        let f = Some(name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| resource_id.clone());
+        (
+            Target {
+                account: account.clone(),
+                functions: vec![(region.clone(), f)],
+                ..Default::default()
+            },
+            Regions::List(vec![region.clone()]),
+        )
+    };
+    let got = read(settings, regions, target).await?;
+    if resource_type == ROLE && got.inventory.roles.is_empty() && !got.missing_roles.is_empty() {
+        out.evaluations.push(rule::not_applicable(
+            &resource_type,
+            &resource_id,
+            "the role no longer exists",
+            &at,
+        ));
+        put_evaluations(out, settings, rule).await;
+        return Ok(());
+    }
+    let arn = if resource_type == ROLE {
+        got.inventory.roles.first().map(|r| r.arn.clone())
+    } else {
+        got.inventory
+            .functions
+            .iter()
+            .find(|f| f.name == name || f.arn == g("ARN"))
+            .map(|f| f.arn.clone())
+    }
+    .unwrap_or_else(|| g("ARN"));
+    evaluate_one(
+        out,
+        settings,
+        rule,
+        &got.inventory,
+        &resource_type,
+        &resource_id,
+        &arn,
+        &policy,
+        &at,
+    )
+    .await;
+    Ok(())
+}
+
+async fn config_scheduled(
+    out: &mut Outcome,
+    settings: &Settings,
+    rule: &RuleInvocation,
+) -> Result<(), String> {
+    let policy = policy(settings, rule)?;
+    let at = Some(rule.notification_time.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(now_rfc3339);
+    out.event = json!({"rule": rule.config_rule_name, "account": rule.account_id, "scheduled": at});
+    let mut opts = settings.options(settings.regions.clone());
+    if !rule.account_id.is_empty() {
+        opts.accounts = vec![rule.account_id.clone()];
+    }
+    let (inv, _stats) = rolecall_collect::collect(
+        opts,
+        rolecall_collect::Progress::new(rolecall_collect::ProgressMode::Quiet),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    out.read = json!({"roles": inv.roles.len(), "functions": inv.functions.len()});
+    out.coverage = coverage(&inv);
+    let result = scan(&inv, settings);
+    out.findings = finding_summaries(&result);
+    let unread_regions: HashSet<&str> = inv
+        .coverage
+        .iter()
+        .filter_map(|g| g.region.as_deref())
+        .collect();
+    let iam_complete = inv.coverage.iter().all(|g| g.region.is_some());
+    let ids: BTreeMap<&str, &str> = inv
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                r.arn.as_str(),
+                r.role_id.as_deref().unwrap_or(r.name.as_str()),
+            )
+        })
+        .collect();
+    // Every audited role and function; a role when IAM was read completely, a function when its
+    // region was.
+    if iam_complete {
+        for r in &result.roles {
+            let id = ids.get(r.arn.as_str()).copied().unwrap_or(r.name.as_str());
+            out.evaluations
+                .push(rule::evaluate(&result, ROLE, id, &r.arn, &policy, &at));
+        }
+    }
+    for f in &result.functions {
+        if !unread_regions.contains(f.region.as_str()) {
+            out.evaluations.push(rule::evaluate(
+                &result, FUNCTION, &f.name, &f.arn, &policy, &at,
+            ));
+        }
+    }
+    if !out.coverage.is_empty() {
+        out.note = Some(
+            "coverage is incomplete: resources that could not be read were not evaluated".into(),
+        );
+    }
+    put_evaluations(out, settings, rule).await;
+    Ok(())
+}
+
+/// The alert text for findings a change introduced.
+pub fn alert(call: &ApiCall, findings: &[&rolecall_checks::Finding]) -> String {
+    let mut text = format!(
+        "rolecall: {} by {} ({}, account {}, {}) introduced {} high or critical finding(s):\n",
+        call.event_name,
+        call.caller,
+        call.event_time,
+        call.account,
+        call.region,
+        findings.len()
+    );
+    for f in findings.iter().take(20) {
+        text.push_str(&format!(
+            "  - [{}] {} {} (risk {}): {} ({})\n",
+            f.severity, f.code, f.name, f.risk_score, f.title, f.resource_arn
+        ));
+    }
+    if findings.len() > 20 {
+        text.push_str(&format!("  - ... and {} more\n", findings.len() - 20));
+    }
+    text
+}
+
+async fn api_call(out: &mut Outcome, settings: &Settings, call: &ApiCall) -> Result<(), String> {
+    out.event = json!({"event_name": call.event_name, "event_source": call.event_source, "event_id": call.event_id,
+                       "event_time": call.event_time, "account": call.account, "region": call.region,
+                       "caller": call.caller, "roles": call.target.roles, "policies": call.target.policies,
+                       "functions": call.target.functions.iter().map(|(r, f)| format!("{r}:{f}")).collect::<Vec<_>>()});
+    if let Some(code) = &call.error_code {
+        out.note = Some(format!(
+            "the call failed ({code}): nothing changed, nothing to scan"
+        ));
+        return Ok(());
+    }
+    let got = read(settings, settings.regions.clone(), call.target.clone()).await?;
+    let inv = got.inventory;
+    out.read = json!({"roles": inv.roles.iter().map(|r| &r.arn).collect::<Vec<_>>(),
+                      "functions": inv.functions.iter().map(|f| &f.arn).collect::<Vec<_>>(),
+                      "missing_roles": got.missing_roles});
+    out.coverage = coverage(&inv);
+    let result = scan(&inv, settings);
+    out.findings = finding_summaries(&result);
+    let mut scope: HashSet<String> = inv.roles.iter().map(|r| r.arn.clone()).collect();
+    scope.extend(inv.functions.iter().map(|f| f.arn.clone()));
+    let complete = inv.coverage.is_empty();
+    let previously_active = publish_findings(out, settings, &result, &inv, &scope, complete).await;
+    let new: Vec<&rolecall_checks::Finding> = result
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .filter(|f| {
+            previously_active
+                .as_ref()
+                .is_none_or(|p| !p.contains(&f.id))
+        })
+        .collect();
+    if !new.is_empty() {
+        notify(out, settings, &new, &alert(call, &new)).await;
+    }
+    Ok(())
+}
+
+/// Imports the findings into Security Hub and resolves rolecall's stale ones about `scope`
+/// (only when everything in it was read). Returns the ids of rolecall findings that were
+/// active before, when Security Hub was read.
+async fn publish_findings(
+    out: &mut Outcome,
+    settings: &Settings,
+    result: &ScanResult,
+    inv: &Inventory,
+    scope: &HashSet<String>,
+    complete: bool,
+) -> Option<HashSet<String>> {
+    if !settings.security_hub {
+        return None;
+    }
+    let now = now_rfc3339();
+    let asff = rolecall_report::asff::render(
+        result,
+        Some(inv),
+        &rolecall_report::asff::AsffOptions {
+            home_region: &settings.home_region,
+            timestamp: &now,
+        },
+    );
+    let list = asff.as_array().cloned().unwrap_or_default();
+    let empty = HashSet::new();
+    let scope = if complete { scope } else { &empty };
+    if settings.dry_run {
+        out.action(true, "securityhub:BatchImportFindings", "Security Hub",
+                   Ok(format!("{} finding(s) imported; rolecall findings about {} resource(s) no longer found would be resolved", list.len(), scope.len())));
+        return None;
+    }
+    let cfg = sdk(settings).await;
+    match rolecall_publish::security_hub_scoped(
+        &cfg,
+        &list,
+        rolecall_publish::Scope::Resources(scope),
+        &now,
+    )
+    .await
+    {
+        Ok(o) => {
+            let r = if o.failed.is_empty() {
+                Ok(format!(
+                    "{} finding(s) imported, {} resolved",
+                    o.imported, o.resolved
+                ))
+            } else {
+                Err(format!(
+                    "{} finding(s) rejected: {}",
+                    o.failed.len(),
+                    o.failed.join("; ")
+                ))
+            };
+            out.action(false, "securityhub:BatchImportFindings", "Security Hub", r);
+            // ASFF ids are `region/account/rolecall/<finding id>`.
+            Some(
+                o.previously_active
+                    .iter()
+                    .filter_map(|id| id.rsplit("/rolecall/").next())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        }
+        Err(e) => {
+            out.action(
+                false,
+                "securityhub:BatchImportFindings",
+                "Security Hub",
+                Err(e.to_string()),
+            );
+            None
+        }
+    }
+}
+
+/// Sends `text` to each team's own target (rolecall.toml `[teams.NAME]`), or to the function's
+/// default topic and webhook.
+async fn notify(
+    out: &mut Outcome,
+    settings: &Settings,
+    findings: &[&rolecall_checks::Finding],
+    text: &str,
+) {
+    let mut sns: Vec<String> = Vec::new();
+    let mut slack: Vec<String> = Vec::new();
+    for f in findings {
+        let team = f.team.as_deref().and_then(|t| settings.config.teams.get(t));
+        match team {
+            Some(t) if t.sns_topic.is_some() || t.slack_webhook.is_some() => {
+                sns.extend(t.sns_topic.clone());
+                slack.extend(t.slack_webhook.clone());
+            }
+            _ => {
+                sns.extend(settings.sns_topic.clone());
+                slack.extend(settings.slack_webhook.clone());
+            }
+        }
+    }
+    sns.sort();
+    sns.dedup();
+    slack.sort();
+    slack.dedup();
+    if sns.is_empty() && slack.is_empty() {
+        out.note = Some(
+            "high or critical findings, but no SNS topic or Slack webhook is set for their team"
+                .into(),
+        );
+    }
+    let cfg = if sns.is_empty() || settings.dry_run {
+        None
+    } else {
+        Some(sdk(settings).await)
+    };
+    for topic in &sns {
+        let r = match &cfg {
+            None => Ok(text.to_string()),
+            Some(cfg) => rolecall_publish::sns(cfg, topic, text)
+                .await
+                .map(|_| text.to_string())
+                .map_err(|e| e.to_string()),
+        };
+        out.action(settings.dry_run, "sns:Publish", topic, r);
+    }
+    for url in &slack {
+        let r = if settings.dry_run {
+            Ok(text.to_string())
+        } else {
+            rolecall_publish::slack(url, text, settings.timeout)
+                .map(|_| text.to_string())
+                .map_err(|e| e.to_string())
+        };
+        out.action(settings.dry_run, "slack", "Slack webhook", r);
+    }
+}
+
+async fn security_hub_imported(
+    out: &mut Outcome,
+    settings: &Settings,
+    findings: &[Value],
+) -> Result<(), String> {
+    let targets = events::finding_targets(findings);
+    out.event = json!({"findings": findings.len(), "accounts": targets.iter().map(|t| &t.account).collect::<Vec<_>>()});
+    if targets.is_empty() {
+        out.note = Some("no finding names an IAM role or Lambda function rolecall can read (rolecall's own findings are skipped)".into());
+        return Ok(());
+    }
+    let mut updates = Vec::new();
+    for t in targets {
+        let got = read(settings, settings.regions.clone(), t).await?;
+        let inv = got.inventory;
+        out.coverage.extend(coverage(&inv));
+        let result = scan(&inv, settings);
+        out.findings.extend(finding_summaries(&result));
+        for f in findings {
+            if let Some(u) = crate::enrich::note_for(f, &result) {
+                updates.push(u);
+            }
+        }
+    }
+    let n = updates.len();
+    let r = if settings.dry_run || n == 0 {
+        Ok(format!("{n} finding(s) annotated"))
+    } else {
+        let cfg = sdk(settings).await;
+        rolecall_publish::annotate_findings(&cfg, &updates)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    out.read = json!({"annotations": updates.iter().map(|u| json!({"id": u.id, "note": u.note, "fields": u.fields})).collect::<Vec<_>>()});
+    out.action(
+        settings.dry_run,
+        "securityhub:BatchUpdateFindings",
+        "Security Hub",
+        r,
+    );
+    Ok(())
+}
