@@ -179,7 +179,12 @@ fn the_runtime_loop_answers_each_invocation_and_reports_bad_events_as_errors() {
         }
         if let Ok(Some(status)) = child.try_wait() {
             let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             panic!("rolecall lambda exited ({status}) after {replies:?}: {err}");
         }
     }
@@ -237,7 +242,11 @@ fn handle_prints_what_it_would_do_and_names_the_file_of_a_bad_event() {
         .current_dir(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["evaluations"][0]["compliance"], "COMPLIANT");
     assert_eq!(v["actions"][0]["status"], "would do");

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Helper for the event-handler test against moto (crates/cli/tests/lambda_moto.rs).
+
+    lambda_moto.py ENDPOINT setup     # roles, a policy, a function, SNS topic with an SQS subscriber, Security Hub on
+    lambda_moto.py ENDPOINT fix       # the deployer role's inline policy narrowed
+    lambda_moto.py ENDPOINT check     # SQS messages and Security Hub findings; prints JSON
+"""
+import io, json, sys, urllib.request, zipfile
+
+import boto3
+
+ENDPOINT, MODE = sys.argv[1], sys.argv[2]
+KW = dict(endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+ACCT = "123456789012"
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+ESCALATE = {"Version": "2012-10-17", "Statement": [{"Sid": "Deploy", "Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"}]}
+NARROW = {"Version": "2012-10-17", "Statement": [{"Sid": "ReadOrders", "Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": f"arn:aws:dynamodb:us-east-1:{ACCT}:table/orders"}]}
+TAGS = [{"Key": "team", "Value": "payments"}, {"Key": "environment", "Value": "prod"}, {"Key": "data-sensitivity", "Value": "confidential"}]
+
+iam = boto3.client("iam", **KW)
+if MODE == "setup":
+    urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/reset", data=b"", method="POST"), timeout=300).read()
+    for name in ("orders-deployer", "orders-reader"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST), Tags=TAGS)
+        iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    iam.put_role_policy(RoleName="orders-deployer", PolicyName="app", PolicyDocument=json.dumps(ESCALATE))
+    data = iam.create_policy(PolicyName="orders-data", PolicyDocument=json.dumps(NARROW))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="orders-reader", PolicyArn=data)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return {}\n")
+    lam = boto3.client("lambda", **KW)
+    for fn, role in (("orders-api", "orders-deployer"), ("orders-report", "orders-reader")):
+        lam.create_function(FunctionName=fn, Runtime="python3.12", Role=f"arn:aws:iam::{ACCT}:role/{role}", Handler="app.handler",
+                            Code={"ZipFile": buf.getvalue()}, Tags={t["Key"]: t["Value"] for t in TAGS})
+    sns, sqs = boto3.client("sns", **KW), boto3.client("sqs", **KW)
+    topic = sns.create_topic(Name="rolecall-alerts")["TopicArn"]
+    url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    boto3.client("securityhub", **KW).enable_security_hub()
+    print(json.dumps({"topic": topic, "queue": url, "policy": data}))
+elif MODE == "fix":
+    iam.put_role_policy(RoleName="orders-deployer", PolicyName="app", PolicyDocument=json.dumps(NARROW))
+    print("{}")
+else:
+    sqs = boto3.client("sqs", **KW)
+    url = sqs.get_queue_url(QueueName="alerts")["QueueUrl"]
+    msgs = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            break
+        for m in got:
+            msgs.append(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    hub = boto3.client("securityhub", **KW)
+    findings, token = [], None
+    while True:
+        page = hub.get_findings(MaxResults=100, **({"NextToken": token} if token else {}))
+        findings += [{"Id": f["Id"], "GeneratorId": f["GeneratorId"], "RecordState": f.get("RecordState"), "Workflow": f.get("Workflow", {}).get("Status"),
+                      "Resources": [r["Id"] for r in f.get("Resources", [])]} for f in page["Findings"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    print(json.dumps({"messages": msgs, "findings": findings}))

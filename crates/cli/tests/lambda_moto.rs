@@ -1,0 +1,231 @@
+//! The event handlers against moto server (started by scripts/test), through `rolecall handle`
+//! and the real AWS SDK: a CloudTrail `PutRolePolicy` event re-reads only that role and its
+//! functions, imports the findings into Security Hub, alerts through SNS naming the event and the
+//! caller; after the fix the same event resolves the finding and alerts no one. Config rule
+//! invocations (oversized item, function item, scheduled) read what they need and send
+//! `PutEvaluations` in moto's test mode (`TESTMODE` token; outside it moto has no PutEvaluations,
+//! see crates/publish/tests/config_and_enrichment.rs).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn env_or_fail(key: &str) -> Option<String> {
+    match std::env::var(key) {
+        Ok(v) => Some(v),
+        Err(_) if std::env::var_os("ROLECALL_SKIP_AWS_TESTS").is_some() => None,
+        Err(_) => panic!("{key} is not set: run the suite with scripts/test (it starts moto), or set ROLECALL_SKIP_AWS_TESTS=1 to skip the AWS tests"),
+    }
+}
+
+fn helper(python: &str, endpoint: &str, mode: &str) -> Value {
+    let out = Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lambda_moto.py"))
+        .args([endpoint, mode])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lambda_moto.py {mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn handle(endpoint: &str, topic: &str, event: &str, extra: &[(&str, &str)]) -> (Output, Value) {
+    let path = format!(
+        "{}/../lambda/tests/events/{event}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dir = std::env::temp_dir();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolecall"));
+    cmd.args(["handle", "--event", &path])
+        .current_dir(&dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_REGION", "us-east-1")
+        .env("ROLECALL_ENDPOINT_URL", endpoint)
+        .env("ROLECALL_REGIONS", "us-east-1")
+        .env("ROLECALL_SNS_TOPIC_ARN", topic)
+        .env_remove("ROLECALL_DRY_RUN")
+        .env_remove("ROLECALL_CONFIG");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{event}: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, v)
+}
+
+fn action<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == name)
+        .unwrap_or_else(|| panic!("no {name} action: {v:#}"))
+}
+
+#[test]
+fn events_rescan_one_role_publish_alert_and_resolve() {
+    let (Some(endpoint), Some(python)) = (
+        env_or_fail("ROLECALL_MOTO_ENDPOINT"),
+        env_or_fail("ROLECALL_PYTHON"),
+    ) else {
+        return;
+    };
+    let seed = helper(&python, &endpoint, "setup");
+    let topic = seed["topic"].as_str().unwrap();
+    let deployer = "arn:aws:iam::123456789012:role/orders-deployer";
+
+    // 1. The change introduced a high finding: imported, and the team alerted with the event.
+    let (out, v) = handle(&endpoint, topic, "cloudtrail-iam-put-role-policy.json", &[]);
+    assert!(
+        out.status.success(),
+        "{v:#}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(v["read"]["roles"], serde_json::json!([deployer]), "{v:#}");
+    assert_eq!(
+        v["read"]["functions"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:123456789012:function:orders-api"]),
+        "only the functions of that role are read: {v:#}"
+    );
+    let high: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
+        .collect();
+    assert!(!high.is_empty(), "{v:#}");
+    assert_eq!(
+        action(&v, "securityhub:BatchImportFindings")["status"],
+        "done"
+    );
+    assert_eq!(action(&v, "sns:Publish")["status"], "done");
+    let seen = helper(&python, &endpoint, "check");
+    let msgs = seen["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1, "{seen:#}");
+    let msg = msgs[0].as_str().unwrap();
+    assert!(
+        msg.contains("PutRolePolicy")
+            && msg.contains("assumed-role/developer/alice")
+            && msg.contains(high[0]["code"].as_str().unwrap()),
+        "{msg}"
+    );
+    let active = |seen: &Value, code: &str| {
+        seen["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["GeneratorId"] == code && f["RecordState"] == "ACTIVE")
+            .count()
+    };
+    let code = high[0]["code"].as_str().unwrap().to_string();
+    assert!(active(&seen, &code) >= 1, "{seen:#}");
+
+    // 2. The same event again: nothing new, so nobody is alerted twice.
+    let (out, v) = handle(&endpoint, topic, "cloudtrail-iam-put-role-policy.json", &[]);
+    assert!(out.status.success(), "{v:#}");
+    assert!(
+        v["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["action"] != "sns:Publish"),
+        "{v:#}"
+    );
+    assert!(helper(&python, &endpoint, "check")["messages"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // 3. An oversized Config item: the role is read from IAM, then evaluated (moto test mode).
+    let (out, v) = handle(&endpoint, topic, "config-role-oversized.json", &[]);
+    assert!(out.status.success(), "{v:#}");
+    assert_eq!(v["evaluations"][0]["compliance"], "NON_COMPLIANT", "{v:#}");
+    assert_eq!(v["evaluations"][0]["resource_id"], "AROAEXAMPLEDEPLOYER1");
+    assert_eq!(action(&v, "config:PutEvaluations")["status"], "done");
+
+    // 4. A function's item: its role is read, and its role's findings are the function's.
+    let (out, v) = handle(&endpoint, topic, "config-function-change.json", &[]);
+    assert!(out.status.success(), "{v:#}");
+    assert_eq!(
+        v["evaluations"][0]["resource_type"],
+        "AWS::Lambda::Function"
+    );
+    assert_eq!(v["evaluations"][0]["resource_id"], "orders-api");
+    assert_eq!(v["evaluations"][0]["compliance"], "NON_COMPLIANT", "{v:#}");
+
+    // 5. A new version of a customer managed policy: the roles it is attached to are read.
+    let (out, v) = handle(
+        &endpoint,
+        topic,
+        "cloudtrail-iam-create-policy-version.json",
+        &[],
+    );
+    assert!(out.status.success(), "{v:#}");
+    assert_eq!(
+        v["read"]["roles"],
+        serde_json::json!(["arn:aws:iam::123456789012:role/orders-reader"]),
+        "{v:#}"
+    );
+
+    // 6. The fix: the finding is resolved in Security Hub, and no alert.
+    helper(&python, &endpoint, "fix");
+    let (out, v) = handle(&endpoint, topic, "cloudtrail-iam-put-role-policy.json", &[]);
+    assert!(out.status.success(), "{v:#}");
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == code.as_str()),
+        "{v:#}"
+    );
+    let detail = action(&v, "securityhub:BatchImportFindings")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!detail.contains(" 0 resolved"), "{detail}");
+    let seen = helper(&python, &endpoint, "check");
+    assert_eq!(active(&seen, &code), 0, "{seen:#}");
+    assert!(seen["messages"].as_array().unwrap().is_empty());
+
+    // 7. The scheduled rule: every execution role and function of the account evaluated.
+    let (out, v) = handle(&endpoint, topic, "config-scheduled.json", &[]);
+    assert!(out.status.success(), "{v:#}");
+    let evals = v["evaluations"].as_array().unwrap();
+    let ids: Vec<&str> = evals
+        .iter()
+        .map(|e| e["resource_id"].as_str().unwrap())
+        .collect();
+    for want in ["orders-api", "orders-report"] {
+        assert!(ids.contains(&want), "{ids:?}");
+    }
+    assert_eq!(
+        evals
+            .iter()
+            .filter(|e| e["resource_type"] == "AWS::IAM::Role")
+            .count(),
+        2,
+        "{ids:?}"
+    );
+    assert_eq!(action(&v, "config:PutEvaluations")["status"], "done");
+}
