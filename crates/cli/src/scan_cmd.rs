@@ -209,7 +209,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let clock = rolecall_checks::scan::Phases::start();
     rolecall_checks::scan::apply_filters(&mut result, &filters);
     if a.sort == SortBy::Gap {
-        sort_by_gap(&mut result);
+        rolecall_checks::scan::sort_by_gap(&mut result);
     }
     // Local reports first (nothing collected is lost if publishing fails), then stdout, then AWS.
     let is_s3 = |p: &PathBuf| p.to_string_lossy().starts_with("s3://");
@@ -299,59 +299,6 @@ fn write_report(
             Ok(())
         }
     }
-}
-
-/// Orders findings by the permission gap of the role they concern (then by risk, as before).
-fn sort_by_gap(r: &mut ScanResult) {
-    let gap_of_role: std::collections::HashMap<String, f64> = r
-        .roles
-        .iter()
-        .map(|x| {
-            (
-                x.arn.clone(),
-                x.gap.as_ref().map(|g| g.score).unwrap_or(0.0),
-            )
-        })
-        .collect();
-    let role_of_fn: std::collections::HashMap<String, String> = r
-        .functions
-        .iter()
-        .map(|f| (f.arn.clone(), f.role_arn.clone()))
-        .collect();
-    // Keyed by account and name too, so a function's role ARN with another path still finds it
-    // (the first role of that key in report order): one lookup per finding, not a search.
-    let mut gap_of_key: std::collections::HashMap<(String, String), f64> =
-        std::collections::HashMap::new();
-    for x in &r.roles {
-        if let Some(k) = rolecall_inventory::model::role_key(&x.arn) {
-            gap_of_key
-                .entry(k)
-                .or_insert(x.gap.as_ref().map(|g| g.score).unwrap_or(0.0));
-        }
-    }
-    let key = |arn: &str| -> f64 {
-        let role = role_of_fn.get(arn).map(String::as_str).unwrap_or(arn);
-        gap_of_role
-            .get(role)
-            .copied()
-            .or_else(|| {
-                rolecall_inventory::model::role_key(role).and_then(|k| gap_of_key.get(&k).copied())
-            })
-            .unwrap_or(0.0)
-    };
-    let mut keyed: Vec<(f64, rolecall_checks::finding::Finding)> = std::mem::take(&mut r.findings)
-        .into_iter()
-        .map(|f| (key(&f.resource_arn), f))
-        .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
-    r.findings = keyed.into_iter().map(|(_, f)| f).collect();
-    r.roles.sort_by(|a, b| {
-        b.gap
-            .as_ref()
-            .map(|g| g.score)
-            .unwrap_or(0.0)
-            .total_cmp(&a.gap.as_ref().map(|g| g.score).unwrap_or(0.0))
-    });
 }
 
 pub(crate) fn render(

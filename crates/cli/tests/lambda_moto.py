@@ -39,6 +39,8 @@ if MODE == "setup":
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     boto3.client("securityhub", **KW).enable_security_hub()
+    boto3.client("s3", **KW).create_bucket(Bucket="rolecall-reports")
+    boto3.client("ses", **KW).verify_email_identity(EmailAddress="rolecall@example.com")
     print(json.dumps({"topic": topic, "queue": url, "policy": data}))
 elif MODE == "fix":
     iam.put_role_policy(RoleName="orders-deployer", PolicyName="app", PolicyDocument=json.dumps(NARROW))
@@ -63,4 +65,7 @@ else:
         token = page.get("NextToken")
         if not token:
             break
-    print(json.dumps({"messages": msgs, "findings": findings}))
+    s3 = boto3.client("s3", **KW)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="rolecall-reports").get("Contents", [])]
+    sent = boto3.client("ses", **KW).get_send_quota()["SentLast24Hours"]
+    print(json.dumps({"messages": msgs, "findings": findings, "keys": keys, "emails_sent": sent}))

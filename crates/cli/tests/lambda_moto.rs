@@ -228,4 +228,70 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
         "{ids:?}"
     );
     assert_eq!(action(&v, "config:PutEvaluations")["status"], "done");
+
+    // 8. The scheduled scan: reports under a dated prefix, findings imported, and the payments
+    // lead gets the team's CSV and HTML by SES (rolecall.toml's team map).
+    let dir = std::env::temp_dir().join(format!("rolecall-lambda-moto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("rolecall.toml");
+    std::fs::write(
+        &toml,
+        "[teams.payments]\nemail = \"lead@example.com\"\n[teams.nobody]\nsns_topic = \"arn:aws:sns:us-east-1:123456789012:x\"\n",
+    )
+    .unwrap();
+    let (out, v) = handle(
+        &endpoint,
+        topic,
+        "scheduler-scan.json",
+        &[
+            ("ROLECALL_REPORT_URL", "s3://rolecall-reports/scans/"),
+            ("ROLECALL_SES_FROM", "rolecall@example.com"),
+            ("ROLECALL_CONFIG", toml.to_str().unwrap()),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{v:#}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(v["read"]["functions"], 2, "{v:#}");
+    let puts: Vec<&Value> = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "s3:PutObject")
+        .collect();
+    assert_eq!(puts.len(), 3, "{v:#}");
+    assert!(puts.iter().all(|a| a["status"] == "done"), "{v:#}");
+    let mail = action(&v, "sesv2:SendEmail");
+    assert_eq!(mail["status"], "done", "{v:#}");
+    assert_eq!(mail["target"], "lead@example.com");
+    let seen = helper(&python, &endpoint, "check");
+    let keys: Vec<&str> = seen["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for ext in ["json", "html", "csv"] {
+        assert!(
+            keys.iter().any(|k| k.starts_with("scans/20")
+                && k.ends_with(&format!("/rolecall.{ext}"))
+                && k.matches('/').count() == 4),
+            "{keys:?}"
+        );
+    }
+    // moto counts the recipient of the raw message's To header and of the destination list.
+    assert!(seen["emails_sent"].as_f64().unwrap() >= 1.0, "{seen:#}");
+    assert_eq!(
+        v["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "sesv2:SendEmail")
+            .count(),
+        1,
+        "one email: only payments has an address: {v:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

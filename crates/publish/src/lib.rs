@@ -11,11 +11,13 @@
 )]
 
 mod config_rule;
+mod email;
 mod securityhub;
 
 pub use config_rule::{
     put_evaluations, put_evaluations_with, ConfigEvaluation, PutOutcome, ANNOTATION_LIMIT, BATCH,
 };
+pub use email::{mime_message, send_email, Attachment};
 pub use securityhub::{
     annotate_findings, annotate_findings_with, security_hub, security_hub_scoped, FindingNote,
     Scope, SecurityHubOutcome,
