@@ -40,8 +40,11 @@ if MODE == "setup":
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     boto3.client("securityhub", **KW).enable_security_hub()
     boto3.client("s3", **KW).create_bucket(Bucket="rolecall-reports")
+    org = boto3.client("organizations", **KW)
+    org.create_organization(FeatureSet="ALL")
+    other = org.create_account(Email="other@example.com", AccountName="other")["CreateAccountStatus"]["AccountId"]
     boto3.client("ses", **KW).verify_email_identity(EmailAddress="rolecall@example.com")
-    print(json.dumps({"topic": topic, "queue": url, "policy": data}))
+    print(json.dumps({"topic": topic, "queue": url, "policy": data, "other_account": other}))
 elif MODE == "fix":
     iam.put_role_policy(RoleName="orders-deployer", PolicyName="app", PolicyDocument=json.dumps(NARROW))
     print("{}")

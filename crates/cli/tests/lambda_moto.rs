@@ -38,10 +38,14 @@ fn helper(python: &str, endpoint: &str, mode: &str) -> Value {
 }
 
 fn handle(endpoint: &str, topic: &str, event: &str, extra: &[(&str, &str)]) -> (Output, Value) {
-    let path = format!(
-        "{}/../lambda/tests/events/{event}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = if event.starts_with('/') {
+        event.to_string()
+    } else {
+        format!(
+            "{}/../lambda/tests/events/{event}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
     let dir = std::env::temp_dir();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolecall"));
     cmd.args(["handle", "--event", &path])
@@ -63,13 +67,9 @@ fn handle(endpoint: &str, topic: &str, event: &str, extra: &[(&str, &str)]) -> (
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{event}: {e}\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    // An invocation that fails prints no JSON: its error is on stderr.
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stderr).to_string()));
     (out, v)
 }
 
@@ -283,6 +283,102 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
     }
     // moto counts the recipient of the raw message's To header and of the destination list.
     assert!(seen["emails_sent"].as_f64().unwrap() >= 1.0, "{seen:#}");
+
+    // 9. The same scan fanned out as the state machine runs it: the plan, one account's task,
+    // the merge. The Organization's second account never gets its task (a failed Map item): it is
+    // a coverage entry of the merged scan, and the rest is published.
+    let other = seed["other_account"].as_str().unwrap();
+    let task = |name: &str, body: Value| {
+        let p = dir.join(name);
+        std::fs::write(&p, body.to_string()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let fan = [
+        ("ROLECALL_REPORT_URL", "s3://rolecall-reports/scans/"),
+        ("ROLECALL_FANOUT_ACCOUNTS", "1"),
+    ];
+    let (out, plan) = handle(
+        &endpoint,
+        topic,
+        &task(
+            "plan.json",
+            serde_json::json!({"rolecall": {"task": "plan-scan"}}),
+        ),
+        &fan,
+    );
+    assert!(out.status.success(), "{plan:#}");
+    let result = &plan["result"];
+    assert_eq!(result["fan_out"], true, "{plan:#}");
+    let accounts: Vec<&str> = result["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        accounts.contains(&"123456789012") && accounts.contains(&other),
+        "{accounts:?}"
+    );
+    let run = result["run"].as_str().unwrap().to_string();
+    assert_eq!(action(&plan, "s3:PutObject")["status"], "done");
+    let (out, one) = handle(
+        &endpoint,
+        topic,
+        &task(
+            "collect.json",
+            serde_json::json!({"rolecall": {"task": "collect-account", "account": "123456789012", "run": run}}),
+        ),
+        &fan,
+    );
+    assert!(out.status.success(), "{one:#}");
+    assert_eq!(one["result"]["functions"], 2, "{one:#}");
+    let (out, merged) = handle(
+        &endpoint,
+        topic,
+        &task(
+            "merge.json",
+            serde_json::json!({"rolecall": {"task": "merge-scan", "run": run}}),
+        ),
+        &fan,
+    );
+    assert!(out.status.success(), "{merged:#}");
+    assert_eq!(merged["read"]["functions"], 2, "{merged:#}");
+    assert!(
+        merged["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["account"] == other && g["api"] == "states:collect-account"),
+        "{merged:#}"
+    );
+    assert!(merged["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["resource"].as_str().unwrap().contains("orders-reader")));
+    let seen = helper(&python, &endpoint, "check");
+    let keys: Vec<&str> = seen["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(
+        keys.iter()
+            .any(|k| k.ends_with(&format!("runs/{run}/accounts/123456789012.json"))),
+        "{keys:?}"
+    );
+    // A run id cannot reach outside its prefix.
+    let (out, bad) = handle(
+        &endpoint,
+        topic,
+        &task(
+            "evil.json",
+            serde_json::json!({"rolecall": {"task": "merge-scan", "run": "../../etc"}}),
+        ),
+        &fan,
+    );
+    assert_eq!(out.status.code(), Some(2), "{bad:#}");
     assert_eq!(
         v["actions"]
             .as_array()

@@ -529,6 +529,50 @@ pub(crate) fn gap(account: &str, region: Option<&str>, api: &str, error: String)
     }
 }
 
+/// The Organization alone: its ACTIVE accounts with the SCPs and RCPs on their paths, no roles
+/// or functions (the plan of a scan fanned out one account per task). Fails only when the caller
+/// cannot be identified; what cannot be read is coverage.
+pub async fn organization(opts: Options) -> Result<Inventory, CollectError> {
+    let base = sdk_config(
+        opts.profile.as_deref(),
+        opts.endpoint_url.as_deref(),
+        &opts.home_region,
+        opts.timeout,
+    )
+    .await;
+    let shared = Arc::new(Shared {
+        sem: Semaphore::new(opts.concurrency.max(1)),
+        stats: Stats::new(),
+        progress: Progress::new(ProgressMode::Quiet),
+        opts: opts.clone(),
+    });
+    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
+    let caller = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| CollectError::NoIdentity(describe(&e)))?;
+    let caller_account = caller.account().unwrap_or_default().to_string();
+    let mut inv = Inventory::new("aws");
+    inv.collected_at = Some(now_rfc3339());
+    match orgs::accounts_and_policies(&shared, &base, &caller_account).await {
+        Ok(view) => {
+            inv.accounts = view.accounts;
+            inv.organization = view.organization;
+            inv.coverage.extend(view.coverage);
+        }
+        Err(g) => {
+            inv.coverage.push(g);
+            inv.accounts.push(Account {
+                id: caller_account,
+                ..Default::default()
+            });
+        }
+    }
+    inv.normalize();
+    Ok(inv)
+}
+
 /// Collects an inventory. Never fails once the caller is identified: what cannot be read is
 /// recorded in `inventory.coverage`.
 pub async fn collect(
@@ -607,9 +651,7 @@ pub async fn collect(
         .collect()
         .await;
     inv.accounts = accounts;
-    for r in results {
-        inv.merge(r);
-    }
+    inv.merge_many(results);
     inv.source = "aws".into();
     inv.normalize();
     shared.progress.finish(&inv);

@@ -640,6 +640,21 @@ impl Inventory {
 
     /// Adds another inventory's contents (several `--input` files make one inventory).
     pub fn merge(&mut self, other: Inventory) {
+        self.absorb(other);
+        self.normalize();
+    }
+
+    /// Adds many inventories' contents, sorting once at the end (the per-account parts of an
+    /// Organization: one merge each would sort the growing whole every time). Where two parts
+    /// hold the same account, role or function, the earlier one is kept.
+    pub fn merge_many(&mut self, others: impl IntoIterator<Item = Inventory>) {
+        for o in others {
+            self.absorb(o);
+        }
+        self.normalize();
+    }
+
+    fn absorb(&mut self, other: Inventory) {
         if self.organization.is_none() {
             self.organization = other.organization;
         }
@@ -668,7 +683,6 @@ impl Inventory {
         if self.collected_at.is_none() {
             self.collected_at = other.collected_at;
         }
-        self.normalize();
     }
 
     /// Does the source lack this kind of data entirely ([`data_kind`])?

@@ -88,9 +88,20 @@ pub enum Trigger {
     SecurityHubImported {
         findings: Vec<Value>,
     },
-    /// A schedule: the Organization scan.
+    /// A schedule: the Organization scan in one invocation.
     ScheduledScan {
         input: Value,
+    },
+    /// Step Functions, first state: the Organization's accounts, and whether to fan out.
+    PlanScan,
+    /// Step Functions, one Distributed Map item: one account into a snapshot in S3.
+    CollectAccount {
+        account: String,
+        run: String,
+    },
+    /// Step Functions, last state: the snapshots merged, scanned and published.
+    MergeScan {
+        run: String,
     },
 }
 
@@ -104,6 +115,9 @@ impl Trigger {
             Trigger::ApiCall(_) => "api-call",
             Trigger::SecurityHubImported { .. } => "security-hub-imported",
             Trigger::ScheduledScan { .. } => "scheduled-scan",
+            Trigger::PlanScan => "plan-scan",
+            Trigger::CollectAccount { .. } => "collect-account",
+            Trigger::MergeScan { .. } => "merge-scan",
         }
     }
 }
@@ -121,13 +135,40 @@ pub fn parse(event: &Value) -> Result<Trigger, String> {
         return config_rule(event, invoking);
     }
     if let Some(task) = event.get("rolecall") {
+        // A run id names an S3 prefix: keep it to characters that cannot leave it.
+        let run = || -> Result<String, String> {
+            let r = s(task, "run");
+            if r.is_empty()
+                || r.len() > 128
+                || !r
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+                || r.contains("..")
+            {
+                return Err(format!(
+                    "`rolecall.run` `{r}`: expected the plan's run id (letters, digits, - _ . :)"
+                ));
+            }
+            Ok(r.to_string())
+        };
         return match s(task, "task") {
             "scheduled-scan" => Ok(Trigger::ScheduledScan {
                 input: task.clone(),
             }),
+            "plan-scan" => Ok(Trigger::PlanScan),
+            "collect-account" => {
+                // Step Functions passes the Map item: an account id, or the account object.
+                let item = task.get("account").unwrap_or(&Value::Null);
+                let account = item.as_str().or_else(|| item.get("id").and_then(Value::as_str)).unwrap_or_default();
+                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("`rolecall.account` `{account}`: expected a 12-digit account id"));
+                }
+                Ok(Trigger::CollectAccount { account: account.to_string(), run: run()? })
+            }
+            "merge-scan" => Ok(Trigger::MergeScan { run: run()? }),
             "" => Err("`rolecall.task` is missing".into()),
             other => Err(format!(
-                "`rolecall.task` `{other}` is not one rolecall knows (scheduled-scan)"
+                "`rolecall.task` `{other}` is not one rolecall knows (scheduled-scan, plan-scan, collect-account, merge-scan)"
             )),
         };
     }

@@ -40,6 +40,9 @@ pub struct Settings {
     pub report_url: Option<String>,
     /// The verified SES sender of the team reports (`ROLECALL_SES_FROM`).
     pub ses_from: Option<String>,
+    /// Above this many accounts the Step Functions plan fans out, one account per task
+    /// (`ROLECALL_FANOUT_ACCOUNTS`).
+    pub fanout_accounts: usize,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             org: false,
             report_url: None,
             ses_from: None,
+            fanout_accounts: 50,
         }
     }
 }
@@ -125,6 +129,11 @@ impl Settings {
             }
         }
         s.ses_from = get("ROLECALL_SES_FROM").filter(|v| !v.is_empty());
+        if let Some(v) = get("ROLECALL_FANOUT_ACCOUNTS").filter(|v| !v.is_empty()) {
+            s.fanout_accounts = v.parse().map_err(|_| {
+                format!("ROLECALL_FANOUT_ACCOUNTS `{v}`: expected a number of accounts")
+            })?;
+        }
         if let Some(path) = get("ROLECALL_CONFIG").filter(|v| !v.is_empty()) {
             let (c, _) =
                 Config::load(Some(std::path::Path::new(&path))).map_err(|e| e.to_string())?;
@@ -161,6 +170,8 @@ struct Outcome {
     findings: Vec<Value>,
     evaluations: Vec<ConfigEvaluation>,
     actions: Vec<Value>,
+    /// What a Step Functions task hands the next state.
+    result: Value,
     failed: usize,
     note: Option<String>,
     /// Scheduled scans report their coverage gaps and still succeed (a retry would read the
@@ -183,6 +194,9 @@ impl Outcome {
         });
         if let (Some(n), Some(m)) = (&self.note, v.as_object_mut()) {
             m.insert("note".into(), json!(n));
+        }
+        if let (false, Some(m)) = (self.result.is_null(), v.as_object_mut()) {
+            m.insert("result".into(), self.result.clone());
         }
         v
     }
@@ -235,6 +249,11 @@ pub async fn handle(event: &Value, settings: &Settings) -> Result<Handled, Strin
             security_hub_imported(&mut out, settings, &findings).await?
         }
         Trigger::ScheduledScan { .. } => scheduled_scan(&mut out, settings).await?,
+        Trigger::PlanScan => plan_scan(&mut out, settings).await?,
+        Trigger::CollectAccount { account, run } => {
+            collect_account(&mut out, settings, &account, &run).await?
+        }
+        Trigger::MergeScan { run } => merge_scan(&mut out, settings, &run).await?,
     }
     let output = out.to_json(settings.dry_run);
     let ok = output.get("ok").and_then(Value::as_bool).unwrap_or(false);
@@ -976,6 +995,15 @@ async fn scheduled_scan(out: &mut Outcome, settings: &Settings) -> Result<(), St
     .map_err(|e| e.to_string())?;
     out.event = json!({"org": settings.org, "collected_at": inv.collected_at});
     out.read = json!({"accounts": inv.accounts.len(), "roles": inv.roles.len(), "functions": inv.functions.len(), "api_calls": stats.total_calls()});
+    publish_scan(out, settings, inv).await
+}
+
+/// Scans a collected Organization and publishes: reports, Security Hub, team emails.
+async fn publish_scan(
+    out: &mut Outcome,
+    settings: &Settings,
+    inv: Inventory,
+) -> Result<(), String> {
     out.coverage = coverage(&inv);
     let mut result = scan(&inv, settings);
     rolecall_checks::scan::sort_by_gap(&mut result);
@@ -1123,4 +1151,166 @@ async fn scheduled_scan(out: &mut Outcome, settings: &Settings) -> Result<(), St
         );
     }
     Ok(())
+}
+
+/// Where a fanned-out run keeps its snapshots: next to the reports, under `runs/<run>/`.
+fn run_url(settings: &Settings, run: &str) -> Result<String, String> {
+    let url = settings.report_url.as_deref().ok_or(
+        "ROLECALL_REPORT_URL is not set: a fanned-out scan keeps its snapshots in that bucket",
+    )?;
+    let (bucket, prefix) =
+        rolecall_publish::parse_s3_url(url).ok_or("ROLECALL_REPORT_URL is not an s3:// URL")?;
+    Ok(if prefix.is_empty() {
+        format!("s3://{bucket}/runs/{run}/")
+    } else {
+        format!("s3://{bucket}/{prefix}/runs/{run}/")
+    })
+}
+
+async fn put_json(out: &mut Outcome, settings: &Settings, url: &str, name: &str, inv: &Inventory) {
+    let body = match serde_json::to_vec(inv) {
+        Ok(b) => b,
+        Err(e) => {
+            out.action(
+                settings.dry_run,
+                "s3:PutObject",
+                &format!("{url}{name}"),
+                Err(e.to_string()),
+            );
+            return;
+        }
+    };
+    let r = if settings.dry_run {
+        Ok(format!("{} bytes", body.len()))
+    } else {
+        let cfg = sdk(settings).await;
+        match rolecall_publish::parse_s3_url(url) {
+            Some((bucket, prefix)) => rolecall_publish::s3_put_object(
+                &cfg,
+                &bucket,
+                &format!("{prefix}/{name}"),
+                "application/json",
+                body,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+            None => Err(format!("{url}: not an s3:// URL")),
+        }
+    };
+    out.action(settings.dry_run, "s3:PutObject", &format!("{url}{name}"), r);
+}
+
+/// Step Functions' first state: the Organization (accounts, SCPs, RCPs) into `org.json`, and
+/// whether the accounts are many enough to fan out.
+async fn plan_scan(out: &mut Outcome, settings: &Settings) -> Result<(), String> {
+    out.gaps_tolerated = true;
+    let inv = rolecall_collect::organization(settings.options(settings.regions.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
+    let run = inv
+        .collected_at
+        .clone()
+        .unwrap_or_else(now_rfc3339)
+        .replace([':', '-'], "")
+        .to_ascii_lowercase();
+    let ids: Vec<&str> = inv.accounts.iter().map(|a| a.id.as_str()).collect();
+    let fan_out = ids.len() > settings.fanout_accounts;
+    out.coverage = coverage(&inv);
+    out.read = json!({"accounts": ids.len()});
+    out.result = json!({"run": run, "fan_out": fan_out, "accounts": ids});
+    if fan_out {
+        let url = run_url(settings, &run)?;
+        put_json(out, settings, &url, "org.json", &inv).await;
+    }
+    Ok(())
+}
+
+/// One Distributed Map item: one account, read whole, into `accounts/<id>.json`. What cannot be
+/// read is the snapshot's coverage; the task fails only when the snapshot cannot be written.
+async fn collect_account(
+    out: &mut Outcome,
+    settings: &Settings,
+    account: &str,
+    run: &str,
+) -> Result<(), String> {
+    out.gaps_tolerated = true;
+    let url = run_url(settings, run)?;
+    let mut opts = settings.options(settings.regions.clone());
+    opts.accounts = vec![account.to_string()];
+    let (inv, stats) = rolecall_collect::collect(
+        opts,
+        rolecall_collect::Progress::new(rolecall_collect::ProgressMode::Quiet),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    out.event = json!({"account": account, "run": run});
+    out.read = json!({"roles": inv.roles.len(), "functions": inv.functions.len(), "api_calls": stats.total_calls()});
+    out.coverage = coverage(&inv);
+    put_json(
+        out,
+        settings,
+        &url,
+        &format!("accounts/{account}.json"),
+        &inv,
+    )
+    .await;
+    out.result = json!({"account": account, "roles": inv.roles.len(), "functions": inv.functions.len(), "gaps": inv.coverage.len()});
+    Ok(())
+}
+
+/// The last state: `org.json` and every account's snapshot merged (an account whose task left no
+/// snapshot is a coverage entry), then scanned and published as the one-task scan is.
+async fn merge_scan(out: &mut Outcome, settings: &Settings, run: &str) -> Result<(), String> {
+    out.gaps_tolerated = true;
+    let url = run_url(settings, run)?;
+    let cfg = sdk(settings).await;
+    let mut org: Option<Inventory> = None;
+    let mut parts: Vec<Inventory> = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
+    let mut unfetched: Vec<String> = Vec::new();
+    rolecall_collect::each_log_object(
+        &cfg,
+        &url,
+        |key, bytes| {
+            let text = String::from_utf8_lossy(bytes);
+            match rolecall_inventory::import::from_text(std::path::Path::new(key), &text) {
+                Ok(inv) if key.ends_with("/org.json") => org = Some(inv),
+                Ok(inv) => parts.push(inv),
+                Err(e) => unreadable.push(e.to_string()),
+            }
+        },
+        |key, e| unfetched.push(format!("{key}: {e}")),
+    )
+    .await?;
+    unreadable.extend(unfetched);
+    let mut inv =
+        org.ok_or_else(|| format!("{url}org.json is missing: the plan did not run for run {run}"))?;
+    let have: HashSet<String> = parts
+        .iter()
+        .flat_map(|p| p.accounts.iter().map(|a| a.id.clone()))
+        .collect();
+    for a in &inv.accounts {
+        if !have.contains(&a.id) {
+            inv.coverage.push(rolecall_inventory::CoverageEntry {
+                account: a.id.clone(),
+                region: None,
+                api: "states:collect-account".into(),
+                error: "the account's collection task failed or timed out: nothing of it was read"
+                    .into(),
+            });
+        }
+    }
+    for e in unreadable {
+        inv.coverage.push(rolecall_inventory::CoverageEntry {
+            account: String::new(),
+            region: None,
+            api: "s3:GetObject".into(),
+            error: e,
+        });
+    }
+    inv.merge_many(parts);
+    inv.source = "aws".into();
+    out.event = json!({"run": run});
+    out.read = json!({"accounts": inv.accounts.len(), "roles": inv.roles.len(), "functions": inv.functions.len()});
+    publish_scan(out, settings, inv).await
 }

@@ -62,6 +62,24 @@ fn every_recorded_event_is_understood() {
         ),
         ("scheduler-scan.json", "scheduled-scan"),
     ];
+    // Step Functions' tasks; a Map item may be the account id or an account object.
+    for (e, kind) in [
+        (json!({"rolecall": {"task": "plan-scan"}}), "plan-scan"),
+        (
+            json!({"rolecall": {"task": "collect-account", "account": "123456789012", "run": "20261201t060000z"}}),
+            "collect-account",
+        ),
+        (
+            json!({"rolecall": {"task": "collect-account", "account": {"id": "123456789012"}, "run": "r-1"}}),
+            "collect-account",
+        ),
+        (
+            json!({"rolecall": {"task": "merge-scan", "run": "20261201t060000z"}}),
+            "merge-scan",
+        ),
+    ] {
+        assert_eq!(events::parse(&e).unwrap().kind(), kind, "{e}");
+    }
     for (file, kind) in cases {
         let t = events::parse(&event(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(t.kind(), kind, "{file}");
@@ -158,6 +176,15 @@ fn malformed_events_are_errors_that_name_the_field() {
             "roleName",
         ),
         (json!({"rolecall": {"task": "reboot"}}), "reboot"),
+        (
+            json!({"rolecall": {"task": "collect-account", "account": "12345", "run": "r1"}}),
+            "12-digit",
+        ),
+        (
+            json!({"rolecall": {"task": "merge-scan", "run": "../../other-prefix"}}),
+            "rolecall.run",
+        ),
+        (json!({"rolecall": {"task": "merge-scan"}}), "rolecall.run"),
     ];
     for (e, needle) in cases {
         let err = events::parse(&e).unwrap_err();
