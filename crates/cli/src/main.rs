@@ -4,6 +4,7 @@
 
 mod baseline_cmd;
 mod collect_cmd;
+mod config_query_cmd;
 mod effective_cmd;
 mod expand_cmd;
 mod export_cmd;
@@ -85,6 +86,9 @@ enum Command {
     /// Export the history (scans, findings with their status, metrics, finding state) as
     /// Parquet or JSON lines in Hive partitions, to a directory or S3, for Athena, Trino or DuckDB.
     Export(export_cmd::ExportArgs),
+    /// Ask an AWS Config aggregator about the Organization: shared-roles, recent-role-changes,
+    /// untagged-functions (`--config-aggregator NAME`).
+    ConfigQuery(config_query_cmd::ConfigQueryArgs),
     /// Run inside AWS Lambda: the runtime loop for AWS Config rule invocations, EventBridge
     /// CloudTrail events about roles and functions, and Security Hub finding imports (docs/deploy.md).
     Lambda,
@@ -173,6 +177,7 @@ fn main() -> ExitCode {
         Command::Trend(a) => history_cmd::trend(a),
         Command::Baseline(a) => baseline_cmd::run(a),
         Command::Export(a) => export_cmd::run(a),
+        Command::ConfigQuery(a) => config_query_cmd::run(a),
         Command::Lambda => lambda_cmd::lambda(),
         Command::Handle(a) => lambda_cmd::handle(a),
         Command::Rules(a) => rules_cmd::rules(a),

@@ -50,6 +50,12 @@ pub struct LiveArgs {
     /// Where Athena writes the query result (`s3://bucket/prefix/`), unless the workgroup sets it.
     #[arg(long, value_name = "S3_URL")]
     pub athena_output: Option<String>,
+    /// Read the Organization's functions, roles and customer managed policies from this AWS
+    /// Config aggregator's advanced query (three queries, pages of 100) instead of each account's
+    /// APIs. Config records no function URLs, triggers or SCPs: the rules that need them are
+    /// skipped and say so.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["org", "accounts"])]
+    pub config_aggregator: Option<String>,
     /// Set by `--usage access-advisor`: read Access Advisor for use since this time (epoch seconds).
     #[arg(skip)]
     pub access_advisor_since: Option<i64>,
@@ -91,7 +97,12 @@ impl LiveArgs {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let (inv, stats) = rt.block_on(Box::pin(collect(opts, Progress::new(mode))))?;
+        let (inv, stats) = match &self.config_aggregator {
+            Some(name) => rt.block_on(Box::pin(
+                rolecall_collect::aggregator::collect_aggregator(&opts, name),
+            ))?,
+            None => rt.block_on(Box::pin(collect(opts, Progress::new(mode))))?,
+        };
         if self.stats {
             print_stats(&stats, &inv);
         }

@@ -23,6 +23,7 @@
 )]
 
 mod advisor;
+pub mod aggregator;
 mod apigw;
 mod iam;
 mod lambda;
@@ -120,7 +121,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "iam",
         "GetPolicyVersion",
         "iam:GetPolicyVersion",
-        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::210987654321:policy/app-data",
     ),
     (
         "iam",
@@ -133,6 +134,13 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "GetFunctionConfiguration",
         "lambda:GetFunctionConfiguration",
         "arn:aws:lambda:us-east-1:210987654321:function:f",
+    ),
+    // --config-aggregator: the Organization from AWS Config's advanced query.
+    (
+        "config",
+        "SelectAggregateResourceConfig",
+        "config:SelectAggregateResourceConfig",
+        "arn:aws:config:us-east-1:210987654321:config-aggregator/config-aggregator-abc123",
     ),
     ("s3", "ListObjectsV2", "s3:ListBucket", "arn:aws:s3:::org-cloudtrail-logs"),
     ("s3", "GetObject", "s3:GetObject", "arn:aws:s3:::org-cloudtrail-logs/AWSLogs/210987654321/CloudTrail/us-east-1/2026/11/30/x.json.gz"),

@@ -112,6 +112,7 @@ impl Stats {
     client_config!(organizations, aws_sdk_organizations);
     client_config!(account, aws_sdk_account);
     client_config!(ssm, aws_sdk_ssm);
+    client_config!(config, aws_sdk_config);
 
     /// `(operation, calls, attempts)`, by operation name (`Lambda:ListFunctions`, the SDK's service
     /// name and operation).

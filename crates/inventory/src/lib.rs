@@ -9,6 +9,7 @@
     )
 )]
 
+pub mod config_items;
 pub mod demo;
 pub mod import;
 pub mod model;

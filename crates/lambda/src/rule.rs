@@ -3,7 +3,7 @@
 //! the rule codes within Config's 256 characters. Pure: tested from recorded items.
 
 use rolecall_checks::{ScanResult, Severity};
-use rolecall_inventory::{Document, NamedDocument, Role};
+use rolecall_inventory::Role;
 use rolecall_publish::{ConfigEvaluation, ANNOTATION_LIMIT};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -65,98 +65,13 @@ impl CompliancePolicy {
     }
 }
 
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-/// A document as Config records it: URL-encoded JSON text (or, from some tools, plain JSON).
-fn doc(v: &Value) -> Document {
-    match v {
-        Value::Null => Document::default(),
-        other => Document::from_value(other),
-    }
-}
-
 /// The role an `AWS::IAM::Role` configuration item describes.
 pub fn role_from_item(item: &Value) -> Result<Role, String> {
-    let c = item
-        .get("configuration")
-        .filter(|c| c.is_object())
-        .ok_or("the configuration item has no `configuration`")?;
-    let arn = [s(c, "arn"), s(item, "ARN"), s(item, "arn")]
-        .into_iter()
-        .find(|a| !a.is_empty())
-        .ok_or("the configuration item names no role ARN (`configuration.arn`)")?
-        .to_string();
-    let account = arn.split(':').nth(4).unwrap_or_default().to_string();
-    let name = match s(c, "roleName") {
-        "" => rolecall_collect::role_name(&arn).to_string(),
-        n => n.to_string(),
-    };
-    let inline_policies = c
-        .get("rolePolicyList")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .map(|p| NamedDocument {
-                    name: match s(p, "policyName") {
-                        "" => "(unnamed)".to_string(),
-                        n => n.to_string(),
-                    },
-                    arn: None,
-                    document: doc(p.get("policyDocument").unwrap_or(&Value::Null)),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let managed_policy_arns = c
-        .get("attachedManagedPolicies")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .map(|p| s(p, "policyArn"))
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    // Config records the boundary as an object; some emulators as the ARN alone.
-    let permissions_boundary_arn = match c.get("permissionsBoundary") {
-        Some(Value::String(a)) if !a.is_empty() => Some(a.clone()),
-        Some(b @ Value::Object(_)) => Some(s(b, "permissionsBoundaryArn"))
-            .filter(|a| !a.is_empty())
-            .map(str::to_string),
-        _ => None,
-    };
-    let tags = match c.get("tags").or_else(|| item.get("tags")) {
-        Some(Value::Array(l)) => l
-            .iter()
-            .map(|t| (s(t, "key").to_string(), s(t, "value").to_string()))
-            .filter(|(k, _)| !k.is_empty())
-            .collect(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect(),
-        _ => Default::default(),
-    };
-    Ok(Role {
-        name,
-        account,
-        path: match s(c, "path") {
-            "" => "/".into(),
-            p => p.to_string(),
-        },
-        trust_policy: doc(c.get("assumeRolePolicyDocument").unwrap_or(&Value::Null)),
-        inline_policies,
-        managed_policy_arns,
-        permissions_boundary_arn,
-        tags,
-        last_used: None,
-        create_date: Some(s(c, "createDate").to_string()).filter(|d| !d.is_empty()),
-        role_id: Some(s(c, "roleId").to_string()).filter(|d| !d.is_empty()),
-        arn,
-    })
+    rolecall_inventory::config_items::role(item)
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
 /// Whether the item says the resource is gone (deleted, or no longer recorded).
