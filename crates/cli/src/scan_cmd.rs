@@ -355,60 +355,6 @@ pub(crate) fn render(
     }
 }
 
-/// The scan's scope (its accounts and regions) and a hash of what it read.
-fn scope_and_hash(inv: &rolecall_inventory::Inventory) -> (String, String) {
-    let mut accounts: Vec<&str> = inv.accounts.iter().map(|a| a.id.as_str()).collect();
-    accounts.extend(inv.roles.iter().map(|r| r.account.as_str()));
-    accounts.sort_unstable();
-    accounts.dedup();
-    let mut regions: Vec<&str> = inv.regions.iter().map(String::as_str).collect();
-    regions.sort_unstable();
-    regions.dedup();
-    let scope = format!(
-        "accounts={};regions={}",
-        accounts.join(","),
-        regions.join(",")
-    );
-    let mut parts: Vec<&str> = Vec::new();
-    for r in &inv.roles {
-        parts.push(&r.arn);
-        parts.extend(r.inline_policies.iter().map(|p| p.document.text()));
-        parts.extend(r.managed_policy_arns.iter().map(String::as_str));
-    }
-    for f in &inv.functions {
-        parts.push(&f.arn);
-        parts.push(&f.role_arn);
-    }
-    (scope, rolecall_checks::finding::stable_hash(&parts))
-}
-
-/// When the recorded state was observed: the inventory's collection time (a snapshot scanned
-/// later still shows the estate as it was then), else now. RFC 3339, seconds, UTC.
-pub fn recorded_at(inv: &rolecall_inventory::Inventory) -> String {
-    if let Some(t) = inv
-        .collected_at
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-    {
-        return t
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
-    }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let rem = secs % 86_400;
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        rolecall_inventory::day_text((secs / 86_400) as i64),
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 pub(crate) fn record_history(
     path: &std::path::Path,
     result: &mut rolecall_checks::ScanResult,
@@ -416,33 +362,8 @@ pub(crate) fn record_history(
     baseline: bool,
     scope: Option<String>,
 ) -> Result<()> {
-    let (inv_scope, hash) = scope_and_hash(inv);
-    let scope = scope.unwrap_or(inv_scope);
-    let at = recorded_at(inv);
-    let (deployments, roles) = rolecall_history_inputs(result, inv);
     let mut store = rolecall_history::Store::open(path)?;
-    // Accounts with a coverage gap: what the scan did not find there is unknown, not fixed.
-    let unread: std::collections::HashSet<String> =
-        inv.coverage.iter().map(|c| c.account.clone()).collect();
-    let r = store.record(
-        result,
-        &rolecall_history::ScanRecord {
-            scope: &scope,
-            inventory_hash: &hash,
-            at: &at,
-            deployments: &deployments,
-            roles: &roles,
-            unread_accounts: &unread,
-            baseline,
-        },
-    )?;
-    result.history = Some(rolecall_checks::scan::HistorySummary {
-        scan_id: r.scan_id,
-        previous_scan: r.previous,
-        new: r.new,
-        fixed: r.fixed,
-        regressed: r.regressed,
-    });
+    let r = rolecall_history::record::record_scan(&mut store, result, inv, baseline, scope)?;
     eprintln!(
         "history: scan {} recorded in {}; {} new, {} fixed, {} regressed{}",
         r.scan_id,
@@ -455,46 +376,4 @@ pub(crate) fn record_history(
             .unwrap_or_else(|| " (the first scan of this scope)".into())
     );
     Ok(())
-}
-
-/// Each function's role, and each role's policies (by content hash) and breadth, for the history.
-pub fn rolecall_history_inputs(
-    result: &rolecall_checks::ScanResult,
-    inv: &rolecall_inventory::Inventory,
-) -> (
-    Vec<rolecall_history::Deployment>,
-    Vec<rolecall_history::RoleVersion>,
-) {
-    let deployments = inv
-        .functions
-        .iter()
-        .map(|f| rolecall_history::Deployment {
-            function_arn: f.arn.clone(),
-            role_arn: f.role_arn.clone(),
-            last_modified: f.last_modified.clone(),
-        })
-        .collect();
-    let by_arn: std::collections::HashMap<&str, &rolecall_inventory::Role> =
-        inv.roles.iter().map(|r| (r.arn.as_str(), r)).collect();
-    let roles = result
-        .roles
-        .iter()
-        .map(|rr| {
-            let mut parts: Vec<&str> = Vec::new();
-            if let Some(r) = by_arn.get(rr.arn.as_str()) {
-                for p in &r.inline_policies {
-                    parts.push(&p.name);
-                    parts.push(p.document.text());
-                }
-                parts.extend(r.managed_policy_arns.iter().map(String::as_str));
-                parts.extend(r.permissions_boundary_arn.as_deref());
-            }
-            rolecall_history::RoleVersion {
-                role_arn: rr.arn.clone(),
-                policies_hash: rolecall_checks::finding::stable_hash(&parts),
-                allowed_actions: rr.allowed_actions as i64,
-            }
-        })
-        .collect();
-    (deployments, roles)
 }

@@ -247,7 +247,19 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
             ("ROLECALL_REPORT_URL", "s3://rolecall-reports/scans/"),
             ("ROLECALL_SES_FROM", "rolecall@example.com"),
             ("ROLECALL_CONFIG", toml.to_str().unwrap()),
+            (
+                "ROLECALL_HISTORY_URL",
+                "s3://rolecall-reports/history/rolecall.sqlite",
+            ),
+            ("ROLECALL_EXPORT_URL", "s3://rolecall-reports/lake/"),
         ],
+    );
+    assert!(
+        action(&v, "history")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("a new history"),
+        "{v:#}"
     );
     assert!(
         out.status.success(),
@@ -259,9 +271,12 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|a| a["action"] == "s3:PutObject")
+        .filter(|a| {
+            a["action"] == "s3:PutObject"
+                && a["target"].as_str().unwrap().starts_with("s3://rolecall-reports/scans/")
+        })
         .collect();
-    assert_eq!(puts.len(), 3, "{v:#}");
+    assert_eq!(puts.len(), 3, "the three reports: {v:#}");
     assert!(puts.iter().all(|a| a["status"] == "done"), "{v:#}");
     let mail = action(&v, "sesv2:SendEmail");
     assert_eq!(mail["status"], "done", "{v:#}");
@@ -281,8 +296,37 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
             "{keys:?}"
         );
     }
+    assert!(keys.contains(&"history/rolecall.sqlite"), "{keys:?}");
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("lake/") && k.ends_with(".parquet")),
+        "{keys:?}"
+    );
     // moto counts the recipient of the raw message's To header and of the destination list.
     assert!(seen["emails_sent"].as_f64().unwrap() >= 1.0, "{seen:#}");
+
+    // The next scheduled run finds the history and its findings already open.
+    let (out, again) = handle(
+        &endpoint,
+        topic,
+        "scheduler-scan.json",
+        &[
+            ("ROLECALL_REPORT_URL", "s3://rolecall-reports/scans/"),
+            (
+                "ROLECALL_HISTORY_URL",
+                "s3://rolecall-reports/history/rolecall.sqlite",
+            ),
+        ],
+    );
+    assert!(out.status.success(), "{again:#}");
+    let detail = action(&again, "history")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("existing history") && detail.contains(" 0 new"),
+        "{detail}"
+    );
 
     // 9. The same scan fanned out as the state machine runs it: the plan, one account's task,
     // the merge. The Organization's second account never gets its task (a failed Map item): it is

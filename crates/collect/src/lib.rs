@@ -37,7 +37,7 @@ pub mod usage_sources;
 
 pub use aws_sdk_cloudtrail::Client as CloudTrailClient;
 pub use progress::{Progress, ProgressMode};
-pub use s3logs::each_log_object;
+pub use s3logs::{each_log_object, s3_get};
 pub use targeted::{collect_target, role_name, Target, Targeted};
 
 /// The paginating readers, exposed for tests with recorded response shapes (moto answers these in

@@ -61,3 +61,29 @@ pub async fn each_log_object(
     }
     Ok(read)
 }
+
+/// One object's bytes (`s3://bucket/key`), or `None` when there is no such key.
+pub async fn s3_get(cfg: &SdkConfig, url: &str) -> Result<Option<Vec<u8>>, String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("{url}: expected s3://bucket/key"))?;
+    let (bucket, key) = rest
+        .split_once('/')
+        .filter(|(_, k)| !k.is_empty())
+        .ok_or_else(|| format!("{url}: expected s3://bucket/key"))?;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(obj) => obj
+            .body
+            .collect()
+            .await
+            .map(|b| Some(b.into_bytes().to_vec()))
+            .map_err(|e| format!("{url}: {e}")),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+        Err(e) => Err(format!("{url}: {}", describe(&e))),
+    }
+}

@@ -19,6 +19,7 @@ pub mod dashboard;
 pub mod emf;
 pub mod export;
 pub mod metrics;
+pub mod record;
 
 pub use metrics::{group_metrics, GroupMetrics};
 use rolecall_checks::ScanResult;

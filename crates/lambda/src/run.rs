@@ -40,6 +40,11 @@ pub struct Settings {
     pub report_url: Option<String>,
     /// The verified SES sender of the team reports (`ROLECALL_SES_FROM`).
     pub ses_from: Option<String>,
+    /// The scheduled scan's SQLite history (`s3://bucket/key`, `ROLECALL_HISTORY_URL`): read,
+    /// recorded into, written back.
+    pub history_url: Option<String>,
+    /// Where the history is exported as Parquet in Hive partitions (`ROLECALL_EXPORT_URL`).
+    pub export_url: Option<String>,
     /// Above this many accounts the Step Functions plan fans out, one account per task
     /// (`ROLECALL_FANOUT_ACCOUNTS`).
     pub fanout_accounts: usize,
@@ -65,6 +70,8 @@ impl Default for Settings {
             report_url: None,
             ses_from: None,
             fanout_accounts: 50,
+            history_url: None,
+            export_url: None,
         }
     }
 }
@@ -129,6 +136,24 @@ impl Settings {
             }
         }
         s.ses_from = get("ROLECALL_SES_FROM").filter(|v| !v.is_empty());
+        s.history_url = get("ROLECALL_HISTORY_URL").filter(|v| !v.is_empty());
+        s.export_url = get("ROLECALL_EXPORT_URL").filter(|v| !v.is_empty());
+        for (name, v) in [
+            ("ROLECALL_HISTORY_URL", &s.history_url),
+            ("ROLECALL_EXPORT_URL", &s.export_url),
+        ] {
+            if let Some(u) = v {
+                if rolecall_publish::parse_s3_url(u).is_none() {
+                    return Err(format!("{name} `{u}`: expected an s3:// URL"));
+                }
+            }
+        }
+        if s.export_url.is_some() && s.history_url.is_none() {
+            return Err(
+                "ROLECALL_EXPORT_URL needs ROLECALL_HISTORY_URL: the export is of the history"
+                    .into(),
+            );
+        }
         if let Some(v) = get("ROLECALL_FANOUT_ACCOUNTS").filter(|v| !v.is_empty()) {
             s.fanout_accounts = v.parse().map_err(|_| {
                 format!("ROLECALL_FANOUT_ACCOUNTS `{v}`: expected a number of accounts")
@@ -1007,13 +1032,19 @@ async fn publish_scan(
     out.coverage = coverage(&inv);
     let mut result = scan(&inv, settings);
     rolecall_checks::scan::sort_by_gap(&mut result);
-    out.findings = finding_summaries(&result).into_iter().take(100).collect();
     let now = inv.collected_at.clone().unwrap_or_else(now_rfc3339);
     let cfg = if settings.dry_run {
         None
     } else {
         Some(sdk(settings).await)
     };
+    if let Some(url) = &settings.history_url {
+        // Recorded first: the findings carry their status (new, open, regressed) into the
+        // reports, Security Hub and the emails.
+        let r = record_history(out, settings, cfg.as_ref(), url, &mut result, &inv).await;
+        out.action(settings.dry_run, "history", url, r);
+    }
+    out.findings = finding_summaries(&result).into_iter().take(100).collect();
     if let Some(url) = &settings.report_url {
         let mut json_body = Vec::new();
         let reports: Vec<(&str, &str, Vec<u8>)> = vec![
@@ -1313,4 +1344,109 @@ async fn merge_scan(out: &mut Outcome, settings: &Settings, run: &str) -> Result
     out.event = json!({"run": run});
     out.read = json!({"accounts": inv.accounts.len(), "roles": inv.roles.len(), "functions": inv.functions.len()});
     publish_scan(out, settings, inv).await
+}
+
+/// The history from S3 (a new one when there is none yet), this scan recorded into it, written
+/// back, and exported when `ROLECALL_EXPORT_URL` is set. Dry, it records into a scratch copy
+/// and writes nothing.
+async fn record_history(
+    out: &mut Outcome,
+    settings: &Settings,
+    cfg: Option<&rolecall_collect::SdkConfig>,
+    url: &str,
+    result: &mut ScanResult,
+    inv: &Inventory,
+) -> Result<String, String> {
+    let read_cfg = match cfg {
+        Some(c) => c.clone(),
+        None => sdk(settings).await,
+    };
+    let existing = rolecall_collect::s3_get(&read_cfg, url).await?;
+    let path = std::env::temp_dir().join(format!("rolecall-history-{}.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    if let Some(bytes) = &existing {
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    type Parts = Vec<(String, Vec<u8>)>;
+    let recorded = (|| -> Result<(rolecall_history::Recorded, Parts), String> {
+        let mut store = rolecall_history::Store::open(&path).map_err(|e| e.to_string())?;
+        let r = rolecall_history::record::record_scan(
+            &mut store,
+            result,
+            inv,
+            settings.config.baseline.is_some(),
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        let mut parts: Parts = Vec::new();
+        if settings.export_url.is_some() {
+            store
+                .export::<rolecall_history::HistoryError>(
+                    rolecall_history::export::ExportFormat::Parquet,
+                    None,
+                    &mut |key, body| {
+                        parts.push((key.to_string(), body));
+                        Ok(())
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        Ok((r, parts))
+    })();
+    let (r, parts) = match recorded {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    let db = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    let db = db?;
+    let summary = format!(
+        "scan {} recorded ({}): {} new, {} fixed, {} regressed",
+        r.scan_id,
+        if existing.is_some() {
+            "existing history"
+        } else {
+            "a new history"
+        },
+        r.new,
+        r.fixed,
+        r.regressed
+    );
+    let Some(cfg) = cfg else {
+        return Ok(format!("{summary}; {} export file(s)", parts.len()));
+    };
+    let (bucket, key) = rolecall_publish::parse_s3_url(url).ok_or("not an s3:// URL")?;
+    rolecall_publish::s3_put_object(cfg, &bucket, &key, "application/vnd.sqlite3", db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(export) = &settings.export_url {
+        let (bucket, prefix) = rolecall_publish::parse_s3_url(export).ok_or("not an s3:// URL")?;
+        let n = parts.len();
+        for (k, body) in parts {
+            let key = if prefix.is_empty() {
+                k
+            } else {
+                format!("{prefix}/{k}")
+            };
+            rolecall_publish::s3_put_object(
+                cfg,
+                &bucket,
+                &key,
+                "application/vnd.apache.parquet",
+                body,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        out.action(
+            false,
+            "s3:PutObject",
+            export,
+            Ok(format!("{n} Parquet file(s) of the history")),
+        );
+    }
+    Ok(summary)
 }
