@@ -156,6 +156,35 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
         .unwrap()
         .is_empty());
 
+    // 2b. Another product's finding about the role: rolecall's analysis as a note (dry: moto has
+    // no BatchUpdateFindings, see crates/publish/tests/config_and_enrichment.rs) and the team
+    // alerted, since the role has high findings.
+    let (out, v) = handle(
+        &endpoint,
+        topic,
+        "securityhub-findings-imported.json",
+        &[("ROLECALL_DRY_RUN", "1")],
+    );
+    assert!(out.status.success(), "{v:#}");
+    let notes = v["read"]["annotations"].as_array().unwrap();
+    assert_eq!(
+        notes.len(),
+        1,
+        "rolecall's own finding is not annotated: {v:#}"
+    );
+    assert!(notes[0]["id"].as_str().unwrap().contains("guardduty"));
+    let note = notes[0]["note"].as_str().unwrap();
+    assert!(
+        note.contains("orders-deployer") && note.contains(&code),
+        "{note}"
+    );
+    assert_eq!(notes[0]["fields"]["rolecall/role"], deployer);
+    assert_eq!(
+        action(&v, "securityhub:BatchUpdateFindings")["status"],
+        "would do"
+    );
+    assert_eq!(action(&v, "sns:Publish")["status"], "would do");
+
     // 3. An oversized Config item: the role is read from IAM, then evaluated (moto test mode).
     let (out, v) = handle(&endpoint, topic, "config-role-oversized.json", &[]);
     assert!(out.status.success(), "{v:#}");
@@ -273,7 +302,10 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
         .iter()
         .filter(|a| {
             a["action"] == "s3:PutObject"
-                && a["target"].as_str().unwrap().starts_with("s3://rolecall-reports/scans/")
+                && a["target"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("s3://rolecall-reports/scans/")
         })
         .collect();
     assert_eq!(puts.len(), 3, "the three reports: {v:#}");

@@ -12,6 +12,15 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 /// The note for `finding` when the scan covered a role or function it names.
 pub fn note_for(finding: &Value, result: &ScanResult) -> Option<FindingNote> {
+    // rolecall's own findings carry the analysis already; annotating them would loop.
+    let ours = finding
+        .get("ProductFields")
+        .and_then(|p| p.get("ProviderName"))
+        .and_then(Value::as_str)
+        == Some("rolecall");
+    if ours {
+        return None;
+    }
     let id = s(finding, "Id");
     let product = s(finding, "ProductArn");
     if id.is_empty() || product.is_empty() {

@@ -159,10 +159,21 @@ impl Settings {
                 format!("ROLECALL_FANOUT_ACCOUNTS `{v}`: expected a number of accounts")
             })?;
         }
+        let baseline = get("ROLECALL_BASELINE").filter(|v| !v.is_empty());
         if let Some(path) = get("ROLECALL_CONFIG").filter(|v| !v.is_empty()) {
             let (c, _) =
                 Config::load(Some(std::path::Path::new(&path))).map_err(|e| e.to_string())?;
             s.config = c;
+        }
+        // The approved baseline in version control: drift findings (LR801-LR803) in every
+        // handler and in Security Hub notes.
+        if let Some(path) = baseline {
+            let b = rolecall_checks::drift::Baseline::load(
+                std::path::Path::new(&path),
+                rolecall_catalog::catalog(),
+            )
+            .map_err(|e| format!("ROLECALL_BASELINE: {e}"))?;
+            s.config.baseline = Some(std::sync::Arc::new(b));
         }
         Ok(s)
     }
@@ -947,6 +958,7 @@ async fn security_hub_imported(
         return Ok(());
     }
     let mut updates = Vec::new();
+    let mut alerts: Vec<rolecall_checks::Finding> = Vec::new();
     for t in targets {
         let got = read(settings, settings.regions.clone(), t).await?;
         let inv = got.inventory;
@@ -958,6 +970,13 @@ async fn security_hub_imported(
                 updates.push(u);
             }
         }
+        alerts.extend(
+            result
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::High)
+                .cloned(),
+        );
     }
     let n = updates.len();
     let r = if settings.dry_run || n == 0 {
@@ -969,6 +988,16 @@ async fn security_hub_imported(
             .map_err(|e| e.to_string())
     };
     out.read = json!({"annotations": updates.iter().map(|u| json!({"id": u.id, "note": u.note, "fields": u.fields})).collect::<Vec<_>>()});
+    // The owning team hears of the other product's finding with rolecall's account of the role,
+    // when that role itself has high or critical findings.
+    if !alerts.is_empty() {
+        let refs: Vec<&rolecall_checks::Finding> = alerts.iter().collect();
+        let mut text = format!("rolecall: {} Security Hub finding(s) concern Lambda execution roles with high or critical findings:\n", updates.len());
+        for u in &updates {
+            text.push_str(&format!("  - {}\n    {}\n", u.id, u.note));
+        }
+        notify(out, settings, &refs, &text).await;
+    }
     out.action(
         settings.dry_run,
         "securityhub:BatchUpdateFindings",
