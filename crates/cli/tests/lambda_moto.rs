@@ -202,6 +202,33 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
     assert_eq!(v["evaluations"][0]["resource_id"], "orders-api");
     assert_eq!(v["evaluations"][0]["compliance"], "NON_COMPLIANT", "{v:#}");
 
+    // 4b. An Organization rule's invocation for a member account: the evaluations are put in
+    // that account, through its evaluations role (moto's STS issues the session; it does not
+    // enforce trust, which deploy/member-role.yaml states and tests/deploy.rs checks).
+    let mut e: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../lambda/tests/events/config-role-change.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let member = seed["other_account"].as_str().unwrap();
+    e["accountId"] = Value::from(member);
+    let p = std::env::temp_dir().join(format!("rolecall-org-rule-{}.json", std::process::id()));
+    std::fs::write(&p, e.to_string()).unwrap();
+    let (out, v) = handle(&endpoint, topic, p.to_str().unwrap(), &[]);
+    let _ = std::fs::remove_file(&p);
+    assert!(out.status.success(), "{v:#}");
+    let put = action(&v, "config:PutEvaluations");
+    assert_eq!(put["status"], "done", "{v:#}");
+    assert!(
+        put["detail"].as_str().unwrap().contains(&format!(
+            "in account {member} as rolecall-config-evaluations"
+        )),
+        "{put}"
+    );
+
     // 5. A new version of a customer managed policy: the roles it is attached to are read.
     let (out, v) = handle(
         &endpoint,

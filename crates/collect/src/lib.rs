@@ -537,6 +537,45 @@ pub(crate) fn gap(account: &str, region: Option<&str>, api: &str, error: String)
     }
 }
 
+/// Credentials in `account`: the caller's own when it is the caller's account, else a session
+/// of `role` there (for writes a member account must make itself, such as an Organization Config
+/// rule's `PutEvaluations`). Returns the configuration and whether a role was assumed.
+pub async fn config_in_account(
+    opts: &Options,
+    account: &str,
+    role: &str,
+) -> Result<(SdkConfig, bool), String> {
+    let base = sdk_config(
+        opts.profile.as_deref(),
+        opts.endpoint_url.as_deref(),
+        &opts.home_region,
+        opts.timeout,
+    )
+    .await;
+    let mut o = opts.clone();
+    o.member_role = role.to_string();
+    let shared = Shared {
+        sem: Semaphore::new(o.concurrency.max(1)),
+        stats: Stats::new(),
+        progress: Progress::new(ProgressMode::Quiet),
+        opts: o,
+    };
+    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
+    let caller = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| no_identity_message(&describe(&e)))?;
+    let caller_account = caller.account().unwrap_or_default().to_string();
+    if account.is_empty() || account == caller_account {
+        return Ok((base, false));
+    }
+    account_config(&shared, &base, account, &caller_account)
+        .await
+        .map(|c| (c, true))
+        .map_err(|g| format!("{}: {}", g.api, g.error))
+}
+
 /// The Organization alone: its ACTIVE accounts with the SCPs and RCPs on their paths, no roles
 /// or functions (the plan of a scan fanned out one account per task). Fails only when the caller
 /// cannot be identified; what cannot be read is coverage.

@@ -25,6 +25,9 @@ pub struct Settings {
     pub regions: Regions,
     /// The audit role in member accounts (the StackSet's).
     pub member_role: String,
+    /// The role in member accounts that may only put Config evaluations (an Organization rule's
+    /// results belong to the member account).
+    pub evaluations_role: String,
     pub external_id: Option<String>,
     /// The default of what makes a resource non-compliant (rule parameters override it).
     pub compliance: CompliancePolicy,
@@ -59,6 +62,7 @@ impl Default for Settings {
             home_region: "us-east-1".into(),
             regions: Regions::Enabled,
             member_role: "rolecall-audit".into(),
+            evaluations_role: "rolecall-config-evaluations".into(),
             external_id: None,
             compliance: CompliancePolicy::default(),
             security_hub: true,
@@ -108,6 +112,9 @@ impl Settings {
             s.member_role = v;
         }
         s.external_id = get("ROLECALL_EXTERNAL_ID").filter(|v| !v.is_empty());
+        if let Some(v) = get("ROLECALL_EVALUATIONS_ROLE").filter(|v| !v.is_empty()) {
+            s.evaluations_role = v;
+        }
         if let Some(v) = get("ROLECALL_FAIL_ON").filter(|v| !v.is_empty()) {
             s.compliance.min_severity = Severity::parse(&v).ok_or_else(|| {
                 format!("ROLECALL_FAIL_ON `{v}`: expected critical, high, medium, low or info")
@@ -391,11 +398,35 @@ async fn put_evaluations(out: &mut Outcome, settings: &Settings, rule: &RuleInvo
     let result = if settings.dry_run {
         Ok(format!("{n} evaluation(s)"))
     } else {
-        let cfg = sdk(settings).await;
-        match rolecall_publish::put_evaluations(&cfg, &rule.result_token, &out.evaluations).await {
-            Ok(o) if o.failed.is_empty() => {
-                Ok(format!("{} evaluation(s) in {} call(s)", o.sent, o.calls))
+        // An Organization rule's invocation belongs to the member account: its evaluations are
+        // put there, through the member's evaluations role.
+        let cfg = match rolecall_collect::config_in_account(
+            &settings.options(settings.regions.clone()),
+            &rule.account_id,
+            &settings.evaluations_role,
+        )
+        .await
+        {
+            Ok(x) => x,
+            Err(e) => {
+                out.action(false, "config:PutEvaluations", &target, Err(e));
+                return;
             }
+        };
+        let (cfg, assumed) = cfg;
+        let via = if assumed {
+            format!(
+                " in account {} as {}",
+                rule.account_id, settings.evaluations_role
+            )
+        } else {
+            String::new()
+        };
+        match rolecall_publish::put_evaluations(&cfg, &rule.result_token, &out.evaluations).await {
+            Ok(o) if o.failed.is_empty() => Ok(format!(
+                "{} evaluation(s) in {} call(s){via}",
+                o.sent, o.calls
+            )),
             Ok(o) => Err(format!(
                 "Config refused {} evaluation(s): {}",
                 o.failed.len(),
