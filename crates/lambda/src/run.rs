@@ -763,6 +763,21 @@ async fn config_scheduled(
             out.evaluations
                 .push(rule::evaluate(&result, ROLE, id, &r.arn, &policy, &at));
         }
+        // The account's other roles are in the rule's scope too: not execution roles.
+        let audited: HashSet<&str> = result.roles.iter().map(|r| r.arn.as_str()).collect();
+        for r in inv
+            .roles
+            .iter()
+            .filter(|r| !audited.contains(r.arn.as_str()))
+        {
+            let id = r.role_id.as_deref().unwrap_or(r.name.as_str());
+            out.evaluations.push(rule::not_applicable(
+                ROLE,
+                id,
+                "not a Lambda execution role: rolecall does not audit it",
+                &at,
+            ));
+        }
     }
     for f in &result.functions {
         if !unread_regions.contains(f.region.as_str()) {
