@@ -94,8 +94,26 @@ pub fn handle(a: HandleArgs) -> Result<ExitCode> {
 }
 
 pub fn lambda() -> Result<ExitCode> {
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.trim().is_empty());
+    if !set("AWS_LAMBDA_RUNTIME_API") {
         bail!("`rolecall lambda` runs inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is not set); to try the handler here: rolecall handle --event FILE --dry-run");
+    }
+    // What the runtime crate reads (and would panic without): Lambda sets them all.
+    let missing: Vec<&str> = [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    ]
+    .into_iter()
+    .filter(|k| !set(k))
+    .collect();
+    if !missing.is_empty() {
+        bail!("`rolecall lambda`: {} not set, as Lambda sets them; to try the handler here: rolecall handle --event FILE --dry-run", missing.join(", "));
+    }
+    if std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        .is_ok_and(|v| v.trim().parse::<i32>().is_err())
+    {
+        bail!("`rolecall lambda`: AWS_LAMBDA_FUNCTION_MEMORY_SIZE is not a number of megabytes");
     }
     let s = settings(None)?;
     on_runtime(move || rolecall_lambda::run_runtime(s))?

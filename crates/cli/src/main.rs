@@ -151,12 +151,13 @@ fn main() -> ExitCode {
     }));
     // Deployed as a custom runtime's `bootstrap` (cargo lambda), the binary starts with no
     // arguments inside Lambda: that is `rolecall lambda`.
-    let cli =
-        if std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-            Cli::parse_from(["rolecall", "lambda"])
-        } else {
-            Cli::parse()
-        };
+    let cli = if std::env::args_os().len() == 1
+        && std::env::var("AWS_LAMBDA_RUNTIME_API").is_ok_and(|v| !v.is_empty())
+    {
+        Cli::parse_from(["rolecall", "lambda"])
+    } else {
+        Cli::parse()
+    };
     // For the documentation test: every command line in the docs must parse; nothing runs.
     if std::env::var_os("ROLECALL_CHECK_ARGS").is_some() {
         return ExitCode::SUCCESS;

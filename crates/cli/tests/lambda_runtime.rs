@@ -132,6 +132,17 @@ fn serve(
 
 #[test]
 fn the_runtime_loop_answers_each_invocation_and_reports_bad_events_as_errors() {
+    runtime_loop(&["lambda"]);
+}
+
+/// Deployed by cargo lambda as the custom runtime's `bootstrap`, Lambda starts the binary with
+/// no arguments: that is the same loop.
+#[test]
+fn as_bootstrap_with_no_arguments_the_binary_is_the_runtime_loop() {
+    runtime_loop(&[]);
+}
+
+fn runtime_loop(args: &[&str]) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let queue = Arc::new(Mutex::new(VecDeque::from(vec![
@@ -153,7 +164,7 @@ fn the_runtime_loop_answers_each_invocation_and_reports_bad_events_as_errors() {
         });
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_rolecall"))
-        .arg("lambda")
+        .args(args)
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
         .env("AWS_LAMBDA_FUNCTION_NAME", "rolecall")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -227,6 +238,20 @@ fn outside_lambda_the_runtime_command_says_how_to_try_the_handler() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rolecall handle --event"), "{err}");
+    // Half a Lambda environment: an error naming what is missing, not the runtime crate's panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_rolecall"))
+        .arg("lambda")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .env_remove("AWS_LAMBDA_FUNCTION_NAME")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AWS_LAMBDA_FUNCTION_NAME") && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 #[test]
