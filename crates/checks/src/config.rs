@@ -92,6 +92,9 @@ pub struct Tags {
     pub owner: String,
     /// The tag that states data sensitivity (risk score).
     pub sensitivity: String,
+    /// The tag that names the owning team lead's email address, for teams `[teams]` gives none
+    /// (the scheduled report inside AWS).
+    pub owner_email: String,
 }
 
 impl Default for Tags {
@@ -104,6 +107,7 @@ impl Default for Tags {
             ],
             owner: "team".into(),
             sensitivity: "data-sensitivity".into(),
+            owner_email: "team-email".into(),
         }
     }
 }

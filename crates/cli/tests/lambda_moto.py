@@ -32,7 +32,8 @@ if MODE == "setup":
     lam = boto3.client("lambda", **KW)
     for fn, role in (("orders-api", "orders-deployer"), ("orders-report", "orders-reader")):
         lam.create_function(FunctionName=fn, Runtime="python3.12", Role=f"arn:aws:iam::{ACCT}:role/{role}", Handler="app.handler",
-                            Code={"ZipFile": buf.getvalue()}, Tags={t["Key"]: t["Value"] for t in TAGS})
+                            Code={"ZipFile": buf.getvalue()},
+                            Tags={**{t["Key"]: t["Value"] for t in TAGS}, **({"team-email": "tag-lead@example.com"} if fn == "orders-report" else {})})
     sns, sqs = boto3.client("sns", **KW), boto3.client("sqs", **KW)
     topic = sns.create_topic(Name="rolecall-alerts")["TopicArn"]
     url = sqs.create_queue(QueueName="alerts")["QueueUrl"]

@@ -377,9 +377,16 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
                 "ROLECALL_HISTORY_URL",
                 "s3://rolecall-reports/history/rolecall.sqlite",
             ),
+            ("ROLECALL_SES_FROM", "rolecall@example.com"),
         ],
     );
     assert!(out.status.success(), "{again:#}");
+    // Without rolecall.toml's address, the lead comes from the owner-email tag.
+    assert_eq!(
+        action(&again, "sesv2:SendEmail")["target"],
+        "tag-lead@example.com",
+        "{again:#}"
+    );
     let detail = action(&again, "history")["detail"]
         .as_str()
         .unwrap()

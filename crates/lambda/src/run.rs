@@ -1197,14 +1197,37 @@ async fn publish_scan(
             r,
         );
     }
-    let teams: Vec<(&String, &str)> = settings
+    // Each team's lead: rolecall.toml's `[teams.NAME] email`, else the owner-email tag on the
+    // team's functions or roles (the first address found, in ARN order).
+    let mut leads: BTreeMap<String, String> = settings
         .config
         .teams
         .iter()
-        .filter_map(|(t, v)| v.email.as_deref().map(|e| (t, e)))
+        .filter_map(|(t, v)| v.email.clone().map(|e| (t.clone(), e)))
         .collect();
-    if !teams.is_empty() && settings.ses_from.is_none() {
-        out.action(settings.dry_run, "sesv2:SendEmail", "team reports", Err("teams have email addresses in rolecall.toml but ROLECALL_SES_FROM (the verified sender) is not set".into()));
+    let (owner_tag, email_tag) = (
+        &settings.config.tags.owner,
+        &settings.config.tags.owner_email,
+    );
+    let tagged = inv
+        .functions
+        .iter()
+        .map(|f| &f.tags)
+        .chain(inv.roles.iter().map(|r| &r.tags));
+    for tags in tagged {
+        if let (Some(team), Some(email)) = (tags.get(owner_tag), tags.get(email_tag)) {
+            leads.entry(team.clone()).or_insert_with(|| email.clone());
+        }
+    }
+    let teams: Vec<(&String, &str)> = leads.iter().map(|(t, e)| (t, e.as_str())).collect();
+    if settings.ses_from.is_none() {
+        let configured = settings.config.teams.values().any(|t| t.email.is_some());
+        if configured {
+            // rolecall.toml asks for team reports: without a sender that is a failure.
+            out.action(settings.dry_run, "sesv2:SendEmail", "team reports", Err("rolecall.toml gives teams email addresses but ROLECALL_SES_FROM (the verified sender) is not set".into()));
+        } else if !teams.is_empty() && out.note.is_none() {
+            out.note = Some(format!("{} team(s) carry an owner-email tag; set ROLECALL_SES_FROM to email them their reports", teams.len()));
+        }
     }
     if let Some(from) = &settings.ses_from {
         for (team, to) in teams {
