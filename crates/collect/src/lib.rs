@@ -121,7 +121,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "iam",
         "GetPolicyVersion",
         "iam:GetPolicyVersion",
-        "arn:aws:iam::210987654321:policy/app-data",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     ),
     (
         "iam",

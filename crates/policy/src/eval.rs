@@ -399,8 +399,13 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Response {
             ctx.insert("aws:ResourceAccount", a);
         }
     }
+    // AWS's own resources (`arn:aws:iam::aws:policy/...`, the AWS managed policies) are in no
+    // customer's account and carry no resource policy: whether a principal may read them is
+    // its own account's policies' decision (IAM's GetPolicy and GetPolicyVersion work on them
+    // with an identity policy alone), not a cross-account request.
+    let aws_owned = resource_account.as_deref() == Some("aws");
     let cross_account = match (&caller.account, &resource_account) {
-        (Some(p), Some(r)) => p != r,
+        (Some(p), Some(r)) => p != r && !aws_owned,
         _ => false,
     };
     let service = req
