@@ -537,6 +537,56 @@ pub(crate) fn gap(account: &str, region: Option<&str>, api: &str, error: String)
     }
 }
 
+/// The start of every collection: the AWS configuration of `opts`, the state its tasks share,
+/// and the caller's account (identifying the caller is the one failure that stops a collection
+/// before it starts).
+async fn start(
+    opts: &Options,
+    progress: Progress,
+) -> Result<(SdkConfig, Arc<Shared>, String), CollectError> {
+    let base = sdk_config(
+        opts.profile.as_deref(),
+        opts.endpoint_url.as_deref(),
+        &opts.home_region,
+        opts.timeout,
+    )
+    .await;
+    let shared = Arc::new(Shared {
+        sem: Semaphore::new(opts.concurrency.max(1)),
+        stats: Stats::new(),
+        progress,
+        opts: opts.clone(),
+    });
+    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
+    let caller = {
+        let _p = shared.sem.acquire().await;
+        sts.get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| CollectError::NoIdentity(describe(&e)))?
+    };
+    let caller_account = caller.account().unwrap_or_default().to_string();
+    Ok((base, shared, caller_account))
+}
+
+/// The regions to read in `account`, as `--regions` says; what cannot be listed is coverage.
+pub(crate) async fn regions_of(
+    shared: &Shared,
+    cfg: &SdkConfig,
+    account: &str,
+    coverage: &mut Vec<CoverageEntry>,
+) -> Vec<String> {
+    let listed = match &shared.opts.regions {
+        Regions::List(r) => return r.clone(),
+        Regions::All => regions::all(shared, cfg, account).await,
+        Regions::Enabled => regions::enabled(shared, cfg, account).await,
+    };
+    listed.unwrap_or_else(|g| {
+        coverage.push(g);
+        Vec::new()
+    })
+}
+
 /// Credentials in `account`: the caller's own when it is the caller's account, else a session
 /// of `role` there (for writes a member account must make itself, such as an Organization Config
 /// rule's `PutEvaluations`). Returns the configuration and whether a role was assumed.
@@ -545,28 +595,11 @@ pub async fn config_in_account(
     account: &str,
     role: &str,
 ) -> Result<(SdkConfig, bool), String> {
-    let base = sdk_config(
-        opts.profile.as_deref(),
-        opts.endpoint_url.as_deref(),
-        &opts.home_region,
-        opts.timeout,
-    )
-    .await;
     let mut o = opts.clone();
     o.member_role = role.to_string();
-    let shared = Shared {
-        sem: Semaphore::new(o.concurrency.max(1)),
-        stats: Stats::new(),
-        progress: Progress::new(ProgressMode::Quiet),
-        opts: o,
-    };
-    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
-    let caller = sts
-        .get_caller_identity()
-        .send()
+    let (base, shared, caller_account) = start(&o, Progress::new(ProgressMode::Quiet))
         .await
-        .map_err(|e| no_identity_message(&describe(&e)))?;
-    let caller_account = caller.account().unwrap_or_default().to_string();
+        .map_err(|e| e.to_string())?;
     if account.is_empty() || account == caller_account {
         return Ok((base, false));
     }
@@ -580,26 +613,7 @@ pub async fn config_in_account(
 /// or functions (the plan of a scan fanned out one account per task). Fails only when the caller
 /// cannot be identified; what cannot be read is coverage.
 pub async fn organization(opts: Options) -> Result<Inventory, CollectError> {
-    let base = sdk_config(
-        opts.profile.as_deref(),
-        opts.endpoint_url.as_deref(),
-        &opts.home_region,
-        opts.timeout,
-    )
-    .await;
-    let shared = Arc::new(Shared {
-        sem: Semaphore::new(opts.concurrency.max(1)),
-        stats: Stats::new(),
-        progress: Progress::new(ProgressMode::Quiet),
-        opts: opts.clone(),
-    });
-    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
-    let caller = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CollectError::NoIdentity(describe(&e)))?;
-    let caller_account = caller.account().unwrap_or_default().to_string();
+    let (base, shared, caller_account) = start(&opts, Progress::new(ProgressMode::Quiet)).await?;
     let mut inv = Inventory::new("aws");
     inv.collected_at = Some(now_rfc3339());
     match orgs::accounts_and_policies(&shared, &base, &caller_account).await {
@@ -627,30 +641,7 @@ pub async fn collect(
     progress: Progress,
 ) -> Result<(Inventory, Stats), CollectError> {
     let started = Instant::now();
-    let base = sdk_config(
-        opts.profile.as_deref(),
-        opts.endpoint_url.as_deref(),
-        &opts.home_region,
-        opts.timeout,
-    )
-    .await;
-    let shared = Arc::new(Shared {
-        sem: Semaphore::new(opts.concurrency.max(1)),
-        stats: Stats::new(),
-        progress,
-        opts: opts.clone(),
-    });
-
-    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
-    let caller = {
-        let _p = shared.sem.acquire().await;
-        sts.get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| CollectError::NoIdentity(describe(&e)))?
-    };
-    let caller_account = caller.account().unwrap_or_default().to_string();
-
+    let (base, shared, caller_account) = start(&opts, progress).await?;
     let mut inv = Inventory::new("aws");
     inv.collected_at = Some(now_rfc3339());
 
@@ -869,21 +860,7 @@ async fn collect_account(
         }
         inv.usage = Some(usage);
     }
-    let regions = match &shared.opts.regions {
-        Regions::List(r) => r.clone(),
-        Regions::All => regions::all(&shared, &cfg, &account)
-            .await
-            .unwrap_or_else(|g| {
-                inv.coverage.push(g);
-                Vec::new()
-            }),
-        Regions::Enabled => regions::enabled(&shared, &cfg, &account)
-            .await
-            .unwrap_or_else(|g| {
-                inv.coverage.push(g);
-                Vec::new()
-            }),
-    };
+    let regions = regions_of(&shared, &cfg, &account, &mut inv.coverage).await;
     shared.progress.add_regions(regions.len());
     let per_region: Vec<Inventory> = stream::iter(regions.clone())
         .map(|region| {

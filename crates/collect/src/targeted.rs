@@ -10,8 +10,8 @@
 //! coverage entry; a role that no longer exists is reported in [`Targeted::missing_roles`].
 
 use crate::iam::doc;
-use crate::{account_config, all_pages, describe, gap, lambda, regions, CollectError, Options};
-use crate::{Regions, Shared, Stats};
+use crate::{account_config, all_pages, describe, gap, lambda, CollectError, Options};
+use crate::{Shared, Stats};
 use aws_sdk_iam::types::EntityType;
 use futures::stream::{self, StreamExt};
 use rolecall_inventory::{CoverageEntry, Inventory, LastUsed, ManagedPolicy, NamedDocument, Role};
@@ -54,26 +54,8 @@ pub fn role_name(name_or_arn: &str) -> &str {
 
 /// Reads what `target` names. Fails only when the caller cannot be identified.
 pub async fn collect_target(opts: Options, target: Target) -> Result<Targeted, CollectError> {
-    let base = crate::sdk_config(
-        opts.profile.as_deref(),
-        opts.endpoint_url.as_deref(),
-        &opts.home_region,
-        opts.timeout,
-    )
-    .await;
-    let shared = Arc::new(Shared {
-        sem: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
-        stats: Stats::new(),
-        progress: crate::Progress::new(crate::ProgressMode::Quiet),
-        opts: opts.clone(),
-    });
-    let sts = aws_sdk_sts::Client::from_conf(shared.stats.sts(&base));
-    let caller = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CollectError::NoIdentity(describe(&e)))?;
-    let caller_account = caller.account().unwrap_or_default().to_string();
+    let (base, shared, caller_account) =
+        crate::start(&opts, crate::Progress::new(crate::ProgressMode::Quiet)).await?;
     let account = if target.account.is_empty() {
         caller_account.clone()
     } else {
@@ -196,21 +178,7 @@ pub async fn collect_target(opts: Options, target: Target) -> Result<Targeted, C
 
     if !inv.roles.is_empty() {
         let role_arns: BTreeSet<String> = inv.roles.iter().map(|r| r.arn.clone()).collect();
-        let regions = match &shared.opts.regions {
-            Regions::List(r) => r.clone(),
-            Regions::All => regions::all(&shared, &cfg, &account)
-                .await
-                .unwrap_or_else(|g| {
-                    inv.coverage.push(g);
-                    Vec::new()
-                }),
-            Regions::Enabled => regions::enabled(&shared, &cfg, &account)
-                .await
-                .unwrap_or_else(|g| {
-                    inv.coverage.push(g);
-                    Vec::new()
-                }),
-        };
+        let regions = crate::regions_of(&shared, &cfg, &account, &mut inv.coverage).await;
         let role_arns = &role_arns;
         let per_region: Vec<Inventory> = stream::iter(regions.clone())
             .map(|region| {
