@@ -68,18 +68,7 @@ pub fn role(item: &Value) -> Result<Role, String> {
             .map(str::to_string),
         _ => None,
     };
-    let tags = match c.get("tags").or_else(|| item.get("tags")) {
-        Some(Value::Array(l)) => l
-            .iter()
-            .map(|t| (s(t, "key").to_string(), s(t, "value").to_string()))
-            .filter(|(k, _)| !k.is_empty())
-            .collect(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect(),
-        _ => Default::default(),
-    };
+    let tags = tags(c.get("tags").or_else(|| item.get("tags")));
     Ok(Role {
         name,
         account,
