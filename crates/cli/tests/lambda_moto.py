@@ -45,7 +45,26 @@ if MODE == "setup":
     org.create_organization(FeatureSet="ALL")
     other = org.create_account(Email="other@example.com", AccountName="other")["CreateAccountStatus"]["AccountId"]
     boto3.client("ses", **KW).verify_email_identity(EmailAddress="rolecall@example.com")
+    # A member account with an escalating role, and an SCP on it that denies iam:PassRole.
+    creds = boto3.client("sts", **KW).assume_role(RoleArn=f"arn:aws:iam::{other}:role/OrganizationAccountAccessRole", RoleSessionName="seed")["Credentials"]
+    member_iam = boto3.client("iam", endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                              aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    member_iam.create_role(RoleName="member-deployer", AssumeRolePolicyDocument=json.dumps(TRUST), Tags=TAGS)
+    member_iam.put_role_policy(RoleName="member-deployer", PolicyName="app", PolicyDocument=json.dumps(ESCALATE))
+    scp = org.create_policy(Name="no-passrole", Description="deny PassRole", Type="SERVICE_CONTROL_POLICY",
+                            Content=json.dumps({"Version": "2012-10-17", "Statement": [
+                                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]}))["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=scp, TargetId=other)
     print(json.dumps({"topic": topic, "queue": url, "policy": data, "other_account": other}))
+elif MODE == "statemachine":
+    # deploy/template.yaml's definition (substituted), created in moto's Step Functions.
+    sfn = boto3.client("stepfunctions", **KW)
+    definition = open(sys.argv[3]).read()
+    arn = sfn.create_state_machine(name="rolecall-org-scan", definition=definition,
+                                   roleArn=f"arn:aws:iam::{ACCT}:role/rolecall-OrgScanRole")["stateMachineArn"]
+    d = sfn.describe_state_machine(stateMachineArn=arn)
+    print(json.dumps({"status": d["status"], "definition": json.loads(d["definition"])}))
 elif MODE == "fix":
     iam.put_role_policy(RoleName="orders-deployer", PolicyName="app", PolicyDocument=json.dumps(NARROW))
     print("{}")

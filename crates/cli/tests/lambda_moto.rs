@@ -24,9 +24,14 @@ fn env_or_fail(key: &str) -> Option<String> {
 }
 
 fn helper(python: &str, endpoint: &str, mode: &str) -> Value {
+    helper_with(python, endpoint, mode, &[])
+}
+
+fn helper_with(python: &str, endpoint: &str, mode: &str, extra: &[&str]) -> Value {
     let out = Command::new(python)
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lambda_moto.py"))
         .args([endpoint, mode])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -229,6 +234,52 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
         "{put}"
     );
 
+    // 4c. The same change in a member account whose SCP denies iam:PassRole: without the
+    // Organization context the PassRole escalation is reported; with it (ROLECALL_ORG, as the
+    // Organization scan reads SCPs) it is not, so events and the scheduled scan agree.
+    let mut e: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../lambda/tests/events/cloudtrail-iam-put-role-policy.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    e["account"] = Value::from(member);
+    e["detail"]["recipientAccountId"] = Value::from(member);
+    e["detail"]["requestParameters"]["roleName"] = Value::from("member-deployer");
+    let p = std::env::temp_dir().join(format!("rolecall-member-event-{}.json", std::process::id()));
+    std::fs::write(&p, e.to_string()).unwrap();
+    let passrole = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["title"].as_str().unwrap_or("").contains("PassRole") || f["code"] == "LR201"
+            })
+            .count()
+    };
+    let member_env = [
+        ("ROLECALL_MEMBER_ROLE", "OrganizationAccountAccessRole"),
+        ("ROLECALL_SECURITY_HUB", "0"),
+        ("ROLECALL_DRY_RUN", "1"),
+    ];
+    let (out, without) = handle(&endpoint, topic, p.to_str().unwrap(), &member_env);
+    assert!(out.status.success(), "{without:#}");
+    assert_eq!(
+        without["read"]["roles"],
+        serde_json::json!([format!("arn:aws:iam::{member}:role/member-deployer")]),
+        "{without:#}"
+    );
+    assert!(passrole(&without) > 0, "{without:#}");
+    let mut with_org = member_env.to_vec();
+    with_org.push(("ROLECALL_ORG", "1"));
+    let (out, with) = handle(&endpoint, topic, p.to_str().unwrap(), &with_org);
+    let _ = std::fs::remove_file(&p);
+    assert!(out.status.success(), "{with:#}");
+    assert_eq!(passrole(&with), 0, "the SCP denies iam:PassRole: {with:#}");
+
     // 5. A new version of a customer managed policy: the roles it is attached to are read.
     let (out, v) = handle(
         &endpoint,
@@ -394,6 +445,38 @@ fn events_rescan_one_role_publish_alert_and_resolve() {
     assert!(
         detail.contains("existing history") && detail.contains(" 0 new"),
         "{detail}"
+    );
+
+    // 8b. The state machine of deploy/template.yaml, its function substituted, is accepted by
+    // (moto's) Step Functions as written.
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/template.yaml"
+    ))
+    .unwrap();
+    let definition = rolecall_iac::yaml::parse(&template).unwrap().to_json()["Resources"]
+        ["OrgScan"]["Properties"]["Definition"]
+        .to_string()
+        .replace(
+            "${FunctionArn}",
+            "arn:aws:lambda:us-east-1:123456789012:function:orders-api",
+        );
+    let def_file = dir.join("statemachine.json");
+    std::fs::write(&def_file, &definition).unwrap();
+    let sm = helper_with(
+        &python,
+        &endpoint,
+        "statemachine",
+        &[def_file.to_str().unwrap()],
+    );
+    assert_eq!(sm["status"], "ACTIVE", "{sm:#}");
+    assert_eq!(
+        sm["definition"]["States"]["CollectAccounts"]["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "DISTRIBUTED"
+    );
+    assert_eq!(
+        sm["definition"],
+        serde_json::from_str::<Value>(&definition).unwrap()
     );
 
     // 9. The same scan fanned out as the state machine runs it: the plan, one account's task,

@@ -609,6 +609,23 @@ pub async fn config_in_account(
         .map_err(|g| format!("{}: {}", g.api, g.error))
 }
 
+/// One account's Organization context (the Organization, and the SCPs and RCPs on the account's
+/// path) without listing every account: for scans of one account inside an Organization.
+pub async fn account_organization(
+    opts: &Options,
+    account: &str,
+) -> Result<
+    (
+        Account,
+        Option<rolecall_inventory::Organization>,
+        Vec<CoverageEntry>,
+    ),
+    CollectError,
+> {
+    let (base, shared, _) = start(opts, Progress::new(ProgressMode::Quiet)).await?;
+    Ok(orgs::account_policies(&shared, &base, account).await)
+}
+
 /// The Organization alone: its ACTIVE accounts with the SCPs and RCPs on their paths, no roles
 /// or functions (the plan of a scan fanned out one account per task). Fails only when the caller
 /// cannot be identified; what cannot be read is coverage.

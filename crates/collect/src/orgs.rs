@@ -124,6 +124,31 @@ pub(crate) async fn accounts_and_policies(
     let management = organization
         .as_ref()
         .and_then(|o| o.management_account.clone());
+    policies_on_paths(
+        shared,
+        &client,
+        &mut accounts,
+        management.as_deref(),
+        &mut coverage,
+    )
+    .await;
+    Ok(OrgView {
+        accounts,
+        organization,
+        coverage,
+    })
+}
+
+/// The SCPs and RCPs on each account's path (root, OUs, account) into the accounts; the
+/// management account gets none (neither applies to it). What cannot be read is coverage, and
+/// an account whose path or policies are not all known keeps none of that kind.
+async fn policies_on_paths(
+    shared: &Shared,
+    client: &aws_sdk_organizations::Client,
+    accounts: &mut [Account],
+    management: Option<&str>,
+    coverage: &mut Vec<CoverageEntry>,
+) {
     let caches = Caches {
         parents: Mutex::new(HashMap::new()),
         policies: Mutex::new(HashMap::new()),
@@ -133,10 +158,9 @@ pub(crate) async fn accounts_and_policies(
         accounts
             .iter()
             .enumerate()
-            .filter(|(_, a)| management.as_deref() != Some(a.id.as_str())),
+            .filter(|(_, a)| management != Some(a.id.as_str())),
     )
     .map(|(i, a)| {
-        let client = &client;
         let caches = &caches;
         async move { (i, path(client, shared, caches, &a.id).await) }
     })
@@ -158,7 +182,6 @@ pub(crate) async fn accounts_and_policies(
             .flat_map(|n| [(n.clone(), Kind::Scp), (n.clone(), Kind::Rcp)]),
     )
     .map(|(node, kind)| {
-        let client = &client;
         let caches = &caches;
         async move {
             let r = node_policies(client, shared, caches, &node, kind).await;
@@ -225,11 +248,63 @@ pub(crate) async fn accounts_and_policies(
             }
         }
     }
-    Ok(OrgView {
-        accounts,
-        organization,
-        coverage,
-    })
+}
+
+/// One account's Organization context, for an event-driven scan of that account: the
+/// Organization (and its management account) and the SCPs and RCPs on the account's path,
+/// without listing every account.
+pub(crate) async fn account_policies(
+    shared: &Shared,
+    base: &SdkConfig,
+    account: &str,
+) -> (Account, Option<Organization>, Vec<CoverageEntry>) {
+    let client = aws_sdk_organizations::Client::from_conf(shared.stats.organizations(base));
+    let mut coverage = Vec::new();
+    let described = {
+        let _p = shared.sem.acquire().await;
+        client.describe_organization().send().await
+    };
+    let organization = match described {
+        Ok(o) => o.organization().and_then(|o| {
+            o.id().map(|id| Organization {
+                id: id.to_string(),
+                management_account: o.master_account_id().map(str::to_string),
+            })
+        }),
+        Err(e) => {
+            coverage.push(gap(
+                account,
+                None,
+                "organizations:DescribeOrganization",
+                format!(
+                    "{}: the account's SCPs and RCPs are not known and not applied",
+                    describe(&e)
+                ),
+            ));
+            let acct = Account {
+                id: account.to_string(),
+                ..Default::default()
+            };
+            return (acct, None, coverage);
+        }
+    };
+    let management = organization
+        .as_ref()
+        .and_then(|o| o.management_account.clone());
+    let mut accounts = [Account {
+        id: account.to_string(),
+        ..Default::default()
+    }];
+    policies_on_paths(
+        shared,
+        &client,
+        &mut accounts,
+        management.as_deref(),
+        &mut coverage,
+    )
+    .await;
+    let [acct] = accounts;
+    (acct, organization, coverage)
 }
 
 /// Root first, then each OU down to the account itself.

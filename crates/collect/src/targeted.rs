@@ -8,6 +8,9 @@
 //! too: the current document, not the embedded copy); then per region the collector's usual
 //! Lambda reads, keeping only the functions whose role is one of these. Every failure is a
 //! coverage entry; a role that no longer exists is reported in [`Targeted::missing_roles`].
+//! With `opts.org`, the account's SCPs and RCPs (`DescribeOrganization`, then `ListParents` up to
+//! the root and each node's policies) are read too, so the scan decides as the Organization scan
+//! does.
 
 use crate::iam::doc;
 use crate::{account_config, all_pages, describe, gap, lambda, CollectError, Options};
@@ -63,10 +66,20 @@ pub async fn collect_target(opts: Options, target: Target) -> Result<Targeted, C
     };
     let mut inv = Inventory::new("aws");
     inv.collected_at = Some(crate::now_rfc3339());
-    inv.accounts.push(rolecall_inventory::Account {
-        id: account.clone(),
-        ..Default::default()
-    });
+    if opts.org {
+        // The SCPs and RCPs on the account's path, as the Organization scan applies them: an
+        // event-driven scan must not report what they prevent and the scheduled scan does not.
+        let (acct, organization, gaps) =
+            crate::orgs::account_policies(&shared, &base, &account).await;
+        inv.accounts.push(acct);
+        inv.organization = organization;
+        inv.coverage.extend(gaps);
+    } else {
+        inv.accounts.push(rolecall_inventory::Account {
+            id: account.clone(),
+            ..Default::default()
+        });
+    }
     let mut out = Targeted {
         inventory: Inventory::new("aws"),
         stats: Stats::new(),

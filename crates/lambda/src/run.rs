@@ -189,7 +189,9 @@ impl Settings {
         Options {
             profile: self.profile.clone(),
             regions,
-            org: false,
+            // Event-driven reads of one account apply its SCPs and RCPs when the function
+            // serves an Organization (the scheduled scan sets `org` itself).
+            org: self.org,
             accounts: Vec::new(),
             member_role: self.member_role.clone(),
             external_id: self.external_id.clone(),
@@ -729,12 +731,30 @@ async fn config_scheduled(
     if !rule.account_id.is_empty() {
         opts.accounts = vec![rule.account_id.clone()];
     }
-    let (inv, _stats) = rolecall_collect::collect(
+    // One account: its own Organization path below, not a listing of every account.
+    opts.org = false;
+    let (mut inv, _stats) = rolecall_collect::collect(
         opts,
         rolecall_collect::Progress::new(rolecall_collect::ProgressMode::Quiet),
     )
     .await
     .map_err(|e| e.to_string())?;
+    if settings.org {
+        let account = inv
+            .accounts
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        let (acct, organization, gaps) = rolecall_collect::account_organization(
+            &settings.options(settings.regions.clone()),
+            &account,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        inv.accounts = vec![acct];
+        inv.organization = organization;
+        inv.coverage.extend(gaps);
+    }
     out.read = json!({"roles": inv.roles.len(), "functions": inv.functions.len()});
     out.coverage = coverage(&inv);
     let result = scan(&inv, settings);
@@ -1366,6 +1386,8 @@ async fn collect_account(
     let url = run_url(settings, run)?;
     let mut opts = settings.options(settings.regions.clone());
     opts.accounts = vec![account.to_string()];
+    // The plan read every account's SCPs and RCPs once (org.json); the merge applies them.
+    opts.org = false;
     let (inv, stats) = rolecall_collect::collect(
         opts,
         rolecall_collect::Progress::new(rolecall_collect::ProgressMode::Quiet),
