@@ -153,19 +153,9 @@ pub async fn collect_aggregator(
     opts: &Options,
     name: &str,
 ) -> Result<(Inventory, Stats), CollectError> {
-    let base = crate::sdk_config(
-        opts.profile.as_deref(),
-        opts.endpoint_url.as_deref(),
-        &opts.home_region,
-        opts.timeout,
-    )
-    .await;
-    let stats = Stats::new();
-    let sts = aws_sdk_sts::Client::from_conf(stats.sts(&base));
-    sts.get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CollectError::NoIdentity(describe(&e)))?;
+    let (base, shared, _) =
+        crate::start(opts, crate::Progress::new(crate::ProgressMode::Quiet)).await?;
+    let stats = shared.stats.clone();
     let client = aws_sdk_config::Client::from_conf(stats.config(&base));
     let mut rows = Vec::new();
     for (kind, q) in QUERIES {

@@ -97,25 +97,15 @@ pub(crate) async fn accounts_and_policies(
         })
         .collect();
     let mut coverage: Vec<CoverageEntry> = listing_gap.into_iter().collect();
-    let described = {
-        let _p = shared.sem.acquire().await;
-        client.describe_organization().send().await
-    };
-    let organization = match described {
-        Ok(o) => o.organization().and_then(|o| {
-            o.id().map(|id| Organization {
-                id: id.to_string(),
-                management_account: o.master_account_id().map(str::to_string),
-            })
-        }),
+    let organization = match describe_organization(shared, &client).await {
+        Ok(o) => o,
         Err(e) => {
             coverage.push(gap(
                 caller,
                 None,
                 "organizations:DescribeOrganization",
                 format!(
-                    "{}: the management account is not known, so its SCPs are read like a member's",
-                    describe(&e)
+                    "{e}: the management account is not known, so its SCPs are read like a member's"
                 ),
             ));
             None
@@ -260,26 +250,14 @@ pub(crate) async fn account_policies(
 ) -> (Account, Option<Organization>, Vec<CoverageEntry>) {
     let client = aws_sdk_organizations::Client::from_conf(shared.stats.organizations(base));
     let mut coverage = Vec::new();
-    let described = {
-        let _p = shared.sem.acquire().await;
-        client.describe_organization().send().await
-    };
-    let organization = match described {
-        Ok(o) => o.organization().and_then(|o| {
-            o.id().map(|id| Organization {
-                id: id.to_string(),
-                management_account: o.master_account_id().map(str::to_string),
-            })
-        }),
+    let organization = match describe_organization(shared, &client).await {
+        Ok(o) => o,
         Err(e) => {
             coverage.push(gap(
                 account,
                 None,
                 "organizations:DescribeOrganization",
-                format!(
-                    "{}: the account's SCPs and RCPs are not known and not applied",
-                    describe(&e)
-                ),
+                format!("{e}: the account's SCPs and RCPs are not known and not applied"),
             ));
             let acct = Account {
                 id: account.to_string(),
@@ -305,6 +283,27 @@ pub(crate) async fn account_policies(
     .await;
     let [acct] = accounts;
     (acct, organization, coverage)
+}
+
+/// The Organization and its management account (`DescribeOrganization`).
+async fn describe_organization(
+    shared: &Shared,
+    client: &aws_sdk_organizations::Client,
+) -> Result<Option<Organization>, String> {
+    let described = {
+        let _p = shared.sem.acquire().await;
+        client.describe_organization().send().await
+    };
+    described
+        .map(|o| {
+            o.organization().and_then(|o| {
+                o.id().map(|id| Organization {
+                    id: id.to_string(),
+                    management_account: o.master_account_id().map(str::to_string),
+                })
+            })
+        })
+        .map_err(|e| describe(&e))
 }
 
 /// Root first, then each OU down to the account itself.

@@ -46,6 +46,11 @@ pub struct Targeted {
     pub roles: Vec<String>,
 }
 
+/// IAM's paging: the marker of the next page, when the page says it is truncated.
+fn next_marker(truncated: bool, marker: Option<&str>) -> Option<String> {
+    marker.filter(|_| truncated).map(str::to_string)
+}
+
 /// The role name of a role name or ARN (`arn:aws:iam::1:role/path/name` → `name`).
 pub fn role_name(name_or_arn: &str) -> &str {
     if name_or_arn.starts_with("arn:") {
@@ -113,11 +118,7 @@ pub async fn collect_target(opts: Options, target: Target) -> Result<Targeted, C
                 .send()
                 .await
                 .map_err(|e| describe(&e))?;
-            let next = if page.is_truncated() {
-                page.marker().map(str::to_string)
-            } else {
-                None
-            };
+            let next = next_marker(page.is_truncated(), page.marker());
             Ok((
                 page.policy_roles()
                     .iter()
@@ -266,11 +267,7 @@ async fn read_role(
             .send()
             .await
             .map_err(|e| describe(&e))?;
-        let next = if page.is_truncated() {
-            page.marker().map(str::to_string)
-        } else {
-            None
-        };
+        let next = next_marker(page.is_truncated(), page.marker());
         Ok((page.policy_names().to_vec(), next))
     })
     .await
@@ -317,11 +314,7 @@ async fn read_role(
             .send()
             .await
             .map_err(|e| describe(&e))?;
-        let next = if page.is_truncated() {
-            page.marker().map(str::to_string)
-        } else {
-            None
-        };
+        let next = next_marker(page.is_truncated(), page.marker());
         Ok((
             page.attached_policies()
                 .iter()
