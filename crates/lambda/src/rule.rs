@@ -2,11 +2,11 @@
 //! findings as `COMPLIANT`, `NON_COMPLIANT` or `NOT_APPLICABLE` with an annotation that names
 //! the rule codes within Config's 256 characters. Pure: tested from recorded items.
 
-use rolecall_checks::{ScanResult, Severity};
+use rolecall_checks::{Finding, ScanResult, Severity};
 use rolecall_inventory::Role;
 use rolecall_publish::{ConfigEvaluation, ANNOTATION_LIMIT};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub const ROLE: &str = "AWS::IAM::Role";
 pub const FUNCTION: &str = "AWS::Lambda::Function";
@@ -120,8 +120,99 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// The evaluation of one resource against a scan: `arn` is the role or function ARN; a function
-/// also answers for its role's findings (they are what it can do).
+/// A scan's findings by the resource they are about, built once, so that evaluating every
+/// role and function of an account is one pass over the findings, not one per resource.
+pub struct Verdicts<'r> {
+    roles: HashSet<&'r str>,
+    functions: HashSet<&'r str>,
+    /// Findings by `resource_arn`.
+    by_resource: HashMap<&'r str, Vec<&'r Finding>>,
+    /// Findings by each of their `function_arns`.
+    by_function: HashMap<&'r str, Vec<&'r Finding>>,
+}
+
+impl<'r> Verdicts<'r> {
+    pub fn new(result: &'r ScanResult) -> Self {
+        let mut by_resource: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        let mut by_function: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        for f in &result.findings {
+            by_resource
+                .entry(f.resource_arn.as_str())
+                .or_default()
+                .push(f);
+            for a in &f.function_arns {
+                by_function.entry(a.as_str()).or_default().push(f);
+            }
+        }
+        Verdicts {
+            roles: result.roles.iter().map(|r| r.arn.as_str()).collect(),
+            functions: result.functions.iter().map(|f| f.arn.as_str()).collect(),
+            by_resource,
+            by_function,
+        }
+    }
+
+    /// The evaluation of one resource: `arn` is the role or function ARN; a function also
+    /// answers for its role's findings (they are what it can do).
+    pub fn evaluate(
+        &self,
+        resource_type: &str,
+        resource_id: &str,
+        arn: &str,
+        policy: &CompliancePolicy,
+        when: &str,
+    ) -> ConfigEvaluation {
+        let audited = if resource_type == FUNCTION {
+            self.functions.contains(arn)
+        } else {
+            self.roles.contains(arn)
+        };
+        let own = self.by_resource.get(arn).into_iter().flatten();
+        // A finding about the function itself and naming it among its functions counts once.
+        let through_role = self
+            .by_function
+            .get(arn)
+            .into_iter()
+            .flatten()
+            .filter(|f| resource_type == FUNCTION && f.resource_arn != arn);
+        let mut counting: Vec<(Severity, String)> = Vec::new();
+        let mut seen = 0usize;
+        for f in own.chain(through_role) {
+            seen += 1;
+            if policy.counts(&f.code, f.severity) {
+                counting.push((f.severity, f.code.clone()));
+            }
+        }
+        let (compliance, annotation) = if !audited {
+            (
+                "NOT_APPLICABLE",
+                Some(clip(
+                    "not a Lambda execution role or function: rolecall does not audit it",
+                )),
+            )
+        } else if counting.is_empty() {
+            (
+                "COMPLIANT",
+                Some(clip(&if seen == 0 {
+                    "rolecall: no findings".to_string()
+                } else {
+                    format!("rolecall: {seen} finding(s) below the rule's threshold")
+                })),
+            )
+        } else {
+            ("NON_COMPLIANT", Some(annotation("rolecall: ", &counting)))
+        };
+        ConfigEvaluation {
+            resource_type: resource_type.to_string(),
+            resource_id: resource_id.to_string(),
+            compliance: compliance.to_string(),
+            annotation,
+            ordering_timestamp: when.to_string(),
+        }
+    }
+}
+
+/// [`Verdicts::evaluate`] for one resource of a scan.
 pub fn evaluate(
     result: &ScanResult,
     resource_type: &str,
@@ -130,50 +221,7 @@ pub fn evaluate(
     policy: &CompliancePolicy,
     when: &str,
 ) -> ConfigEvaluation {
-    let audited = if resource_type == FUNCTION {
-        result.functions.iter().any(|f| f.arn == arn)
-    } else {
-        result.roles.iter().any(|r| r.arn == arn)
-    };
-    let mut counting: Vec<(Severity, String)> = Vec::new();
-    let mut seen = 0usize;
-    for f in &result.findings {
-        let about = f.resource_arn == arn
-            || (resource_type == FUNCTION && f.function_arns.iter().any(|x| x == arn));
-        if !about {
-            continue;
-        }
-        seen += 1;
-        if policy.counts(&f.code, f.severity) {
-            counting.push((f.severity, f.code.clone()));
-        }
-    }
-    let (compliance, annotation) = if !audited {
-        (
-            "NOT_APPLICABLE",
-            Some(clip(
-                "not a Lambda execution role or function: rolecall does not audit it",
-            )),
-        )
-    } else if counting.is_empty() {
-        (
-            "COMPLIANT",
-            Some(clip(&if seen == 0 {
-                "rolecall: no findings".to_string()
-            } else {
-                format!("rolecall: {seen} finding(s) below the rule's threshold")
-            })),
-        )
-    } else {
-        ("NON_COMPLIANT", Some(annotation("rolecall: ", &counting)))
-    };
-    ConfigEvaluation {
-        resource_type: resource_type.to_string(),
-        resource_id: resource_id.to_string(),
-        compliance: compliance.to_string(),
-        annotation,
-        ordering_timestamp: when.to_string(),
-    }
+    Verdicts::new(result).evaluate(resource_type, resource_id, arn, policy, when)
 }
 
 /// `NOT_APPLICABLE` for a resource that is gone or left the rule's scope.

@@ -758,6 +758,7 @@ async fn config_scheduled(
     out.read = json!({"roles": inv.roles.len(), "functions": inv.functions.len()});
     out.coverage = coverage(&inv);
     let result = scan(&inv, settings);
+    let verdicts = rule::Verdicts::new(&result);
     out.findings = finding_summaries(&result);
     let unread_regions: HashSet<&str> = inv
         .coverage
@@ -781,7 +782,7 @@ async fn config_scheduled(
         for r in &result.roles {
             let id = ids.get(r.arn.as_str()).copied().unwrap_or(r.name.as_str());
             out.evaluations
-                .push(rule::evaluate(&result, ROLE, id, &r.arn, &policy, &at));
+                .push(verdicts.evaluate(ROLE, id, &r.arn, &policy, &at));
         }
         // The account's other roles are in the rule's scope too: not execution roles.
         let audited: HashSet<&str> = result.roles.iter().map(|r| r.arn.as_str()).collect();
@@ -801,9 +802,8 @@ async fn config_scheduled(
     }
     for f in &result.functions {
         if !unread_regions.contains(f.region.as_str()) {
-            out.evaluations.push(rule::evaluate(
-                &result, FUNCTION, &f.name, &f.arn, &policy, &at,
-            ));
+            out.evaluations
+                .push(verdicts.evaluate(FUNCTION, &f.name, &f.arn, &policy, &at));
         }
     }
     if !out.coverage.is_empty() {
