@@ -347,6 +347,9 @@ fn classes_meet(a: Class, b: Class) -> bool {
 /// positions (O(|a| × |b|)); case-sensitive, bytes as characters.
 pub fn overlaps(a: &Pattern, b: &Pattern) -> bool {
     let (pa, pb) = (a.toks(), b.toks());
+    if !ends_meet(pa, pb) {
+        return false;
+    }
     let (n, m) = (pa.len(), pb.len());
     let w = m + 1;
     let mut seen = vec![false; (n + 1) * w];
@@ -384,6 +387,39 @@ pub fn overlaps(a: &Pattern, b: &Pattern) -> bool {
         }
     }
     false
+}
+
+/// A quick necessary test for [`overlaps`]: up to the first star of either pattern, and from
+/// the end back to the last one, each pattern consumes exactly one character per token, so those
+/// characters must meet position by position. Most patterns that do not overlap differ there
+/// (`arn:aws:s3:::a/*` against `arn:*:s3:::*` ends in `/*` against a bare `*`, which meet, but a
+/// table ARN against an index type differs in its fixed words).
+fn ends_meet(pa: &[Tok], pb: &[Tok]) -> bool {
+    fn meet(x: &Tok, y: &Tok) -> Option<bool> {
+        let ((rx, cx), (ry, cy)) = (class_of(*x), class_of(*y));
+        if rx || ry {
+            None // a star: the lengths no longer line up
+        } else {
+            Some(classes_meet(cx, cy))
+        }
+    }
+    for (x, y) in pa.iter().zip(pb) {
+        match meet(x, y) {
+            Some(false) => return false,
+            Some(true) => {}
+            None => break,
+        }
+    }
+    for (x, y) in pa.iter().rev().zip(pb.iter().rev()) {
+        match meet(x, y) {
+            Some(false) => return false,
+            Some(true) => {}
+            None => break,
+        }
+    }
+    // Without a star, the patterns match strings of one length each.
+    let star = |p: &[Tok]| p.iter().any(|t| class_of(*t).0);
+    star(pa) || star(pb) || pa.len() == pb.len()
 }
 
 /// Does `outer` match every string `inner` matches? A sufficient test, exact for the patterns

@@ -615,8 +615,8 @@ pub struct Analyzer<'c> {
     resource_types: FxHashMap<String, FxHashMap<u16, TypeFit>>,
     /// (service, what the patterns do to each of its types) → actions granted, and unscoped.
     service_fits: FxHashMap<(u16, Vec<u8>), ServiceFit>,
-    /// (partition, service, resource type) → the type's pattern in that partition.
-    own_partition: FxHashMap<(String, u16, u16), Pattern>,
+    /// (service, resource type) → the type's pattern in each partition asked about (a few).
+    own_partition: FxHashMap<(u16, u16), Vec<(String, Pattern)>>,
     /// Actions of the services RCPs apply to.
     rcp_mask: Option<ActionSet>,
 }
@@ -759,10 +759,10 @@ impl<'c> Analyzer<'c> {
             return v.clone();
         }
         let pat = scope_pattern(pattern);
-        let segment = |text: &str, n: usize| -> Option<String> {
+        fn segment(text: &str, n: usize) -> Option<&str> {
             let seg = text.strip_prefix("arn:")?.split(':').nth(n)?;
-            (!seg.is_empty() && !seg.contains(['*', '?', '$'])).then(|| seg.to_string())
-        };
+            (!seg.is_empty() && !seg.contains(['*', '?', '$'])).then_some(seg)
+        }
         // The formats say `${Partition}`: a pattern naming one partition covers its own.
         let partition = segment(pattern, 0);
         // A literal service namespace that differs from the type's cannot overlap it.
@@ -773,27 +773,30 @@ impl<'c> Analyzer<'c> {
                 .iter()
                 .enumerate()
                 .map(|(i, rt)| {
-                    if let (Some(ns), Some(rt_ns)) = (&namespace, segment(rt.arn_format, 1)) {
-                        if *ns != rt_ns {
+                    if let (Some(ns), Some(rt_ns)) = (namespace, segment(rt.arn_format, 1)) {
+                        if ns != rt_ns {
                             return (false, false);
                         }
                     }
                     let overlap = wildcard::overlaps(&pat, &rt.pattern);
                     let cover = overlap
-                        && match partition.as_deref() {
+                        && match partition {
                             Some(part) => {
-                                let own = self
-                                    .own_partition
-                                    .entry((part.to_string(), service, i as u16))
-                                    .or_insert_with(|| {
+                                let known = self.own_partition.entry((service, i as u16)).or_default();
+                                let at = match known.iter().position(|(p, _)| p == part) {
+                                    Some(at) => at,
+                                    None => {
                                         let text = rt.pattern.to_text();
-                                        Pattern::arn_structural(&text.replacen(
+                                        let own = Pattern::arn_structural(&text.replacen(
                                             "arn:*:",
                                             &format!("arn:{part}:"),
                                             1,
-                                        ))
-                                    });
-                                wildcard::covers(&pat, own)
+                                        ));
+                                        known.push((part.to_string(), own));
+                                        known.len() - 1
+                                    }
+                                };
+                                known.get(at).is_some_and(|(_, own)| wildcard::covers(&pat, own))
                             }
                             None => wildcard::covers(&pat, &rt.pattern),
                         };

@@ -18,7 +18,6 @@
 use super::index::Index;
 use super::methods::{methods, Method, Reach};
 use crate::finding::{Evidence, Severity};
-use crate::rules::grant_evidence;
 use rolecall_catalog::{wildcard, ActionId, Catalog};
 use rolecall_inventory::{Inventory, ResolvedRole, Role};
 use rolecall_policy::effective::pattern_overlaps;
@@ -50,6 +49,16 @@ impl Others for NoOthers {
     }
 }
 
+/// One permission a method needs, and the grant (by index in the subject's effective
+/// permissions) that allows it. Evidence is written from these only for what a report keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Use {
+    pub grant: usize,
+    pub action: ActionId,
+    /// The method's target permission (what the reason is about), not one also needed.
+    pub target: bool,
+}
+
 /// One method the role can use.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -57,8 +66,22 @@ pub struct Hit {
     pub severity: Severity,
     /// What the method reaches, in words.
     pub reason: String,
-    /// The statements that grant each permission.
+    /// The grants that allow each permission, the target's first.
+    pub uses: Vec<Use>,
+    /// Evidence that is not a grant of the subject's (the hops of an assume chain).
     pub evidence: Vec<Evidence>,
+}
+
+impl Hit {
+    /// The note on the evidence of a use.
+    pub fn note(&self, u: &Use) -> String {
+        if u.target {
+            format!("{} {}: {}", self.method.id, self.method.name, self.reason)
+        } else {
+            format!("{}: also needed", self.method.id)
+        }
+    }
+
 }
 
 struct Verdict {
@@ -203,35 +226,38 @@ pub fn judge(
         let Some(verdict) = j.target(m) else { continue };
         let target = m.reach.target_action().and_then(|a| cat.lookup(a));
         let mut severity = verdict.severity;
-        let mut evidence = Vec::new();
-        let mut order = ids.clone();
+        let mut uses = Vec::with_capacity(ids.len());
+        let mut order = ids;
         // The target's statement first: it is what the reason is about.
         order.sort_by_key(|&a| Some(a) != target);
+        let index_of = |g: &Grant| e.grants.iter().position(|x| std::ptr::eq(x, g));
         for &a in &order {
-            let g = if Some(a) == target {
-                verdict.grant.and_then(|i| e.grants.get(i))
+            let is_target = Some(a) == target;
+            let g = if is_target {
+                verdict.grant.filter(|&i| i < e.grants.len())
             } else {
                 None
             }
-            .or_else(|| e.unscoped_grant(a))
-            .or_else(|| e.grants_for(a).next());
-            let Some(g) = g else { continue };
+            .or_else(|| e.unscoped_grant(a).and_then(index_of))
+            .or_else(|| e.grants.iter().position(|g| g.actions.contains(a)));
+            let Some((grant, g)) = g.and_then(|i| Some((i, e.grants.get(i)?))) else {
+                continue;
+            };
             if g.is_conditional() && severity == verdict.severity {
                 severity = severity.lowered();
             }
-            let mut ev = grant_evidence(cat, g, &[a]);
-            ev.note = Some(if Some(a) == target {
-                format!("{} {}: {}", m.id, m.name, verdict.reason)
-            } else {
-                format!("{}: also needed", m.id)
+            uses.push(Use {
+                grant,
+                action: a,
+                target: is_target,
             });
-            evidence.push(ev);
         }
         hits.push(Hit {
             method: m,
             severity,
             reason: verdict.reason,
-            evidence,
+            uses,
+            evidence: Vec::new(),
         });
     }
     hits.sort_by(|a, b| {

@@ -6,5 +6,5 @@ pub mod judge;
 pub mod methods;
 
 pub use index::{Chain, Edge, EdgeKind, Index, Power};
-pub use judge::{judge, Hit, NoOthers, Others, Subject};
+pub use judge::{judge, Hit, NoOthers, Others, Subject, Use};
 pub use methods::{methods, Method, Origin, Reach};

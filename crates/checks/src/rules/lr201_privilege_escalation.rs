@@ -47,9 +47,11 @@
 use super::{Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
-use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject};
+use super::grant_evidence;
+use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject, Use};
 use crate::finding::{Evidence, Severity};
 use rolecall_policy::PolicyKind;
+use std::collections::HashMap;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -115,53 +117,109 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         hits.len(),
         if hits.len() == 1 { "" } else { "s" },
     );
-    out.role(ra, cx, worst, title, compact(hits), "");
+    out.role(ra, cx, worst, title, compact(cx, ra, hits), "");
 }
 
 /// Methods listed one by one in the evidence; the rest are grouped by statement.
 const EVIDENCE_METHODS: usize = 12;
 
-/// The worst methods' target statements with their reasons, then the statements the other
-/// methods use and the other permissions the methods need, one entry per statement (a `*`
-/// statement that serves twenty methods is listed once). The evidence grows with the policy's
-/// statements, not with the number of published methods.
-fn compact(hits: Vec<Hit>) -> Vec<Evidence> {
-    let mut evidence = Vec::new();
-    let mut also: Vec<(Evidence, Vec<&'static str>)> = Vec::new();
-    let mut more: Vec<(Evidence, Vec<&'static str>)> = Vec::new();
-    for (n, h) in hits.into_iter().enumerate() {
-        let id = h.method.id;
-        for mut e in h.evidence {
-            let group = if e.note.as_deref() == Some(&format!("{id}: also needed")) {
-                &mut also
-            } else if n < EVIDENCE_METHODS {
-                evidence.push(e);
-                continue;
-            } else {
-                e.note = None;
-                &mut more
-            };
-            match group.iter_mut().find(|(x, _)| {
-                x.policy == e.policy
-                    && x.statement == e.statement
-                    && x.resources == e.resources
-                    && x.conditions == e.conditions
-            }) {
-                Some((x, ids)) => {
-                    for a in e.actions {
-                        if !x.actions.contains(&a) {
-                            x.actions.push(a);
-                        }
-                    }
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
-                None => group.push((e, vec![id])),
+/// Evidence entries that differ only in their actions, with the methods that use them.
+#[derive(Default)]
+struct Groups {
+    entries: Vec<(Evidence, Vec<&'static str>)>,
+    /// (grant, the exceptions that touch the action) -> entry: a grant's evidence is written
+    /// once, not once per method that uses it.
+    by_grant: HashMap<(usize, Vec<usize>), usize>,
+}
+
+impl Groups {
+    fn add_entry(&mut self, e: Evidence, id: &'static str) -> usize {
+        match self.entries.iter().position(|(x, _)| {
+            x.policy == e.policy
+                && x.statement == e.statement
+                && x.resources == e.resources
+                && x.conditions == e.conditions
+        }) {
+            Some(i) => {
+                self.merge(i, e.actions, id);
+                i
+            }
+            None => {
+                self.entries.push((e, vec![id]));
+                self.entries.len() - 1
             }
         }
     }
-    for (mut e, ids) in more {
+
+    fn merge(&mut self, i: usize, actions: Vec<String>, id: &'static str) {
+        if let Some((x, ids)) = self.entries.get_mut(i) {
+            for a in actions {
+                if !x.actions.contains(&a) {
+                    x.actions.push(a);
+                }
+            }
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+
+    fn add_use(&mut self, cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, u: &Use, id: &'static str) {
+        let Some(g) = ra.effective.grants.get(u.grant) else {
+            return;
+        };
+        let touching: Vec<usize> = g
+            .exceptions
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.actions.contains(u.action))
+            .map(|(i, _)| i)
+            .collect();
+        let key = (u.grant, touching);
+        match self.by_grant.get(&key) {
+            Some(&i) => self.merge(i, vec![cx.catalog.full_name(u.action)], id),
+            None => {
+                let i = self.add_entry(grant_evidence(cx.catalog, g, &[u.action]), id);
+                self.by_grant.insert(key, i);
+            }
+        }
+    }
+}
+
+/// The worst methods' target statements with their reasons, then the statements the other
+/// methods use and the other permissions the methods need, one entry per statement (a `*`
+/// statement that serves twenty methods is listed once). The evidence grows with the policy's
+/// statements, not with the number of published methods; only what is kept is written.
+fn compact(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, hits: Vec<Hit>) -> Vec<Evidence> {
+    let mut evidence = Vec::new();
+    let mut also = Groups::default();
+    let mut more = Groups::default();
+    for (n, h) in hits.iter().enumerate() {
+        let id = h.method.id;
+        for u in &h.uses {
+            if !u.target {
+                also.add_use(cx, ra, u, id);
+            } else if n < EVIDENCE_METHODS {
+                if let Some(g) = ra.effective.grants.get(u.grant) {
+                    let mut e = grant_evidence(cx.catalog, g, &[u.action]);
+                    e.note = Some(h.note(u));
+                    evidence.push(e);
+                }
+            } else {
+                more.add_use(cx, ra, u, id);
+            }
+        }
+        for e in &h.evidence {
+            if n < EVIDENCE_METHODS {
+                evidence.push(e.clone());
+            } else {
+                let mut e = e.clone();
+                e.note = None;
+                more.add_entry(e, id);
+            }
+        }
+    }
+    for (mut e, ids) in more.entries {
         e.note = Some(format!(
             "also grants {} ({}; `rolecall explain LR201 --methods` describes each)",
             ids.join(", "),
@@ -173,7 +231,7 @@ fn compact(hits: Vec<Hit>) -> Vec<Evidence> {
         ));
         evidence.push(e);
     }
-    for (mut e, ids) in also {
+    for (mut e, ids) in also.entries {
         e.note = Some(format!("also needed by {}", ids.join(", ")));
         evidence.push(e);
     }
@@ -312,6 +370,7 @@ fn chain_hit(
         method,
         severity,
         reason,
+        uses: Vec::new(),
         evidence,
     })
 }
