@@ -16,7 +16,6 @@ pub mod wildcard;
 pub use actionset::ActionSet;
 pub use managed::{ManagedPolicies, ManagedPolicy};
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -134,8 +133,8 @@ pub struct Catalog {
     pub source: &'static str,
     pub services: Vec<Service>,
     pub actions: Vec<Action>,
-    service_index: HashMap<String, u16>,
-    action_index: HashMap<String, ActionId>,
+    service_index: rustc_hash::FxHashMap<String, u16>,
+    action_index: rustc_hash::FxHashMap<String, ActionId>,
     lower_names: Vec<String>,
     level_masks: Vec<ActionSet>,
     scopable: ActionSet,
@@ -179,8 +178,11 @@ impl Catalog {
             source: "",
             services: Vec::with_capacity(480),
             actions: Vec::with_capacity(23_000),
-            service_index: HashMap::with_capacity(480),
-            action_index: HashMap::with_capacity(23_000),
+            service_index: rustc_hash::FxHashMap::with_capacity_and_hasher(480, Default::default()),
+            action_index: rustc_hash::FxHashMap::with_capacity_and_hasher(
+                23_000,
+                Default::default(),
+            ),
             lower_names: Vec::with_capacity(23_000),
             level_masks: Vec::new(),
             scopable: ActionSet::empty(0),
@@ -370,10 +372,19 @@ impl Catalog {
 
     /// Looks up one exact action name, case-insensitively.
     pub fn lookup(&self, action: &str) -> Option<ActionId> {
-        if action.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.action_index.get(&action.to_ascii_lowercase()).copied()
-        } else {
-            self.action_index.get(action).copied()
+        if !action.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.action_index.get(action).copied();
+        }
+        // Lowered on the stack: names are short, and this is asked for every role.
+        let mut buf = [0u8; 128];
+        match buf.get_mut(..action.len()) {
+            Some(low) => {
+                low.copy_from_slice(action.as_bytes());
+                low.make_ascii_lowercase();
+                let low = std::str::from_utf8(low).ok()?;
+                self.action_index.get(low).copied()
+            }
+            None => self.action_index.get(&action.to_ascii_lowercase()).copied(),
         }
     }
 

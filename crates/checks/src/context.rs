@@ -3,12 +3,12 @@
 
 use crate::config::Config;
 use chrono::NaiveDate;
-use rolecall_catalog::{ActionSet, Catalog};
+use rolecall_catalog::{ActionId, ActionSet, Catalog};
 use rolecall_inventory::model::role_key;
 use rolecall_inventory::{Inventory, PolicyStore};
 use rolecall_policy::{Analyzer, EffectivePermissions};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::ThreadId;
 
 /// A cache's lock; a thread that panicked holding it left nothing half-written worth refusing.
@@ -43,6 +43,8 @@ pub struct Ctx<'a> {
     gap_of_last_role: Mutex<HashMap<ThreadId, (String, crate::gap::Gap)>>,
     /// Weakness of each permission boundary (by ARN): many roles share one boundary.
     boundary_verdicts: Mutex<HashMap<String, Option<BoundaryVerdict>>>,
+    /// Catalogue ids of the rules' fixed action lists (by the list's address), looked up once.
+    ids: Mutex<HashMap<usize, Arc<[ActionId]>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,6 +78,7 @@ impl<'a> Ctx<'a> {
             data_only: rolecall_catalog::risk::data_event_sets(catalog),
             analyzer_by_key: OnceLock::new(),
             boundary_verdicts: Mutex::new(HashMap::new()),
+            ids: Mutex::new(HashMap::new()),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
                     .iter()
@@ -263,6 +266,18 @@ impl<'a> Ctx<'a> {
         }
         let v = judge();
         lock(&self.boundary_verdicts).insert(arn.to_string(), v.clone());
+        v
+    }
+
+    /// The catalogue ids of a fixed list of action names (those it knows), in order; looked up
+    /// once per scan, not once per role.
+    pub fn ids(&self, names: &'static [&'static str]) -> Arc<[ActionId]> {
+        let key = names.as_ptr() as usize;
+        if let Some(v) = lock(&self.ids).get(&key) {
+            return v.clone();
+        }
+        let v: Arc<[ActionId]> = crate::rules::ids(self.catalog, names).into();
+        lock(&self.ids).insert(key, v.clone());
         v
     }
 

@@ -782,7 +782,8 @@ impl<'c> Analyzer<'c> {
                     let cover = overlap
                         && match partition {
                             Some(part) => {
-                                let known = self.own_partition.entry((service, i as u16)).or_default();
+                                let known =
+                                    self.own_partition.entry((service, i as u16)).or_default();
                                 let at = match known.iter().position(|(p, _)| p == part) {
                                     Some(at) => at,
                                     None => {
@@ -796,7 +797,9 @@ impl<'c> Analyzer<'c> {
                                         known.len() - 1
                                     }
                                 };
-                                known.get(at).is_some_and(|(_, own)| wildcard::covers(&pat, own))
+                                known
+                                    .get(at)
+                                    .is_some_and(|(_, own)| wildcard::covers(&pat, own))
                             }
                             None => wildcard::covers(&pat, &rt.pattern),
                         };

@@ -81,7 +81,6 @@ impl Hit {
             format!("{}: also needed", self.method.id)
         }
     }
-
 }
 
 struct Verdict {

@@ -44,10 +44,10 @@
 //! - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
 //! - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
 
+use super::grant_evidence;
 use super::{Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
-use super::grant_evidence;
 use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject, Use};
 use crate::finding::{Evidence, Severity};
 use rolecall_policy::PolicyKind;

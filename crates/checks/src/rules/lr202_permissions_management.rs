@@ -51,8 +51,8 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let pm: Vec<_> = ra
         .effective
         .allowed
+        .intersection(cat.level_mask(AccessLevel::PermissionsManagement))
         .iter()
-        .filter(|&a| cat.access_level(a) == Some(AccessLevel::PermissionsManagement))
         .collect();
     if pm.is_empty() {
         return;

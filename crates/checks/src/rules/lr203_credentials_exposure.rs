@@ -26,7 +26,7 @@
 //! ## References
 //! - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html
 
-use super::{grant_evidence, grant_severity, ids, Emitter, Rule, RuleMeta};
+use super::{grant_evidence, grant_severity, Emitter, Rule, RuleMeta};
 use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::finding::Severity;
@@ -86,9 +86,9 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let mut evidence = Vec::new();
     let mut sev: Option<Severity> = None;
     let mut names = Vec::new();
-    let unscoped_only = ids(cat, UNSCOPED_ONLY);
-    for a in ids(cat, credential_actions()) {
-        if unscoped_only.contains(&a) {
+    let unscoped_only = cx.ids(UNSCOPED_ONLY);
+    for &a in cx.ids(credential_actions()).iter() {
+        if !e.is_allowed(a) || unscoped_only.contains(&a) {
             continue;
         }
         if let Some(g) = e.unscoped_grant(a).or_else(|| e.grants_for(a).next()) {
@@ -99,7 +99,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
             evidence.push(grant_evidence(cat, g, &[a]));
         }
     }
-    for a in unscoped_only {
+    for &a in unscoped_only.iter() {
         if let Some(g) = e.unscoped_grant(a) {
             sev = Some(sev.map_or(grant_severity(Severity::High, g), |s| {
                 s.max(grant_severity(Severity::High, g))
