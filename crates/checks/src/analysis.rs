@@ -23,6 +23,20 @@ pub fn map_roles<'i, T: Send>(
     catalog: &Catalog,
     f: impl Fn(RoleAnalysis<'i>) -> T + Sync,
 ) -> (Vec<T>, Vec<usize>) {
+    map_roles_pooled(inventory, catalog, &Workers::default(), f)
+}
+
+/// Each thread's policy store and analyzer: pure caches (parsed managed policies, wildcard
+/// expansions, resource-type fits), kept from the escalation index's pass to the role pass.
+pub type Workers<'i, 'c> = crate::par::Pool<(PolicyStore<'i>, Analyzer<'c>)>;
+
+/// [`map_roles`] with the threads' stores and analyzers taken from (and put back into) `workers`.
+pub fn map_roles_pooled<'i, 'c, T: Send>(
+    inventory: &'i Inventory,
+    catalog: &'c Catalog,
+    workers: &Workers<'i, 'c>,
+    f: impl Fn(RoleAnalysis<'i>) -> T + Sync,
+) -> (Vec<T>, Vec<usize>) {
     let mut by_role: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, func) in inventory.functions.iter().enumerate() {
         if let Some(k) = role_key(&func.role_arn) {
@@ -38,10 +52,11 @@ pub fn map_roles<'i, T: Send>(
             owner.entry(k).or_insert(i);
         }
     }
-    let out = crate::par::map(
+    let out = crate::par::map_pooled(
         inventory.roles.len(),
+        workers,
         || (PolicyStore::new(inventory), Analyzer::new(catalog)),
-        |(store, analyzer), i| {
+        |(store, analyzer), _: &mut (), i| {
             let role = inventory.roles.get(i)?;
             let resolved = store.resolve(role);
             let effective = analyzer.effective(&resolved.principal_policies());

@@ -45,6 +45,8 @@ pub struct Ctx<'a> {
     boundary_verdicts: Mutex<HashMap<String, Option<BoundaryVerdict>>>,
     /// Catalogue ids of the rules' fixed action lists (by the list's address), looked up once.
     ids: Mutex<HashMap<usize, Arc<[ActionId]>>>,
+    /// The threads' policy stores and analyzers, shared by the escalation index and the role pass.
+    pub(crate) workers: crate::analysis::Workers<'a, 'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -79,6 +81,7 @@ impl<'a> Ctx<'a> {
             analyzer_by_key: OnceLock::new(),
             boundary_verdicts: Mutex::new(HashMap::new()),
             ids: Mutex::new(HashMap::new()),
+            workers: Default::default(),
             used: inventory.usage.as_ref().map(|u| {
                 u.roles
                     .iter()
@@ -103,8 +106,9 @@ impl<'a> Ctx<'a> {
 
     /// The escalation facts about every role of the inventory (one pass, on first use).
     pub fn escalation(&self) -> &crate::escalation::Index {
-        self.escalation
-            .get_or_init(|| crate::escalation::Index::build(self.inventory, self.catalog))
+        self.escalation.get_or_init(|| {
+            crate::escalation::Index::build_pooled(self.inventory, self.catalog, &self.workers)
+        })
     }
 
     fn effective_of(&self, i: usize, without_boundary: bool) -> Option<EffectivePermissions> {

@@ -6,6 +6,7 @@
 //! by `init`, and the blocks are put back in order at the end.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Items per block handed to a thread.
 const BLOCK: usize = 64;
@@ -21,24 +22,71 @@ pub fn threads() -> usize {
         .min(64)
 }
 
+/// Thread states kept from one pass to the next: a worker takes one (or makes one) when it starts
+/// and puts it back when it is done, so caches built in the first pass (parsed managed policies,
+/// wildcard expansions) serve the second. States must be pure caches: which thread gets which
+/// one varies from run to run, and the output must not.
+pub struct Pool<S>(Mutex<Vec<S>>);
+
+impl<S> Default for Pool<S> {
+    fn default() -> Self {
+        Pool(Mutex::new(Vec::new()))
+    }
+}
+
+impl<S> Pool<S> {
+    fn take(&self, init: impl Fn() -> S) -> S {
+        let got = match self.0.lock() {
+            Ok(mut v) => v.pop(),
+            Err(p) => p.into_inner().pop(),
+        };
+        got.unwrap_or_else(init)
+    }
+
+    fn put(&self, s: S) {
+        match self.0.lock() {
+            Ok(mut v) => v.push(s),
+            Err(p) => p.into_inner().push(s),
+        }
+    }
+}
+
 /// `f(state, i)` for every `i` in `0..n`, in order. `init` makes one state per thread.
 pub fn map<S, T, I, F>(n: usize, init: I, f: F) -> Vec<T>
 where
+    S: Send,
     T: Send,
     I: Fn() -> S + Sync,
     F: Fn(&mut S, usize) -> T + Sync,
 {
+    map_pooled(n, &Pool::default(), init, |s, _: &mut (), i| f(s, i))
+}
+
+/// `f(pooled, local, i)` for every `i` in `0..n`, in order: `pooled` comes from `pool` (made by
+/// `init` when the pool has none left) and goes back to it; `local` is new for each thread.
+pub fn map_pooled<P, L, T, I, F>(n: usize, pool: &Pool<P>, init: I, f: F) -> Vec<T>
+where
+    P: Send,
+    L: Default,
+    T: Send,
+    I: Fn() -> P + Sync,
+    F: Fn(&mut P, &mut L, usize) -> T + Sync,
+{
     let workers = threads().min(n.div_ceil(BLOCK)).max(1);
     if workers == 1 {
-        let mut state = init();
-        return (0..n).map(|i| f(&mut state, i)).collect();
+        let mut state = pool.take(&init);
+        let mut local = L::default();
+        let out = (0..n).map(|i| f(&mut state, &mut local, i)).collect();
+        pool.put(state);
+        return out;
     }
     let next = AtomicUsize::new(0);
     let mut blocks: Vec<(usize, Vec<T>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
-                    let mut state = init();
+                    let mut state = pool.take(&init);
+                    let mut local = L::default();
                     let mut done = Vec::new();
                     loop {
                         let b = next.fetch_add(1, Ordering::Relaxed);
@@ -47,8 +95,12 @@ where
                             break;
                         }
                         let end = start.saturating_add(BLOCK).min(n);
-                        done.push((b, (start..end).map(|i| f(&mut state, i)).collect()));
+                        done.push((
+                            b,
+                            (start..end).map(|i| f(&mut state, &mut local, i)).collect(),
+                        ));
                     }
+                    pool.put(state);
                     done
                 })
             })
@@ -80,5 +132,29 @@ mod tests {
         );
         assert_eq!(out, (0..n).map(|i| i * 3).collect::<Vec<_>>());
         assert!(super::map(0, || (), |_, i| i).is_empty());
+    }
+
+    /// States go back to the pool and the next pass starts from them (a state counts the items
+    /// it has seen: after two passes over n items, the pool's states have seen 2n in all).
+    #[test]
+    fn pooled_states_serve_the_next_pass() {
+        let pool = super::Pool::default();
+        let n = 5_000;
+        for _ in 0..2 {
+            let out = super::map_pooled(
+                n,
+                &pool,
+                || 0usize,
+                |seen, local: &mut usize, i| {
+                    *seen += 1;
+                    *local += 1;
+                    i
+                },
+            );
+            assert_eq!(out.len(), n);
+        }
+        let states = pool.0.lock().unwrap();
+        assert!(!states.is_empty() && states.len() <= super::threads().max(1));
+        assert_eq!(states.iter().sum::<usize>(), 2 * n);
     }
 }

@@ -2,7 +2,7 @@
 //! suppressions, risk scores, and the ranked result. Pure: the same inventory, catalogue,
 //! configuration and date give the same result.
 
-use crate::analysis::{map_roles, RoleAnalysis};
+use crate::analysis::{map_roles_pooled, RoleAnalysis};
 use crate::config::{Config, Suppression};
 use crate::context::Ctx;
 use crate::finding::{Finding, Severity};
@@ -330,7 +330,7 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     // With ROLECALL_TIMINGS, the time each role rule takes, summed over threads.
     let per_rule: Vec<AtomicU64> = rules.iter().map(|_| AtomicU64::new(0)).collect();
     let reporting = AtomicU64::new(0);
-    let (done, without_role) = map_roles(inv, catalog, |ra| {
+    let (done, without_role) = map_roles_pooled(inv, catalog, &cx.workers, |ra| {
         // rolecall audits execution roles: used by a function, or trusting Lambda. Other roles of
         // the account (people, CI, service-linked) are out of scope, though still consulted as
         // PassRole targets.

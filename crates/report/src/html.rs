@@ -253,6 +253,16 @@ fn finding_html(out: &mut String, f: &Finding) {
     );
 }
 
+/// A policy the role sections cite, printed once in the Policies section.
+struct Cited<'a> {
+    name: &'a str,
+    /// The role whose inline policy it is; None for a managed policy.
+    inline_of: Option<&'a str>,
+    doc: Document,
+    statements: BTreeSet<&'a str>,
+    roles: usize,
+}
+
 /// Role sections in the report (the riskiest); the rest are in the JSON report.
 const MAX_ROLE_SECTIONS: usize = 150;
 /// Services in a role section's permission table (largest first).
@@ -491,6 +501,8 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             String::new()
         }
     );
+    let mut printed: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut documents: Vec<Cited<'_>> = Vec::new();
     for role in r.roles.iter().take(MAX_ROLE_SECTIONS) {
         let mine = by_role.get(&role.arn).map(Vec::as_slice).unwrap_or(&[]);
         let _ = write!(
@@ -584,7 +596,10 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             }
             o.push_str("</tbody></table>");
         }
-        // The policies the findings cite, in order of first citation, with their statements.
+        // The policies the findings cite, in order of first citation: each named here with the
+        // statements this role's findings cite, and printed once for the whole report in the
+        // Policies section (a managed policy attached to a hundred roles is not printed a
+        // hundred times).
         let mut cited: Vec<(&str, Vec<&str>)> = Vec::new();
         for f in mine {
             finding_html(&mut o, f);
@@ -603,20 +618,60 @@ pub fn render(r: &ScanResult, inv: Option<&Inventory>) -> String {
             }
         }
         for (policy, statements) in &cited {
-            if let Some(doc) = policy_document(&lookup, &role.arn, policy) {
-                let html = statements_html(&doc, statements);
-                if !html.is_empty() {
-                    let _ = write!(
-                        o,
-                        "<details class=\"policy\"><summary class=\"small\">Policy <code>{}</code></summary>{html}</details>",
-                        esc(policy)
-                    );
+            let inline = lookup
+                .roles
+                .get(role.arn.as_str())
+                .is_some_and(|x| x.inline_policies.iter().any(|p| p.name == *policy));
+            let key = (if inline { role.arn.as_str() } else { "" }, *policy);
+            let at = match printed.get(&key) {
+                Some(&at) => at,
+                None => {
+                    let Some(doc) = policy_document(&lookup, &role.arn, policy) else {
+                        continue;
+                    };
+                    printed.insert(key, documents.len());
+                    documents.push(Cited {
+                        name: policy,
+                        inline_of: inline.then_some(role.name.as_str()),
+                        doc,
+                        statements: BTreeSet::new(),
+                        roles: 0,
+                    });
+                    documents.len() - 1
                 }
+            };
+            if let Some(d) = documents.get_mut(at) {
+                d.roles += 1;
+                d.statements.extend(statements.iter().copied());
             }
+            let _ = write!(
+                o,
+                "<div class=\"small\">Policy <a href=\"#policy-{at}\"><code>{}</code></a> · statement(s) <code>{}</code></div>",
+                esc(policy),
+                esc(&statements.join(", "))
+            );
         }
         o.push_str("</details>");
     }
     o.push_str("</section>");
+    if !documents.is_empty() {
+        o.push_str("<section id=\"policies\"><h2>Policies</h2><p class=\"muted small\">Each policy the roles above cite, once, with every cited statement highlighted.</p>");
+        for (at, d) in documents.iter().enumerate() {
+            let highlight: Vec<&str> = d.statements.iter().copied().collect();
+            let html = statements_html(&d.doc, &highlight);
+            let _ = write!(
+                o,
+                "<details class=\"policy\" id=\"policy-{at}\"><summary class=\"small\">Policy <code>{}</code> · {} · cited in {} role section(s)</summary>{html}</details>",
+                esc(d.name),
+                match d.inline_of {
+                    Some(r) => format!("inline in <code>{}</code>", esc(r)),
+                    None => "managed".to_string(),
+                },
+                d.roles
+            );
+        }
+        o.push_str("</section>");
+    }
     // Each rule's remediation once.
     let mut fixes: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     for f in &r.findings {

@@ -408,3 +408,66 @@ fn html_of_two_thousand_functions_is_small_and_works_on_the_whole_queue() {
     std::fs::write(&path, &page).unwrap();
     browser_check(&["large", path.to_str().unwrap(), &low.to_string(), &last]);
 }
+
+/// A customer-managed policy attached to many roles is printed once, in the Policies section, with
+/// each statement cited by any role highlighted; every role section links to it instead of
+/// repeating it. (Counted from the page, so printing it per role fails.)
+#[test]
+fn html_prints_a_shared_managed_policy_once_and_links_to_it() {
+    let shared = "arn:aws:iam::100000000000:policy/SharedWide";
+    let doc = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "WideOpen", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Sid": "Quiet", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:100000000000:q"}]});
+    let roles: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({"arn": format!("arn:aws:iam::100000000000:role/r{i}"), "name": format!("r{i}"),
+            "account": "100000000000", "path": "/",
+            "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "managed_policy_arns": [shared]})
+        })
+        .collect();
+    let fns: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({"arn": format!("arn:aws:lambda:us-east-1:100000000000:function:f{i}"),
+            "name": format!("f{i}"), "account": "100000000000", "region": "us-east-1",
+            "runtime": "python3.12", "role_arn": format!("arn:aws:iam::100000000000:role/r{i}")})
+        })
+        .collect();
+    let inv = json!({"schema_version": 1, "source": "shared", "collected_at": "2026-11-30T00:00:00Z",
+        "accounts": [{"id": "100000000000", "name": "a"}], "regions": ["us-east-1"],
+        "functions": fns, "roles": roles, "coverage": [],
+        "managed_policies": [{"arn": shared, "name": "SharedWide", "document": doc}]});
+    let inv =
+        rolecall_inventory::import::from_text(Path::new("shared.json"), &inv.to_string()).unwrap();
+    let r = scan(&inv, catalog(), &Config::default(), today());
+    let page = html::render(&r, Some(&inv));
+    assert!(
+        r.findings
+            .iter()
+            .filter(|f| f.resource_arn.contains(":role/"))
+            .count()
+            >= 6,
+        "each role has findings citing the shared policy"
+    );
+    assert_eq!(
+        page.matches("&quot;WideOpen&quot;").count(),
+        1,
+        "the shared policy's statements are printed once"
+    );
+    assert_eq!(page.matches("id=\"policy-0\"").count(), 1);
+    assert!(!page.contains("id=\"policy-1\""), "one policy document");
+    assert!(
+        page.matches("href=\"#policy-0\"").count() >= 6,
+        "every role section links to it"
+    );
+    assert!(page.contains("cited in 6 role section(s)"));
+    let policies = &page[page.find("id=\"policies\"").unwrap()..];
+    let wide = policies.find("&quot;WideOpen&quot;").unwrap();
+    let quiet = policies.find("&quot;Quiet&quot;").unwrap();
+    let pre_of = |at: usize| &policies[policies[..at].rfind("<pre").unwrap()..at];
+    assert!(
+        pre_of(wide).starts_with("<pre class=\"grant\">"),
+        "the cited statement is highlighted"
+    );
+    assert!(pre_of(quiet).starts_with("<pre>"), "the uncited one is not");
+}

@@ -11,6 +11,7 @@
 //! the pattern in sorted ARN lists and scan only that range.
 
 use super::judge::{judge, NoOthers, Subject};
+use crate::analysis::Workers;
 use crate::finding::Severity;
 use rolecall_catalog::{wildcard, ActionId, Catalog};
 use rolecall_inventory::model::role_key;
@@ -172,6 +173,16 @@ fn principal_account(p: &str) -> Option<String> {
 
 impl Index {
     pub fn build(inv: &Inventory, catalog: &Catalog) -> Index {
+        Index::build_pooled(inv, catalog, &Workers::default())
+    }
+
+    /// [`Index::build`] with the threads' stores and analyzers from `workers` (the role pass
+    /// that follows reuses their caches).
+    pub fn build_pooled<'i, 'c>(
+        inv: &'i Inventory,
+        catalog: &'c Catalog,
+        workers: &Workers<'i, 'c>,
+    ) -> Index {
         let n = inv.roles.len();
         let mut by_key = HashMap::new();
         let mut roles_by_account: HashMap<String, Vec<(String, usize)>> = HashMap::new();
@@ -246,16 +257,11 @@ impl Index {
             .as_ref()
             .and_then(|o| o.management_account.clone());
         type RcpCache = HashMap<String, Vec<Vec<Arc<Policy>>>>;
-        let per_role: Vec<(Power, Vec<Edge>)> = crate::par::map(
+        let per_role: Vec<(Power, Vec<Edge>)> = crate::par::map_pooled(
             n,
-            || {
-                (
-                    PolicyStore::new(inv),
-                    Analyzer::new(catalog),
-                    RcpCache::new(),
-                )
-            },
-            |(store, analyzer, rcps), i| {
+            workers,
+            || (PolicyStore::new(inv), Analyzer::new(catalog)),
+            |(store, analyzer), rcps: &mut RcpCache, i| {
                 let Some(role) = inv.roles.get(i) else {
                     return (Power::default(), Vec::new());
                 };
