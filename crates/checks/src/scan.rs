@@ -286,11 +286,30 @@ impl Phases {
         if self.on {
             let now = std::time::Instant::now();
             eprintln!(
-                "timing: {what}: {:.3} s",
-                now.duration_since(self.last.get()).as_secs_f64()
+                "timing: {what}: {:.3} s{}",
+                now.duration_since(self.last.get()).as_secs_f64(),
+                resident()
             );
             self.last.set(now);
         }
+    }
+}
+
+/// `, 412 MiB resident (peak 530 MiB)` from /proc on Linux; empty elsewhere.
+fn resident() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb / 1024)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(", {now} MiB resident (peak {peak} MiB)"),
+        _ => String::new(),
     }
 }
 

@@ -50,8 +50,9 @@ use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject, Use};
 use crate::finding::{Evidence, Severity};
+use rolecall_catalog::ActionId;
 use rolecall_policy::PolicyKind;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -126,15 +127,25 @@ const EVIDENCE_METHODS: usize = 12;
 /// Evidence entries that differ only in their actions, with the methods that use them.
 #[derive(Default)]
 struct Groups {
-    entries: Vec<(Evidence, Vec<&'static str>)>,
+    entries: Vec<Group>,
     /// (grant, the exceptions that touch the action) -> entry: a grant's evidence is written
     /// once, not once per method that uses it.
     by_grant: HashMap<(usize, Vec<usize>), usize>,
 }
 
+struct Group {
+    evidence: Evidence,
+    methods: Vec<&'static str>,
+    /// The entry's actions, to add each once without searching the list (a `NotAction`
+    /// statement serves dozens of methods and a hundred actions).
+    names: HashSet<String>,
+    ids: HashSet<ActionId>,
+}
+
 impl Groups {
     fn add_entry(&mut self, e: Evidence, id: &'static str) -> usize {
-        match self.entries.iter().position(|(x, _)| {
+        match self.entries.iter().position(|x| {
+            let x = &x.evidence;
             x.policy == e.policy
                 && x.statement == e.statement
                 && x.resources == e.resources
@@ -145,22 +156,26 @@ impl Groups {
                 i
             }
             None => {
-                self.entries.push((e, vec![id]));
+                self.entries.push(Group {
+                    names: e.actions.iter().cloned().collect(),
+                    evidence: e,
+                    methods: vec![id],
+                    ids: HashSet::new(),
+                });
                 self.entries.len() - 1
             }
         }
     }
 
     fn merge(&mut self, i: usize, actions: Vec<String>, id: &'static str) {
-        if let Some((x, ids)) = self.entries.get_mut(i) {
+        if let Some(g) = self.entries.get_mut(i) {
             for a in actions {
-                if !x.actions.contains(&a) {
-                    x.actions.push(a);
+                if !g.names.contains(&a) {
+                    g.names.insert(a.clone());
+                    g.evidence.actions.push(a);
                 }
             }
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+            g.add_method(id);
         }
     }
 
@@ -177,11 +192,34 @@ impl Groups {
             .collect();
         let key = (u.grant, touching);
         match self.by_grant.get(&key) {
-            Some(&i) => self.merge(i, vec![cx.catalog.full_name(u.action)], id),
+            Some(&i) => {
+                // The action's name is written only the first time the entry meets it.
+                let new = self
+                    .entries
+                    .get_mut(i)
+                    .is_some_and(|e| e.ids.insert(u.action));
+                if new {
+                    self.merge(i, vec![cx.catalog.full_name(u.action)], id);
+                } else if let Some(e) = self.entries.get_mut(i) {
+                    e.add_method(id);
+                }
+            }
             None => {
                 let i = self.add_entry(grant_evidence(cx.catalog, g, &[u.action]), id);
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.ids.insert(u.action);
+                }
                 self.by_grant.insert(key, i);
             }
+        }
+    }
+}
+
+impl Group {
+    fn add_method(&mut self, id: &'static str) {
+        // Methods come one after another: the last one is the usual repeat.
+        if self.methods.last() != Some(&id) && !self.methods.contains(&id) {
+            self.methods.push(id);
         }
     }
 }
@@ -219,7 +257,12 @@ fn compact(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, hits: Vec<Hit>) -> Vec<Evidence>
             }
         }
     }
-    for (mut e, ids) in more.entries {
+    for Group {
+        evidence: mut e,
+        methods: ids,
+        ..
+    } in more.entries
+    {
         e.note = Some(format!(
             "also grants {} ({}; `rolecall explain LR201 --methods` describes each)",
             ids.join(", "),
@@ -231,7 +274,12 @@ fn compact(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, hits: Vec<Hit>) -> Vec<Evidence>
         ));
         evidence.push(e);
     }
-    for (mut e, ids) in also.entries {
+    for Group {
+        evidence: mut e,
+        methods: ids,
+        ..
+    } in also.entries
+    {
         e.note = Some(format!("also needed by {}", ids.join(", ")));
         evidence.push(e);
     }
