@@ -136,6 +136,9 @@ pub struct Catalog {
     service_index: rustc_hash::FxHashMap<String, u16>,
     action_index: rustc_hash::FxHashMap<String, ActionId>,
     lower_names: Vec<String>,
+    /// `service:Action` of every action, made on first use and kept for the process (findings
+    /// borrow them instead of holding a copy each).
+    full_names: OnceLock<Vec<&'static str>>,
     level_masks: Vec<ActionSet>,
     scopable: ActionSet,
     /// Service prefixes that resource control policies apply to.
@@ -184,6 +187,7 @@ impl Catalog {
                 Default::default(),
             ),
             lower_names: Vec::with_capacity(23_000),
+            full_names: OnceLock::new(),
             level_masks: Vec::new(),
             scopable: ActionSet::empty(0),
             rcp_supported: Vec::new(),
@@ -364,10 +368,38 @@ impl Catalog {
 
     /// `service:Action` with AWS's capitalisation.
     pub fn full_name(&self, id: ActionId) -> String {
-        match (self.action(id), self.service_of(id)) {
-            (Some(a), Some(s)) => format!("{}:{}", s.prefix, a.name),
-            _ => format!("<unknown action #{id}>"),
+        match self.name(id) {
+            Some(n) => n.to_string(),
+            None => format!("<unknown action #{id}>"),
         }
+    }
+
+    /// `service:Action` with AWS's capitalisation, borrowed for the life of the process: the
+    /// names are written once into one block of memory the first time any is asked for (about
+    /// 700 KB for the whole catalogue; a catalogue parsed in a test keeps its block too).
+    pub fn name(&self, id: ActionId) -> Option<&'static str> {
+        let names = self.full_names.get_or_init(|| {
+            let mut text = String::new();
+            let mut ends = Vec::with_capacity(self.actions.len());
+            for a in &self.actions {
+                if let Some(s) = self.services.get(a.service as usize) {
+                    text.push_str(s.prefix);
+                    text.push(':');
+                }
+                text.push_str(a.name);
+                ends.push(text.len());
+            }
+            let text: &'static str = Box::leak(text.into_boxed_str());
+            let mut start = 0;
+            ends.into_iter()
+                .map(|end| {
+                    let n = text.get(start..end).unwrap_or("");
+                    start = end;
+                    n
+                })
+                .collect()
+        });
+        names.get(id as usize).copied()
     }
 
     /// Looks up one exact action name, case-insensitively.

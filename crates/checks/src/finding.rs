@@ -77,8 +77,10 @@ pub struct Evidence {
     pub policy: String,
     /// Sid, or index in the Statement list.
     pub statement: String,
+    /// `service:Action` names, borrowed from the catalogue where they are its own (a large
+    /// estate's evidence lists millions of them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<String>,
+    pub actions: Vec<Cow<'static, str>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -115,6 +117,22 @@ pub struct Finding {
     /// With `--history`: when the scope's scans first found it (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
+}
+
+/// Owned copies of names that are not the catalogue's (statement patterns, principals).
+pub fn owned(names: &[String]) -> Vec<Cow<'static, str>> {
+    names.iter().map(|n| Cow::Owned(n.clone())).collect()
+}
+
+/// An action's `service:Action` name, borrowed from the catalogue.
+pub fn action_name(
+    cat: &rolecall_catalog::Catalog,
+    id: rolecall_catalog::ActionId,
+) -> Cow<'static, str> {
+    match cat.name(id) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(cat.full_name(id)),
+    }
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions and platforms (std's hasher is not).

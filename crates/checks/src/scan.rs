@@ -10,7 +10,7 @@ use crate::risk::{score, FunctionFacts, Risk, RoleFacts};
 use crate::rules::{Emitter, Rule, RULES};
 use chrono::NaiveDate;
 use rolecall_catalog::{wildcard, AccessLevel, ActionSet, Catalog};
-use rolecall_inventory::{CoverageEntry, Inventory, Problem};
+use rolecall_inventory::{CoverageEntry, Function, Inventory, Problem};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -428,19 +428,32 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             );
         }
     }
-    for f in &inv.functions {
-        for rule in &rules {
-            if let Some(check) = rule.function {
-                check(
-                    &cx,
-                    f,
-                    &mut Emitter {
-                        meta: &rule.meta,
-                        out: &mut findings,
-                    },
-                );
+    // Function rules on every core, their findings in inventory order.
+    let per_function = crate::par::map(
+        inv.functions.len(),
+        || (),
+        |_, i| {
+            let mut mine = Vec::new();
+            if let Some(f) = inv.functions.get(i) {
+                for rule in &rules {
+                    if let Some(check) = rule.function {
+                        check(
+                            &cx,
+                            f,
+                            &mut Emitter {
+                                meta: &rule.meta,
+                                out: &mut mine,
+                            },
+                        );
+                    }
+                }
             }
-        }
+            mine
+        },
+    );
+    findings.reserve(per_function.iter().map(Vec::len).sum());
+    for mine in per_function {
+        findings.extend(mine);
     }
 
     // Severity overrides.
@@ -463,55 +476,59 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             by_function.entry(a.as_str()).or_default().push(x);
         }
     }
-    let mut functions: Vec<FunctionReport> = inv
-        .functions
-        .iter()
-        .map(|f| {
-            let role = cx
-                .role_of(f)
-                .and_then(|r| role_facts.get(&r.arn))
-                .cloned()
-                .unwrap_or_default();
-            let mine = by_function
-                .get(f.arn.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let facts = function_facts(f, mine, config);
-            let mut exposure = Vec::new();
-            if facts.public_url {
-                exposure.push("public function URL".into());
-            }
-            if facts.public_policy {
-                exposure.push("public resource policy".into());
-            }
-            if facts.api_gateway {
-                exposure.push("API Gateway".into());
-            }
-            if facts.cross_account {
-                exposure.push("cross-account invoke".into());
-            }
-            for t in f
-                .triggers
-                .iter()
-                .filter(|t| !t.kind.starts_with("apigateway"))
-            {
-                exposure.push(format!("{} trigger", t.kind));
-            }
-            FunctionReport {
-                arn: f.arn.clone(),
-                name: f.name.clone(),
-                account: f.account.clone(),
-                region: f.region.clone(),
-                runtime: f.runtime.clone(),
-                role_arn: f.role_arn.clone(),
-                team: cx.tag(&f.tags, &config.tags.owner).map(str::to_string),
-                data_sensitivity: facts.sensitivity.clone(),
-                exposure,
-                risk: score(&role, Some(&facts)),
-                findings: mine.len(),
-            }
-        })
-        .collect();
+    let function_report = |f: &Function| {
+        let role = cx
+            .role_of(f)
+            .and_then(|r| role_facts.get(&r.arn))
+            .cloned()
+            .unwrap_or_default();
+        let mine = by_function
+            .get(f.arn.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let facts = function_facts(f, mine, config);
+        let mut exposure = Vec::new();
+        if facts.public_url {
+            exposure.push("public function URL".into());
+        }
+        if facts.public_policy {
+            exposure.push("public resource policy".into());
+        }
+        if facts.api_gateway {
+            exposure.push("API Gateway".into());
+        }
+        if facts.cross_account {
+            exposure.push("cross-account invoke".into());
+        }
+        for t in f
+            .triggers
+            .iter()
+            .filter(|t| !t.kind.starts_with("apigateway"))
+        {
+            exposure.push(format!("{} trigger", t.kind));
+        }
+        FunctionReport {
+            arn: f.arn.clone(),
+            name: f.name.clone(),
+            account: f.account.clone(),
+            region: f.region.clone(),
+            runtime: f.runtime.clone(),
+            role_arn: f.role_arn.clone(),
+            team: cx.tag(&f.tags, &config.tags.owner).map(str::to_string),
+            data_sensitivity: facts.sensitivity.clone(),
+            exposure,
+            risk: score(&role, Some(&facts)),
+            findings: mine.len(),
+        }
+    };
+    let functions: Vec<FunctionReport> = crate::par::map(
+        inv.functions.len(),
+        || (),
+        |_, i| inv.functions.get(i).map(function_report),
+    )
+    .into_iter()
+    .flatten()
+    .collect();
     let fn_score: HashMap<&str, u8> = functions
         .iter()
         .map(|f| (f.arn.as_str(), f.risk.score))
@@ -545,10 +562,9 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     // Suppressions.
     let (findings, suppressed, suppression_notes) =
         apply_suppressions(findings, &config.suppressions, today);
-    let mut findings = findings;
     // The queue: a finding's own severity first, the risk of what it concerns within it, so no
     // low or info finding ranks above a high or critical one.
-    findings.sort_by(|a, b| {
+    let findings = crate::par::sort_by(findings, |a, b| {
         b.severity
             .cmp(&a.severity)
             .then(b.risk_score.cmp(&a.risk_score))
@@ -556,8 +572,12 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
             .then(a.resource_arn.cmp(&b.resource_arn))
             .then(a.id.cmp(&b.id))
     });
-    functions.sort_by(|a, b| b.risk.score.cmp(&a.risk.score).then(a.arn.cmp(&b.arn)));
-    roles.sort_by(|a, b| b.risk_score.cmp(&a.risk_score).then(a.arn.cmp(&b.arn)));
+    let functions = crate::par::sort_by(functions, |a, b| {
+        b.risk.score.cmp(&a.risk.score).then(a.arn.cmp(&b.arn))
+    });
+    let roles = crate::par::sort_by(roles, |a, b| {
+        b.risk_score.cmp(&a.risk_score).then(a.arn.cmp(&b.arn))
+    });
 
     let mut by_severity: BTreeMap<String, usize> = Severity::ALL
         .iter()
@@ -566,7 +586,12 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
     let mut by_code = BTreeMap::new();
     for f in &findings {
         *by_severity.entry(f.severity.as_str().into()).or_default() += 1;
-        *by_code.entry(f.code.clone()).or_default() += 1;
+        match by_code.get_mut(&f.code) {
+            Some(n) => *n += 1,
+            None => {
+                by_code.insert(f.code.clone(), 1);
+            }
+        }
     }
     let sharing: HashMap<&str, usize> = roles
         .iter()
@@ -854,7 +879,10 @@ fn apply_suppressions(
     sups: &[Suppression],
     today: NaiveDate,
 ) -> (Vec<Finding>, Vec<SuppressedFinding>, Vec<String>) {
-    let mut kept = Vec::new();
+    if sups.is_empty() {
+        return (findings, Vec::new(), Vec::new());
+    }
+    let mut kept = Vec::with_capacity(findings.len());
     let mut suppressed = Vec::new();
     let mut used = vec![false; sups.len()];
     let mut notes = Vec::new();

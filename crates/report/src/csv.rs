@@ -73,7 +73,7 @@ pub fn render(r: &ScanResult) -> String {
         let actions: Vec<&str> = f
             .evidence
             .iter()
-            .flat_map(|e| e.actions.iter().map(String::as_str))
+            .flat_map(|e| e.actions.iter().map(|a| a.as_ref()))
             .collect();
         let row = [
             (i + 1).to_string(),

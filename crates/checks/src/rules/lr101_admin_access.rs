@@ -54,10 +54,10 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         ev.actions = if g.not_action {
             g.action_patterns
                 .iter()
-                .map(|a| format!("NotAction {a}"))
+                .map(|a| format!("NotAction {a}").into())
                 .collect()
         } else {
-            g.action_patterns.to_vec()
+            crate::finding::owned(&g.action_patterns)
         };
         ev.note = Some(format!(
             "{} of {} catalogue actions",

@@ -68,7 +68,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
                 Severity::Medium
             };
             let mut ev = grant_evidence(cx.catalog, g, &granted);
-            ev.actions.insert(0, pat.clone());
+            ev.actions.insert(0, pat.clone().into());
             ev.actions.truncate(1);
             ev.note = Some(format!(
                 "{} of {} {} actions effective",

@@ -47,7 +47,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         ev.actions = g
             .action_patterns
             .iter()
-            .map(|p| format!("NotAction {p}"))
+            .map(|p| format!("NotAction {p}").into())
             .collect();
         ev.note = Some(format!(
             "{} of {} catalogue actions granted",

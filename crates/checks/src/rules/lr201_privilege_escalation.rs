@@ -52,6 +52,7 @@ use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject, Use};
 use crate::finding::{Evidence, Severity};
 use rolecall_catalog::ActionId;
 use rolecall_policy::PolicyKind;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 pub static RULE: Rule = Rule {
@@ -138,7 +139,7 @@ struct Group {
     methods: Vec<&'static str>,
     /// The entry's actions, to add each once without searching the list (a `NotAction`
     /// statement serves dozens of methods and a hundred actions).
-    names: HashSet<String>,
+    names: HashSet<Cow<'static, str>>,
     ids: HashSet<ActionId>,
 }
 
@@ -167,7 +168,7 @@ impl Groups {
         }
     }
 
-    fn merge(&mut self, i: usize, actions: Vec<String>, id: &'static str) {
+    fn merge(&mut self, i: usize, actions: Vec<Cow<'static, str>>, id: &'static str) {
         if let Some(g) = self.entries.get_mut(i) {
             for a in actions {
                 if !g.names.contains(&a) {
@@ -199,7 +200,11 @@ impl Groups {
                     .get_mut(i)
                     .is_some_and(|e| e.ids.insert(u.action));
                 if new {
-                    self.merge(i, vec![cx.catalog.full_name(u.action)], id);
+                    self.merge(
+                        i,
+                        vec![crate::finding::action_name(cx.catalog, u.action)],
+                        id,
+                    );
                 } else if let Some(e) = self.entries.get_mut(i) {
                     e.add_method(id);
                 }

@@ -72,7 +72,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         evidence.push(Evidence {
             policy: p.name.clone(),
             statement: s.label(),
-            actions: s.action.patterns().to_vec(),
+            actions: crate::finding::owned(s.action.patterns()),
             resources: vec!["Principal: *".into()],
             conditions: s.conditions.iter().map(describe_condition).collect(),
             note: None,

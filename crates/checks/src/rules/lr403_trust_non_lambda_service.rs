@@ -74,7 +74,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         evidence.push(Evidence {
             policy: p.name.clone(),
             statement: s.label(),
-            actions: s.action.patterns().to_vec(),
+            actions: crate::finding::owned(s.action.patterns()),
             resources: here.clone(),
             ..Default::default()
         });

@@ -147,7 +147,7 @@ fn check(cx: &Ctx<'_>, f: &Function, out: &mut Emitter<'_>) {
             evidence.push(Evidence {
                 policy: m.policy.clone(),
                 statement: m.statement.clone(),
-                actions: vec![action.to_string()],
+                actions: vec![action.to_string().into()],
                 resources: vec![f.arn.clone()],
                 note: Some(format!(
                     "allows an anonymous caller {action} through the URL"

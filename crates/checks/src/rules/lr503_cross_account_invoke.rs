@@ -69,7 +69,7 @@ fn check(cx: &Ctx<'_>, f: &Function, out: &mut Emitter<'_>) {
             evidence.push(Evidence {
                 policy: p.name.clone(),
                 statement: s.label(),
-                actions: s.action.patterns().to_vec(),
+                actions: crate::finding::owned(s.action.patterns()),
                 resources: vec![a.clone()],
                 note: Some(if cx.is_known_account(&acct) {
                     format!("account {acct} is known")

@@ -113,7 +113,7 @@ fn check(cx: &Ctx<'_>, f: &Function, out: &mut Emitter<'_>) {
         evidence.push(Evidence {
             policy: p.name.clone(),
             statement: s.label(),
-            actions: patterns.to_vec(),
+            actions: crate::finding::owned(patterns),
             resources: pr.service.iter().map(|x| format!("Service: {x}")).collect(),
             conditions: s.conditions.iter().map(describe_condition).collect(),
             note: Some("no aws:SourceArn or aws:SourceAccount condition".into()),

@@ -64,7 +64,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
     let ev = Evidence {
         policy: ra.role.arn.clone(),
         statement: "(usage)".into(),
-        actions: shown.iter().map(|s| format!("{s}:*")).collect(),
+        actions: shown.iter().map(|s| format!("{s}:*").into()).collect(),
         note: Some(format!(
             "{} of {} granted service(s) unused",
             g.unused_services.len(),

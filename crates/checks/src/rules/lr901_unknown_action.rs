@@ -64,7 +64,7 @@ fn check(cx: &Ctx<'_>, ra: &RoleAnalysis<'_>, out: &mut Emitter<'_>) {
         .map(|u| Evidence {
             policy: u.source.policy.clone(),
             statement: u.source.statement.clone(),
-            actions: vec![u.action.clone()],
+            actions: vec![u.action.clone().into()],
             note: Some(u.reason.to_string()),
             ..Default::default()
         })

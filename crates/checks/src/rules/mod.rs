@@ -247,7 +247,7 @@ fn merge_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
     }
     let mut out: Vec<Evidence> = Vec::with_capacity(evidence.len());
     let mut at: HashMap<(String, String, Vec<String>, Vec<String>), usize> = HashMap::new();
-    let mut seen: HashSet<(usize, String)> = HashSet::new();
+    let mut seen: HashSet<(usize, Cow<'static, str>)> = HashSet::new();
     for e in evidence {
         if e.note.is_some() {
             out.push(e);
@@ -335,9 +335,12 @@ fn evidence_of(
     count: usize,
     touches: impl Fn(&ActionSet) -> bool,
 ) -> Evidence {
-    let mut names: Vec<String> = actions.take(MAX_LISTED).map(|i| cat.full_name(i)).collect();
+    let mut names: Vec<Cow<'static, str>> = actions
+        .take(MAX_LISTED)
+        .map(|i| crate::finding::action_name(cat, i))
+        .collect();
     let note = (count > MAX_LISTED).then(|| {
-        names.push(format!("... and {} more", count - MAX_LISTED));
+        names.push(format!("... and {} more", count - MAX_LISTED).into());
         format!("{count} actions in all")
     });
     let mut resources = g.resources.include.clone();
