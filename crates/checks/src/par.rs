@@ -125,12 +125,22 @@ where
     T: Sync,
     C: Fn(&T, &T) -> std::cmp::Ordering + Sync,
 {
-    let by_index = |a: &u32, b: &u32| match (v.get(*a as usize), v.get(*b as usize)) {
+    let order = order_by(v.len(), |a, b| match (v.get(a), v.get(b)) {
         (Some(x), Some(y)) => cmp(x, y),
-        _ => a.cmp(b),
-    };
-    let mut order: Vec<u32> = (0..v.len() as u32).collect();
-    if threads() > 1 && v.len() >= 4096 {
+        _ => a.cmp(&b),
+    });
+    permute(v, &order)
+}
+
+/// The positions `0..n` in the order `cmp` (comparing positions) gives, stably, sorted on both
+/// halves at once and merged.
+pub fn order_by<C>(n: usize, cmp: C) -> Vec<u32>
+where
+    C: Fn(usize, usize) -> std::cmp::Ordering + Sync,
+{
+    let by_index = |a: &u32, b: &u32| cmp(*a as usize, *b as usize);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    if threads() > 1 && n >= 4096 {
         let mid = order.len() / 2;
         let (left, right) = order.split_at_mut(mid);
         std::thread::scope(|s| {
@@ -159,6 +169,12 @@ where
     } else {
         order.sort_by(by_index);
     }
+    order
+}
+
+/// `v` rearranged so that its `k`-th element is `v[order[k]]` (`order` a permutation of its
+/// positions).
+pub fn permute<T>(v: Vec<T>, order: &[u32]) -> Vec<T> {
     let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
     order
         .iter()

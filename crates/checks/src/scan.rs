@@ -564,14 +564,27 @@ pub fn scan(inv: &Inventory, catalog: &Catalog, config: &Config, today: NaiveDat
         apply_suppressions(findings, &config.suppressions, today);
     // The queue: a finding's own severity first, the risk of what it concerns within it, so no
     // low or info finding ranks above a high or critical one.
-    let findings = crate::par::sort_by(findings, |a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.risk_score.cmp(&a.risk_score))
-            .then(a.code.cmp(&b.code))
-            .then(a.resource_arn.cmp(&b.resource_arn))
-            .then(a.id.cmp(&b.id))
-    });
+    // Sorted on keys held side by side (severity, risk and the code's rank in one small
+    // record each), so most comparisons do not reach into the findings.
+    let order = {
+        let codes: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f.code.as_str()).collect();
+        let rank: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let keys: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                (
+                    std::cmp::Reverse(f.severity),
+                    std::cmp::Reverse(f.risk_score),
+                    rank.get(f.code.as_str()).copied().unwrap_or(usize::MAX),
+                    f.resource_arn.as_str(),
+                    f.id.as_str(),
+                )
+            })
+            .collect();
+        crate::par::order_by(keys.len(), |a, b| keys.get(a).cmp(&keys.get(b)))
+    };
+    let findings = crate::par::permute(findings, &order);
     let functions = crate::par::sort_by(functions, |a, b| {
         b.risk.score.cmp(&a.risk.score).then(a.arn.cmp(&b.arn))
     });
