@@ -141,6 +141,8 @@ struct Group {
     /// statement serves dozens of methods and a hundred actions).
     names: HashSet<Cow<'static, str>>,
     ids: HashSet<ActionId>,
+    /// `methods` as a set: a `*` statement serves most of the published methods.
+    listed: HashSet<&'static str>,
 }
 
 impl Groups {
@@ -162,6 +164,7 @@ impl Groups {
                     evidence: e,
                     methods: vec![id],
                     ids: HashSet::new(),
+                    listed: HashSet::from([id]),
                 });
                 self.entries.len() - 1
             }
@@ -223,7 +226,7 @@ impl Groups {
 impl Group {
     fn add_method(&mut self, id: &'static str) {
         // Methods come one after another: the last one is the usual repeat.
-        if self.methods.last() != Some(&id) && !self.methods.contains(&id) {
+        if self.methods.last() != Some(&id) && self.listed.insert(id) {
             self.methods.push(id);
         }
     }
