@@ -132,6 +132,9 @@ struct Groups {
     /// (grant, the exceptions that touch the action) -> entry: a grant's evidence is written
     /// once, not once per method that uses it.
     by_grant: HashMap<(usize, Vec<usize>), usize>,
+    /// (policy, statement) -> entries with them: a policy of a thousand statements is not
+    /// searched entry by entry for each one.
+    by_statement: HashMap<(String, String), Vec<usize>>,
 }
 
 struct Group {
@@ -147,13 +150,15 @@ struct Group {
 
 impl Groups {
     fn add_entry(&mut self, e: Evidence, id: &'static str) -> usize {
-        match self.entries.iter().position(|x| {
-            let x = &x.evidence;
-            x.policy == e.policy
-                && x.statement == e.statement
-                && x.resources == e.resources
-                && x.conditions == e.conditions
-        }) {
+        let key = (e.policy.clone(), e.statement.clone());
+        let same = self.by_statement.get(&key).and_then(|candidates| {
+            candidates.iter().copied().find(|&i| {
+                self.entries.get(i).is_some_and(|x| {
+                    x.evidence.resources == e.resources && x.evidence.conditions == e.conditions
+                })
+            })
+        });
+        match same {
             Some(i) => {
                 self.merge(i, e.actions, id);
                 i
@@ -166,7 +171,9 @@ impl Groups {
                     ids: HashSet::new(),
                     listed: HashSet::from([id]),
                 });
-                self.entries.len() - 1
+                let i = self.entries.len() - 1;
+                self.by_statement.entry(key).or_default().push(i);
+                i
             }
         }
     }
