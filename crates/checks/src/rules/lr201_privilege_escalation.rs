@@ -50,7 +50,6 @@ use crate::analysis::RoleAnalysis;
 use crate::context::Ctx;
 use crate::escalation::{judge, methods, EdgeKind, Hit, Index, Subject, Use};
 use crate::finding::{Evidence, Severity};
-use rolecall_catalog::ActionId;
 use rolecall_policy::PolicyKind;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -143,7 +142,6 @@ struct Group {
     /// The entry's actions, to add each once without searching the list (a `NotAction`
     /// statement serves dozens of methods and a hundred actions).
     names: HashSet<Cow<'static, str>>,
-    ids: HashSet<ActionId>,
     /// `methods` as a set: a `*` statement serves most of the published methods.
     listed: HashSet<&'static str>,
 }
@@ -168,7 +166,6 @@ impl Groups {
                     names: e.actions.iter().cloned().collect(),
                     evidence: e,
                     methods: vec![id],
-                    ids: HashSet::new(),
                     listed: HashSet::from([id]),
                 });
                 let i = self.entries.len() - 1;
@@ -181,8 +178,7 @@ impl Groups {
     fn merge(&mut self, i: usize, actions: Vec<Cow<'static, str>>, id: &'static str) {
         if let Some(g) = self.entries.get_mut(i) {
             for a in actions {
-                if !g.names.contains(&a) {
-                    g.names.insert(a.clone());
+                if g.names.insert(a.clone()) {
                     g.evidence.actions.push(a);
                 }
             }
@@ -203,27 +199,13 @@ impl Groups {
             .collect();
         let key = (u.grant, touching);
         match self.by_grant.get(&key) {
-            Some(&i) => {
-                // The action's name is written only the first time the entry meets it.
-                let new = self
-                    .entries
-                    .get_mut(i)
-                    .is_some_and(|e| e.ids.insert(u.action));
-                if new {
-                    self.merge(
-                        i,
-                        vec![crate::finding::action_name(cx.catalog, u.action)],
-                        id,
-                    );
-                } else if let Some(e) = self.entries.get_mut(i) {
-                    e.add_method(id);
-                }
-            }
+            Some(&i) => self.merge(
+                i,
+                vec![crate::finding::action_name(cx.catalog, u.action)],
+                id,
+            ),
             None => {
                 let i = self.add_entry(grant_evidence(cx.catalog, g, &[u.action]), id);
-                if let Some(e) = self.entries.get_mut(i) {
-                    e.ids.insert(u.action);
-                }
                 self.by_grant.insert(key, i);
             }
         }
