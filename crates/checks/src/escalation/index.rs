@@ -172,12 +172,8 @@ fn principal_account(p: &str) -> Option<String> {
 }
 
 impl Index {
-    pub fn build(inv: &Inventory, catalog: &Catalog) -> Index {
-        Index::build_pooled(inv, catalog, &Workers::default())
-    }
-
-    /// [`Index::build`] with the threads' stores and analyzers from `workers` (the role pass
-    /// that follows reuses their caches).
+    /// Builds the index on every core, with the threads' stores and analyzers from `workers`
+    /// (the role pass that follows reuses their caches).
     pub fn build_pooled<'i, 'c>(
         inv: &'i Inventory,
         catalog: &'c Catalog,
